@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { type OptionEnv, SERVE_OPTIONS } from './options.js';
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl?: string;
+  adminToken?: string;
+  masterKey?: string;
+  tokenNamespace: string;
+  tokenMaxLifetimeSeconds: number;
+  maxDevicesPerUser: number;
+  bodyLimitBytes: number;
+  /** True when the sandbox app (and, later, emulators) is set up at start. */
+  sandbox: boolean;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+type Raw = Partial<Record<OptionEnv, string>>;
+
+/** Reads a JSON config file whose keys are the environment variable names. */
+export function readConfigFile(file: string): Raw {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${file} must hold a JSON object`);
+  }
+  const known = new Set<string>(SERVE_OPTIONS.map((o) => o.env));
+  const raw: Raw = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!known.has(key)) throw new ConfigError(`config file ${file}: unknown key ${key}`);
+    raw[key as OptionEnv] = String(value);
+  }
+  return raw;
+}
+
+function int(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+/**
+ * Resolves the configuration. Precedence: CLI flags, then environment, then the config file, then defaults.
+ */
+export function resolveConfig(sources: { flags?: Raw; env?: NodeJS.ProcessEnv; file?: Raw } = {}): Config {
+  const env = sources.env ?? process.env;
+  const pick = (name: OptionEnv): string | undefined => {
+    const v = sources.flags?.[name] ?? env[name] ?? sources.file?.[name];
+    return v === '' ? undefined : v;
+  };
+  const get = (name: OptionEnv): string => {
+    const spec = SERVE_OPTIONS.find((o) => o.env === name);
+    const v = pick(name) ?? (spec && 'default' in spec ? spec.default : undefined);
+    if (v === undefined) throw new ConfigError(`${name} is required`);
+    return v;
+  };
+  const databaseUrl = pick('DATABASE_URL');
+  const adminToken = pick('CALLPUSH_ADMIN_TOKEN');
+  const sandboxSetting = get('CALLPUSH_SANDBOX').toLowerCase();
+  if (!['auto', 'true', 'false', '1', '0'].includes(sandboxSetting)) {
+    throw new ConfigError('CALLPUSH_SANDBOX must be auto, true or false');
+  }
+  const sandbox = sandboxSetting === 'auto' ? !databaseUrl && !adminToken : ['true', '1'].includes(sandboxSetting);
+  const masterKey = pick('CALLPUSH_MASTER_KEY');
+  if (databaseUrl && !masterKey) {
+    throw new ConfigError('CALLPUSH_MASTER_KEY is required with DATABASE_URL (every node must share it)');
+  }
+  if (adminToken !== undefined && adminToken.length < 16) {
+    throw new ConfigError('CALLPUSH_ADMIN_TOKEN must be at least 16 characters');
+  }
+  return {
+    host: get('HOST'),
+    port: int('PORT', get('PORT'), 0, 65535),
+    dataDir: path.resolve(get('CALLPUSH_DATA_DIR')),
+    databaseUrl,
+    adminToken,
+    masterKey,
+    tokenNamespace: get('CALLPUSH_TOKEN_NAMESPACE'),
+    tokenMaxLifetimeSeconds: int(
+      'CALLPUSH_TOKEN_MAX_LIFETIME_SECONDS',
+      get('CALLPUSH_TOKEN_MAX_LIFETIME_SECONDS'),
+      60,
+      31_536_000,
+    ),
+    maxDevicesPerUser: int('CALLPUSH_MAX_DEVICES_PER_USER', get('CALLPUSH_MAX_DEVICES_PER_USER'), 1, 1000),
+    bodyLimitBytes: int('CALLPUSH_BODY_LIMIT_BYTES', get('CALLPUSH_BODY_LIMIT_BYTES'), 1024, 64 * 1024 * 1024),
+    sandbox,
+    logLevel: get('LOG_LEVEL'),
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * Every setting of `callpush serve`, defined once: the environment variable, the CLI flag, the config-file key
+ * (the same name as the variable) and the help text all come from this table.
+ */
+export interface OptionSpec {
+  env: string;
+  flag: string;
+  description: string;
+  kind: 'string' | 'int' | 'boolean';
+  default?: string;
+  /** Never printed back (config dumps, errors). */
+  secret?: boolean;
+}
+
+export const SERVE_OPTIONS = [
+  { env: 'HOST', flag: '--host', kind: 'string', default: '127.0.0.1', description: 'interface to listen on' },
+  { env: 'PORT', flag: '--port', kind: 'int', default: '8080', description: 'port to listen on' },
+  {
+    env: 'CALLPUSH_DATA_DIR',
+    flag: '--data-dir',
+    kind: 'string',
+    default: './.callpush',
+    description: 'folder of the embedded database, the generated master key and sandbox.json',
+  },
+  {
+    env: 'DATABASE_URL',
+    flag: '--database-url',
+    kind: 'string',
+    secret: true,
+    description: 'PostgreSQL connection string; when set, PostgreSQL replaces the embedded SQLite database',
+  },
+  {
+    env: 'CALLPUSH_ADMIN_TOKEN',
+    flag: '--admin-token',
+    kind: 'string',
+    secret: true,
+    description: 'bearer token for the admin API (apps); setting it turns the sandbox off',
+  },
+  {
+    env: 'CALLPUSH_MASTER_KEY',
+    flag: '--master-key',
+    kind: 'string',
+    secret: true,
+    description: 'base64 of 32 bytes encrypting secrets at rest; generated in the data folder when embedded',
+  },
+  {
+    env: 'CALLPUSH_TOKEN_NAMESPACE',
+    flag: '--token-namespace',
+    kind: 'string',
+    default: 'callpush',
+    description: 'namespace in user access tokens: iss = //{ns}/applications/{appKey} (rtc.sinch.com for Sinch tokens)',
+  },
+  {
+    env: 'CALLPUSH_TOKEN_MAX_LIFETIME_SECONDS',
+    flag: '--token-max-lifetime',
+    kind: 'int',
+    default: '86400',
+    description: 'longest accepted user access token lifetime (exp - iat), seconds',
+  },
+  {
+    env: 'CALLPUSH_MAX_DEVICES_PER_USER',
+    flag: '--max-devices-per-user',
+    kind: 'int',
+    default: '25',
+    description: 'devices kept per user; registering one more evicts the least recently registered',
+  },
+  {
+    env: 'CALLPUSH_BODY_LIMIT_BYTES',
+    flag: '--body-limit',
+    kind: 'int',
+    default: '262144',
+    description: 'largest accepted request body, bytes (413 above)',
+  },
+  {
+    env: 'CALLPUSH_SANDBOX',
+    flag: '--sandbox',
+    kind: 'boolean',
+    default: 'auto',
+    description: 'sandbox app and emulators: auto (on when neither admin token nor DATABASE_URL is set), true, false',
+  },
+  { env: 'LOG_LEVEL', flag: '--log-level', kind: 'string', default: 'info', description: 'pino log level' },
+] as const satisfies readonly OptionSpec[];
+
+export type OptionEnv = (typeof SERVE_OPTIONS)[number]['env'];

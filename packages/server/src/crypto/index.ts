@@ -1,0 +1,2 @@
+export { loadMasterKey, MasterKeyError } from './master-key.js';
+export { SecretBox } from './secret-box.js';
