@@ -1,0 +1,1 @@
+export { type App, AppsService, type CreatedApp } from './apps-service.js';

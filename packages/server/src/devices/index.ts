@@ -1,0 +1,1 @@
+export { type Device, type DeviceKind, DevicesService, type Registration } from './devices-service.js';

@@ -1,0 +1,16 @@
+import type { AppsService } from '../apps/index.js';
+import type { DevicesService } from '../devices/index.js';
+import type { ProvidersService } from '../providers/index.js';
+import type { Store } from '../store/index.js';
+import type { TokenSettings } from '../tokens/index.js';
+
+/** What the route plugins need, handed to each explicitly (no globals). */
+export interface Services {
+  store: Store;
+  apps: AppsService;
+  providers: ProvidersService;
+  devices: DevicesService;
+  tokens: TokenSettings;
+  /** Admin bearer token; undefined disables the admin API. */
+  adminToken?: string;
+}

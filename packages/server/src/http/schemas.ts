@@ -1,0 +1,22 @@
+import { Type } from 'typebox';
+
+/** Shared schema pieces of the HTTP API. */
+export const ErrorSchema = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'machine-readable, snake_case' }),
+      message: Type.String(),
+      field: Type.Optional(Type.String({ description: 'the request field at fault, dotted path' })),
+    }),
+  },
+  { $id: 'Error', title: 'Error' },
+);
+
+export const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, Type.Ref('Error')])) as Record<number, ReturnType<typeof Type.Ref>>;
+
+/** User ids and device ids: opaque to callpush, bounded, no path or control characters. */
+export const Id = (description: string) =>
+  Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:@+=-]+$', description });
+
+export const AppKeyParam = Type.String({ minLength: 1, maxLength: 64, description: 'the app key' });

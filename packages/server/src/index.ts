@@ -1,0 +1,3 @@
+export { type Config, ConfigError, resolveConfig, SERVE_OPTIONS } from './config/index.js';
+export { type Gateway, type GatewayOptions, startGateway } from './gateway.js';
+export { mintAccessToken, verifyAccessToken } from './tokens/index.js';

@@ -1,0 +1,1 @@
+export { prepareSandbox, SANDBOX_FILE, type SandboxInfo } from './sandbox.js';
