@@ -22,15 +22,13 @@ export const appUsersRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
         security,
         summary: 'Issue a user access token (hkdfv1 HS256 JWT)',
         params: UserParams,
-        body: Type.Optional(
-          Type.Object(
-            {
-              ttlSeconds: Type.Optional(
-                Type.Integer({ minimum: 60, description: 'capped by the server lifetime limit' }),
-              ),
-            },
-            { additionalProperties: false },
-          ),
+        body: Type.Object(
+          {
+            ttlSeconds: Type.Optional(
+              Type.Integer({ minimum: 60, description: 'capped by the server lifetime limit' }),
+            ),
+          },
+          { additionalProperties: false, description: 'optional; an empty POST issues a one-hour token' },
         ),
         response: {
           201: Type.Object({
@@ -41,6 +39,10 @@ export const appUsersRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
           ...errorResponses(400, 401),
         },
       },
+      // The body is optional: `curl -X POST` without one issues a token with the default lifetime.
+      preValidation: async (req) => {
+        req.body ??= {};
+      },
     },
     async (req, reply) => {
       const appKey = appOf(req);
@@ -49,7 +51,7 @@ export const appUsersRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
         appKey,
         appSecret: secret!,
         userId: req.params.userId,
-        ttlSeconds: req.body?.ttlSeconds ?? 3600,
+        ttlSeconds: req.body.ttlSeconds ?? 3600,
       });
       return reply.code(201).send({ userId: req.params.userId, ...minted });
     },

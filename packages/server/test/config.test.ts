@@ -1,0 +1,41 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, readConfigFile, resolveConfig } from '../src/config/index.js';
+
+describe('configuration', () => {
+  it('defaults to the embedded sandbox on loopback:8080', () => {
+    const c = resolveConfig({ env: {} });
+    expect(c).toMatchObject({
+      host: '127.0.0.1',
+      port: 8080,
+      sandbox: true,
+      tokenNamespace: 'callpush',
+      maxDevicesPerUser: 25,
+    });
+    expect(c.dataDir).toBe(path.resolve('.callpush'));
+  });
+
+  it('turns the sandbox off when an admin token or a database is configured', () => {
+    expect(resolveConfig({ env: { CALLPUSH_ADMIN_TOKEN: 'x'.repeat(16) } }).sandbox).toBe(false);
+    expect(resolveConfig({ env: { DATABASE_URL: 'postgres://h/db', CALLPUSH_MASTER_KEY: 'k' } }).sandbox).toBe(false);
+  });
+
+  it('reads the same keys from a file, with flags over environment over file', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'callpush-config-'));
+    const file = path.join(dir, 'callpush.json');
+    writeFileSync(file, JSON.stringify({ PORT: 9000, HOST: '0.0.0.0', CALLPUSH_TOKEN_NAMESPACE: 'rtc.sinch.com' }));
+    const c = resolveConfig({ file: readConfigFile(file), env: { PORT: '9100' }, flags: { HOST: '::1' } });
+    expect([c.port, c.host, c.tokenNamespace]).toEqual([9100, '::1', 'rtc.sinch.com']);
+    writeFileSync(file, JSON.stringify({ PROT: 1 }));
+    expect(() => readConfigFile(file)).toThrow(/unknown key PROT/);
+  });
+
+  it('refuses bad values with a message naming the setting', () => {
+    expect(() => resolveConfig({ env: { PORT: 'eighty' } })).toThrow(ConfigError);
+    expect(() => resolveConfig({ env: { PORT: 'eighty' } })).toThrow(/PORT/);
+    expect(() => resolveConfig({ env: { DATABASE_URL: 'postgres://h/db' } })).toThrow(/CALLPUSH_MASTER_KEY/);
+    expect(() => resolveConfig({ env: { CALLPUSH_ADMIN_TOKEN: 'short' } })).toThrow(/at least 16/);
+  });
+});
