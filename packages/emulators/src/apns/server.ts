@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
+import type { Behaviour } from '../core/behaviours.js';
+import { BehaviourStore } from '../core/behaviours.js';
+import { closeConnectionAfter, resetRequest } from '../core/connection.js';
+import type { EmulatorHandle, EmulatorOptions } from '../core/handle.js';
+import { delay, plainHeaders, sendJson } from '../core/http.js';
+import { type ExtraRoutes, handleInspection } from '../core/inspection.js';
+import { listen } from '../core/listen.js';
+import { MessageStore } from '../core/messages.js';
+import { type EmulatorTls, generateEmulatorTls } from '../core/tls.js';
+import { type ApnsEnvironment, type DeviceBinding, DeviceRegistry, deviceTokenFromPath } from './devices.js';
+import { responseApnsId, validateApnsHeaders } from './headers.js';
+import { decodePayload, readPayloadBytes } from './payload.js';
+import { ConnectionAuth, type ProviderKey, ProviderKeyRing } from './provider-token.js';
+import { APNS_REASON_STATUS, type ApnsReason, ApnsRejection } from './reasons.js';
+
+export interface ApnsEmulatorOptions extends EmulatorOptions {
+  /** The environment played: `development` (the sandbox host; answers carry `apns-unique-id`) or `production`. Default development. */
+  environment?: ApnsEnvironment;
+  /** Team and key id of the generated key (random Apple-shaped ids by default). */
+  teamId?: string;
+  keyId?: string;
+  /** Clock in epoch ms for provider-token ages and 410 timestamps; tests inject one. */
+  now?: () => number;
+}
+
+export interface ApnsEmulator extends EmulatorHandle, ProviderKey {
+  port: number;
+  host: string;
+  environment: ApnsEnvironment;
+  /** The TLS material served; clients trust `tls.ca`. */
+  tls: EmulatorTls;
+  /** Generates another signing key, by default for the same team. */
+  addKey(teamId?: string, keyId?: string): ProviderKey;
+  /** Declares what a device token belongs to, so mismatches fail like on APNs. */
+  registerDevice(token: string, binding: DeviceBinding): void;
+}
+
+/** The scripted behaviours that answer with a reason, and the reason. */
+const SCRIPTED_REASON: Partial<Record<Behaviour['kind'], ApnsReason>> = {
+  unregistered: 'Unregistered',
+  invalid: 'BadDeviceToken',
+  rate_limited: 'TooManyRequests',
+  unavailable: 'ServiceUnavailable',
+  auth_expired: 'ExpiredProviderToken',
+  goaway: 'Shutdown',
+};
+
+/** Only the `apns-*` request headers are recorded: the rest is transport, and the JWT is a credential. */
+function apnsHeaders(req: Http2ServerRequest): Record<string, string> {
+  return Object.fromEntries(Object.entries(plainHeaders(req)).filter(([name]) => name.startsWith('apns-')));
+}
+
+/** Starts an APNs provider API (HTTP/2 over TLS) with a generated signing key. */
+export async function startApnsEmulator(options: ApnsEmulatorOptions = {}): Promise<ApnsEmulator> {
+  const now = options.now ?? Date.now;
+  const environment = options.environment ?? 'development';
+  const tls = options.tls ?? (await generateEmulatorTls());
+  const messages = new MessageStore('apns');
+  const behaviours = new BehaviourStore();
+  const keys = new ProviderKeyRing();
+  const key = keys.add(options.teamId, options.keyId);
+  const devices = new DeviceRegistry(environment);
+  const auth = new WeakMap<Http2Session, ConnectionAuth>();
+
+  const authFor = (session: Http2Session): ConnectionAuth => {
+    const state = auth.get(session) ?? new ConnectionAuth(keys, now);
+    auth.set(session, state);
+    return state;
+  };
+
+  const reject = (res: Http2ServerResponse, reason: ApnsReason, apnsId: string): void => {
+    const body = reason === 'Unregistered' ? { reason, timestamp: now() } : { reason };
+    sendJson(res, APNS_REASON_STATUS[reason], body, { 'apns-id': apnsId });
+  };
+
+  const extra: ExtraRoutes = {
+    'POST devices': (_req, res, body) => {
+      const { token, topic, environment: env } = (body ?? {}) as Record<string, unknown>;
+      if (
+        typeof token !== 'string' ||
+        typeof topic !== 'string' ||
+        (env !== undefined && env !== 'development' && env !== 'production')
+      ) {
+        sendJson(res, 400, {
+          error: {
+            code: 'invalid_device',
+            message: 'expected {"token", "topic", "environment"?: "development" | "production"}',
+          },
+        });
+        return;
+      }
+      devices.register(token, { topic, ...(env === undefined ? {} : { environment: env }) });
+      sendJson(res, 201, { token, topic, environment: env ?? environment });
+    },
+  };
+
+  async function push(req: Http2ServerRequest, res: Http2ServerResponse): Promise<void> {
+    const apnsId = responseApnsId(req.headers);
+    try {
+      const body = await readPayloadBytes(req);
+      const token = deviceTokenFromPath(req.url);
+      if (req.method !== 'POST') throw new ApnsRejection('MethodNotAllowed');
+      const connection = authFor(req.stream.session!);
+      await connection.authorize(req.headers.authorization);
+      const { pushType, topic } = validateApnsHeaders(req.headers, req.rawHeaders);
+      const payload = decodePayload(body, pushType);
+      devices.check(token, topic);
+
+      const { latencyMs, failure } = behaviours.consume(token);
+      if (latencyMs > 0) await delay(latencyMs);
+      if (failure?.kind === 'reset') return resetRequest(req);
+      if (failure?.kind === 'goaway') closeConnectionAfter(req, res, JSON.stringify({ reason: 'Shutdown' }));
+      if (failure?.kind === 'auth_expired') connection.expire();
+      const scripted = failure && SCRIPTED_REASON[failure.kind];
+      if (scripted) return reject(res, scripted, apnsId);
+
+      messages.record(token, apnsHeaders(req), payload);
+      res.writeHead(200, {
+        'apns-id': apnsId,
+        ...(environment === 'development' ? { 'apns-unique-id': randomUUID() } : {}),
+      });
+      res.end();
+    } catch (err) {
+      if (err instanceof ApnsRejection) return reject(res, err.reason, apnsId);
+      reject(res, 'InternalServerError', apnsId);
+    }
+  }
+
+  async function handle(req: Http2ServerRequest, res: Http2ServerResponse): Promise<void> {
+    if (await handleInspection(req, res, messages, behaviours, extra)) return;
+    // HTTP/1.1 is let in for the inspection API only (fetch and curl speak it); APNs itself is HTTP/2-only.
+    if (req.httpVersionMajor < 2) {
+      res.writeHead(505, { 'content-type': 'text/plain', connection: 'close' });
+      res.end('APNs requires HTTP/2\n');
+      return;
+    }
+    await push(req, res);
+  }
+
+  const server = createSecureServer(
+    { key: tls.key, cert: tls.cert, allowHTTP1: true, settings: { maxConcurrentStreams: 1000 } },
+    (req, res) => {
+      handle(req, res).catch(() => {
+        if (!res.headersSent) sendJson(res, 500, { reason: 'InternalServerError' });
+      });
+    },
+  );
+  const listening = await listen(server, 'https', options);
+  return {
+    ...key,
+    baseUrl: listening.baseUrl,
+    port: listening.port,
+    host: listening.host,
+    environment,
+    tls,
+    messages,
+    behaviours,
+    addKey: (teamId = key.teamId, keyId?: string) => keys.add(teamId, keyId),
+    registerDevice: (token, binding) => devices.register(token, binding),
+    close: listening.close,
+  };
+}
