@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openStore, type StoreOptions } from '../src/store/index.js';
+import { PG_URL, postgresAvailable } from './support/services.js';
+
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'callpush-store-'));
+const schema = `s_${randomBytes(6).toString('hex')}`;
+const targets: Array<[string, StoreOptions]> = [['sqlite', { dataDir }]];
+if (await postgresAvailable()) targets.push(['postgres', { dataDir, databaseUrl: PG_URL, pgSchema: schema }]);
+
+afterAll(async () => {
+  rmSync(dataDir, { recursive: true, force: true });
+  if (targets.length > 1) {
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.end();
+  }
+});
+
+describe.each(targets)('storage on %s', (engine, options) => {
+  it('migrates once, reopens without re-running, and round-trips epoch-ms times as numbers', async () => {
+    const first = await openStore(options);
+    expect(first.engine).toBe(engine);
+    const createdAt = Date.now();
+    await first.db.insertInto('apps').values({ key: 'k1', name: 'n', secret_enc: 'v1.x.y', created_at: createdAt }).execute();
+    await first.close();
+
+    const second = await openStore(options);
+    const row = await second.db.selectFrom('apps').selectAll().where('key', '=', 'k1').executeTakeFirstOrThrow();
+    expect(row.created_at).toBe(createdAt);
+    expect(typeof row.created_at).toBe('number');
+    await second.ping();
+    await second.close();
+  });
+
+  it('enforces one holder per app, provider type and token, and cascades app deletion', async () => {
+    const store = await openStore(options);
+    const now = Date.now();
+    await store.db.insertInto('apps').values({ key: 'k2', name: 'n', secret_enc: 's', created_at: now }).execute();
+    const device = (userId: string, deviceId: string) => ({
+      app_key: 'k2',
+      user_id: userId,
+      device_id: deviceId,
+      provider: 'fcm',
+      provider_type: 'fcm',
+      token: 'same-token',
+      kind: 'alert',
+      created_at: now,
+      registered_at: now,
+    });
+    await store.db.insertInto('devices').values(device('u1', 'd1')).execute();
+    await expect(store.db.insertInto('devices').values(device('u2', 'd2')).execute()).rejects.toThrow();
+    await store.db.deleteFrom('apps').where('key', '=', 'k2').execute();
+    const left = await store.db.selectFrom('devices').select('device_id').where('app_key', '=', 'k2').execute();
+    expect(left).toEqual([]);
+    await store.close();
+  });
+});
