@@ -27,7 +27,10 @@ describe.each(targets)('storage on %s', (engine, options) => {
     const first = await openStore(options);
     expect(first.engine).toBe(engine);
     const createdAt = Date.now();
-    await first.db.insertInto('apps').values({ key: 'k1', name: 'n', secret_enc: 'v1.x.y', created_at: createdAt }).execute();
+    await first.db
+      .insertInto('apps')
+      .values({ key: 'k1', name: 'n', secret_enc: 'v1.x.y', created_at: createdAt })
+      .execute();
     await first.close();
 
     const second = await openStore(options);
