@@ -17,7 +17,8 @@ describe('scripted behaviours', () => {
     const store = new BehaviourStore();
     store.set('t', { kind: 'latency', ms: 50 });
     store.set('t', { kind: 'unregistered' });
-    for (let i = 0; i < 3; i++) expect(store.consume('t')).toEqual({ latencyMs: 50, failure: { kind: 'unregistered' } });
+    for (let i = 0; i < 3; i++)
+      expect(store.consume('t')).toEqual({ latencyMs: 50, failure: { kind: 'unregistered' } });
     store.clear('t');
     expect(store.consume('t')).toEqual({ latencyMs: 0 });
   });
