@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
 import type { Behaviour } from '../core/behaviours.js';
 import { BehaviourStore } from '../core/behaviours.js';
-import { closeConnectionAfter, resetRequest } from '../core/connection.js';
 import type { EmulatorHandle, EmulatorOptions } from '../core/handle.js';
-import { delay, plainHeaders, sendJson } from '../core/http.js';
+import { plainHeaders, sendJson } from '../core/http.js';
 import { type ExtraRoutes, handleInspection } from '../core/inspection.js';
 import { listen } from '../core/listen.js';
 import { MessageStore } from '../core/messages.js';
+import { playScripted } from '../core/scripted.js';
 import { type EmulatorTls, generateEmulatorTls } from '../core/tls.js';
 import { type ApnsEnvironment, type DeviceBinding, DeviceRegistry, deviceTokenFromPath } from './devices.js';
 import { responseApnsId, validateApnsHeaders } from './headers.js';
@@ -108,13 +108,12 @@ export async function startApnsEmulator(options: ApnsEmulatorOptions = {}): Prom
       const payload = decodePayload(body, pushType);
       devices.check(token, topic);
 
-      const { latencyMs, failure } = behaviours.consume(token);
-      if (latencyMs > 0) await delay(latencyMs);
-      if (failure?.kind === 'reset') return resetRequest(req);
-      if (failure?.kind === 'goaway') closeConnectionAfter(req, res, JSON.stringify({ reason: 'Shutdown' }));
-      if (failure?.kind === 'auth_expired') connection.expire();
-      const scripted = failure && SCRIPTED_REASON[failure.kind];
-      if (scripted) return reject(res, scripted, apnsId);
+      // Apple names the reason of a GOAWAY in its opaque data.
+      const scripted = await playScripted(behaviours, token, req, res, JSON.stringify({ reason: 'Shutdown' }));
+      if (scripted === 'dropped') return;
+      if (scripted?.kind === 'auth_expired') connection.expire();
+      const reason = scripted && SCRIPTED_REASON[scripted.kind];
+      if (reason) return reject(res, reason, apnsId);
 
       messages.record(token, apnsHeaders(req), payload);
       res.writeHead(200, {

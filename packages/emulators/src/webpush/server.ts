@@ -1,14 +1,13 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { createSecureServer } from 'node:http2';
+import type { Server } from 'node:net';
 import type { Behaviour } from '../core/behaviours.js';
 import { BehaviourStore } from '../core/behaviours.js';
-import { closeConnectionAfter, resetRequest } from '../core/connection.js';
 import type { EmulatorHandle, EmulatorOptions } from '../core/handle.js';
 import {
   type AnyRequest,
   type AnyResponse,
   BodyTooLargeError,
-  delay,
   plainHeaders,
   readBody,
   sendJson,
@@ -16,6 +15,7 @@ import {
 import { type ExtraRoutes, handleInspection } from '../core/inspection.js';
 import { listen } from '../core/listen.js';
 import { MessageStore } from '../core/messages.js';
+import { playScripted } from '../core/scripted.js';
 import { type EmulatorTls, generateEmulatorTls } from '../core/tls.js';
 import { decryptAes128gcm, EceError, parseAes128gcmHeader } from './ece.js';
 import { validatePushHeaders } from './push-headers.js';
@@ -157,12 +157,10 @@ export async function startWebPushEmulator(options: WebPushEmulatorOptions = {})
       payload = decodePlaintext(decryptAes128gcm(body, subscription.keys));
     }
 
-    const { latencyMs, failure } = behaviours.consume(id);
-    if (latencyMs > 0) await delay(latencyMs);
-    if (failure?.kind === 'reset') return resetRequest(req);
-    if (failure?.kind === 'goaway') closeConnectionAfter(req, res);
-    const scripted = failure && SCRIPTED[failure.kind];
-    if (scripted) throw scripted(failure);
+    const scripted = await playScripted(behaviours, id, req, res);
+    if (scripted === 'dropped') return;
+    const rejection = scripted && SCRIPTED[scripted.kind];
+    if (rejection) throw rejection(scripted);
 
     const message = messages.record(id, plainHeaders(req), payload);
     res.writeHead(201, { location: `${origin}/msg/${message.id}`, ttl: String(Math.min(ttl, maxTtl)) });
@@ -191,10 +189,10 @@ export async function startWebPushEmulator(options: WebPushEmulatorOptions = {})
       if (!res.headersSent) sendJson(res, 500, { status: 500, reason: 'internal', message: 'internal error' });
     });
   };
-  const server: Server | ReturnType<typeof createSecureServer> = tls
+  const server: Server = tls
     ? createSecureServer({ key: tls.key, cert: tls.cert, allowHTTP1: true }, onRequest)
     : createServer(onRequest);
-  const listening = await listen(server as Server, secure ? 'https' : 'http', options);
+  const listening = await listen(server, secure ? 'https' : 'http', options);
   baseUrl = listening.baseUrl;
   origin = new URL(baseUrl).origin;
 
