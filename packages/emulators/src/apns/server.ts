@@ -151,7 +151,7 @@ export async function startApnsEmulator(options: ApnsEmulatorOptions = {}): Prom
     ...key,
     baseUrl: listening.baseUrl,
     port: listening.port,
-    host: listening.host,
+    host: options.host ?? '127.0.0.1',
     environment,
     tls,
     messages,

@@ -1,35 +1,45 @@
-import { constants, Http2ServerRequest } from 'node:http2';
+import type { Http2ServerRequest } from 'node:http2';
+import { constants } from 'node:http2';
 import type { AnyRequest, AnyResponse } from './http.js';
 
-/**
- * Drops one request the way a crashing front end does: HTTP/2 resets the stream with INTERNAL_ERROR (the
- * client cannot know whether it was processed), HTTP/1.1 has no stream to reset so the socket goes.
- */
-export function resetRequest(req: AnyRequest): void {
-  if (req instanceof Http2ServerRequest) req.stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+function isHttp2(req: AnyRequest): req is Http2ServerRequest {
+  return req.httpVersionMajor === 2;
+}
+
+/** The `reset` behaviour: drop the whole connection without an answer (an HTTP/2 session dies with every stream on it). */
+export function dropConnection(req: AnyRequest): void {
+  if (isHttp2(req)) req.stream.session?.destroy();
   else req.socket.destroy();
 }
 
 /**
- * Makes `res` the last response on its connection. HTTP/2: once it is sent, GOAWAY (NO_ERROR, this stream
- * as the last processed one, `debugData` as opaque data) and a graceful close, so later streams must go to
- * a new connection. HTTP/1.1: `Connection: close`. Call before writing the response.
+ * Drops one request only, the way a failing front end resets a stream: HTTP/2 `RST_STREAM INTERNAL_ERROR`
+ * (the client cannot know whether it was processed; other streams live on). HTTP/1.1 has no stream to
+ * reset, so its socket goes.
  */
-export function closeConnectionAfter(req: AnyRequest, res: AnyResponse, debugData?: string): void {
-  if (!(req instanceof Http2ServerRequest)) {
+export function resetStream(req: AnyRequest): void {
+  if (isHttp2(req)) req.stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+  else req.socket.destroy();
+}
+
+/**
+ * The `goaway` behaviour: the current request is still answered, then the connection is retired the way a
+ * provider drains a front end: HTTP/2 sends GOAWAY (NO_ERROR, last stream = this one) and closes once open
+ * streams finish, with `debugData` as the GOAWAY opaque data (APNs puts a JSON reason there); HTTP/1.1
+ * answers with `Connection: close`. Call before writing the response.
+ */
+export function closeConnectionAfter(req: AnyRequest, res: AnyResponse, debugData = 'goaway behaviour'): void {
+  if (!isHttp2(req)) {
     res.setHeader('connection', 'close');
     return;
   }
-  // A finished stream no longer knows its session: take both now.
-  const { stream } = req;
+  // Take the session now: once the response has finished, the stream no longer knows its session, and a
+  // lookup in the 'finish' handler finds none, so no GOAWAY would ever go out.
+  const stream = req.stream;
   const session = stream.session;
   res.once('finish', () => {
-    if (!session || session.closed) return;
-    session.goaway(
-      constants.NGHTTP2_NO_ERROR,
-      stream.id ?? 0,
-      debugData === undefined ? undefined : Buffer.from(debugData),
-    );
+    if (!session || session.closed || session.destroyed) return;
+    session.goaway(constants.NGHTTP2_NO_ERROR, stream.id, Buffer.from(debugData));
     session.close();
   });
 }

@@ -199,7 +199,7 @@ export async function startWebPushEmulator(options: WebPushEmulatorOptions = {})
   return {
     baseUrl: listening.baseUrl,
     port: listening.port,
-    host: listening.host,
+    host: options.host ?? '127.0.0.1',
     secure,
     tls,
     messages,
