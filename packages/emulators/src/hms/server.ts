@@ -1,0 +1,138 @@
+import { type AccessTokenStore, bearerToken, headersWithoutCredentials } from '../core/access-tokens.js';
+import type { BehaviourStore } from '../core/behaviours.js';
+import { closeConnectionAfter, resetStream } from '../core/connection.js';
+import { type FaultStore, faultRoutes, retryAfterHeader } from '../core/faults.js';
+import { type AnyRequest, type AnyResponse, BodyTooLargeError, delay, readBody } from '../core/http.js';
+import { type ExtraRoutes, handleInspection } from '../core/inspection.js';
+import type { MessageStore } from '../core/messages.js';
+import { sendText } from '../core/send.js';
+import { type HmsResultCode, HmsResultError, sendResult } from './codes.js';
+import { type HmsFault, parseHmsFault } from './faults.js';
+import { type HmsCredentials, type HmsGrant, handleHmsTokenRequest } from './oauth.js';
+import { parseHmsSendRequest } from './validate.js';
+
+export interface HmsState {
+  credentials: HmsCredentials;
+  tokens: AccessTokenStore<HmsGrant>;
+  accessTokenTtlSeconds: number;
+  /** Whether the app holds the approved permission for HIGH urgency data messages. */
+  highPriorityAllowed: boolean;
+  messages: MessageStore;
+  behaviours: BehaviourStore;
+  faults: FaultStore<HmsFault>;
+}
+
+const TOKEN_PATH = /^\/oauth2\/v[23]\/token$/;
+const SEND_PATH = /^\/v1\/([^/]+)\/messages:send$/;
+/** Refused before parsing; the 4096-byte rule (tokens excluded) is checked after. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** What the emulator answers instead of success for a request, after applying every token's behaviours and faults. */
+type Outcome = { kind: 'drop' } | { kind: 'result'; code: HmsResultCode } | { kind: 'fault'; fault: HmsFault };
+
+function sendBare(res: AnyResponse, status: number, headers: Record<string, string> = {}): void {
+  sendText(res, status, 'text/plain; charset=UTF-8', '', headers);
+}
+
+function answerFault(res: AnyResponse, fault: HmsFault): void {
+  const headers = retryAfterHeader(fault.retryAfter);
+  if ('code' in fault) sendResult(res, fault.code, { headers, ...(fault.status ? { status: fault.status } : {}) });
+  else sendBare(res, fault.status, headers);
+}
+
+function checkBearer(req: AnyRequest, appId: string, state: HmsState): void {
+  const bearer = bearerToken(req.headers.authorization);
+  const lookup = bearer === undefined ? undefined : state.tokens.lookup(bearer);
+  if (lookup?.state === 'expired') throw new HmsResultError('80200003');
+  // A token minted for another app is as unusable here as an unknown one.
+  if (lookup?.state !== 'valid' || lookup.meta.appId !== appId) throw new HmsResultError('80200001');
+}
+
+/**
+ * Applies behaviours and faults token by token. Dead tokens (`unregistered`, `invalid`) are reported as
+ * illegal; anything else fails the whole request, as one HTTP exchange can only fail once.
+ */
+async function applyBehaviours(
+  req: AnyRequest,
+  res: AnyResponse,
+  targets: string[],
+  state: HmsState,
+): Promise<{ illegal: string[]; outcome?: Outcome }> {
+  const illegal: string[] = [];
+  let outcome: Outcome | undefined;
+  let latencyMs = 0;
+  for (const token of targets) {
+    const applied = state.behaviours.consume(token);
+    latencyMs = Math.max(latencyMs, applied.latencyMs);
+    const failure = applied.failure;
+    if (failure?.kind === 'unregistered' || failure?.kind === 'invalid') illegal.push(token);
+    else if (failure?.kind === 'goaway') closeConnectionAfter(req, res);
+    else if (outcome) continue;
+    else if (failure?.kind === 'reset') outcome = { kind: 'drop' };
+    else if (failure?.kind === 'auth_expired') outcome = { kind: 'result', code: '80200003' };
+    else if (failure?.kind === 'unavailable') outcome = { kind: 'result', code: '81000001' };
+    else if (failure?.kind === 'rate_limited') {
+      // Flow control is a bare 503 without a result code.
+      const retryAfter = String(failure.retryAfterSeconds ?? 1);
+      outcome = { kind: 'fault', fault: { status: 503, retryAfter } };
+    } else {
+      const fault = state.faults.take(token);
+      if (fault) outcome = { kind: 'fault', fault };
+    }
+  }
+  if (latencyMs > 0) await delay(latencyMs);
+  return outcome ? { illegal, outcome } : { illegal };
+}
+
+async function send(req: AnyRequest, res: AnyResponse, appId: string, state: HmsState): Promise<void> {
+  checkBearer(req, appId, state);
+  let raw: Buffer;
+  try {
+    raw = await readBody(req, MAX_BODY_BYTES);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new HmsResultError('80300008');
+    throw err;
+  }
+  const request = parseHmsSendRequest(raw, state.highPriorityAllowed);
+  const { illegal, outcome } = await applyBehaviours(req, res, request.targets, state);
+  if (outcome?.kind === 'drop') return resetStream(req);
+  if (outcome?.kind === 'result') return sendResult(res, outcome.code);
+  if (outcome?.kind === 'fault') return answerFault(res, outcome.fault);
+  const accepted = request.targets.filter((t) => !illegal.includes(t));
+  if (accepted.length === 0) return sendResult(res, '80300007');
+  if (!request.validateOnly) {
+    const headers = headersWithoutCredentials(req);
+    for (const token of accepted) state.messages.record(token, headers, request.message);
+  }
+  if (illegal.length === 0) return sendResult(res, '80000000');
+  // Partial success: `msg` is itself a JSON text listing the failed tokens.
+  const msg = JSON.stringify({ success: accepted.length, failure: illegal.length, illegal_tokens: illegal });
+  sendResult(res, '80100000', { msg });
+}
+
+async function route(req: AnyRequest, res: AnyResponse, state: HmsState, inspection: ExtraRoutes): Promise<void> {
+  if (await handleInspection(req, res, state.messages, state.behaviours, inspection)) return;
+  const path = new URL(req.url ?? '/', 'http://emulator').pathname;
+  const sendMatch = SEND_PATH.exec(path);
+  if (req.method === 'POST' && TOKEN_PATH.test(path)) {
+    await handleHmsTokenRequest(req, res, state.credentials, state.tokens, state.accessTokenTtlSeconds);
+  } else if (req.method === 'POST' && sendMatch) {
+    await send(req, res, decodeURIComponent(sendMatch[1] ?? ''), state);
+  } else {
+    sendBare(res, 404);
+  }
+}
+
+/** The request handler: OAuth token endpoint, `/v1/{appId}/messages:send`, inspection API. */
+export function createHmsHandler(state: HmsState): (req: AnyRequest, res: AnyResponse) => void {
+  const inspection = faultRoutes(state.faults, parseHmsFault);
+  return (req, res) => {
+    route(req, res, state, inspection).catch((err: unknown) => {
+      if (res.headersSent) return;
+      if (err instanceof HmsResultError) return sendResult(res, err.code);
+      // An emulator bug: answer like Huawei's internal error, and say why on stderr.
+      process.emitWarning(err instanceof Error ? err : String(err));
+      sendResult(res, '81000001');
+    });
+  };
+}
