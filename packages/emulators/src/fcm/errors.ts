@@ -69,8 +69,9 @@ export function fcmError(code: FcmErrorCode, retryAfter?: string): GoogleApiErro
   return new GoogleApiError(status, canonical, message, details, retryAfterHeader(retryAfter));
 }
 
+/** A `google.rpc.BadRequest` detail; a violation of the whole body names no field. */
 function fieldViolation(field: string, description: string): object {
-  return { '@type': BAD_REQUEST_TYPE, fieldViolations: [{ field, description }] };
+  return { '@type': BAD_REQUEST_TYPE, fieldViolations: [field === '' ? { description } : { field, description }] };
 }
 
 /**
