@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { startEmulators } from '@callpush/emulators';
 import { Command, Option } from 'commander';
 import { type Config, ConfigError, readConfigFile, resolveConfig, SERVE_OPTIONS } from './config/index.js';
 import { startGateway } from './gateway.js';
@@ -42,6 +43,13 @@ async function serve(flags: Flags): Promise<void> {
         `  app secret   ${s.appSecret}`,
         `  saved in     ${config.dataDir}/${SANDBOX_FILE}`,
         `  API docs     ${gateway.url}/docs`,
+        ...(gateway.emulators
+          ? [
+              `  emulators    fcm ${gateway.emulators.fcm.baseUrl}  hms ${gateway.emulators.hms.baseUrl}`,
+              `               apns ${gateway.emulators.apns.baseUrl}  webpush ${gateway.emulators.webpush.baseUrl}`,
+              '               (providers fcm, hms, apns and webpush of the sandbox app point at them)',
+            ]
+          : []),
         '',
       ].join('\n'),
     );
@@ -53,6 +61,37 @@ async function serve(flags: Flags): Promise<void> {
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+async function emulators(flags: {
+  host: string;
+  fcmPort: string;
+  hmsPort: string;
+  apnsPort: string;
+  webpushPort: string;
+}) {
+  const port = (name: string, value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`--${name}-port must be a port number`);
+    return n;
+  };
+  const started = await startEmulators({
+    host: flags.host,
+    ports: {
+      fcm: port('fcm', flags.fcmPort),
+      hms: port('hms', flags.hmsPort),
+      apns: port('apns', flags.apnsPort),
+      webpush: port('webpush', flags.webpushPort),
+    },
+  });
+  // Everything a client needs, as JSON: URLs, the CA to trust, the keys each emulator accepts.
+  process.stdout.write(`${JSON.stringify(started.credentials, null, 2)}\n`);
+  const stop = async () => {
+    await started.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
 }
 
 const program = new Command()
@@ -74,11 +113,21 @@ for (const spec of SERVE_OPTIONS) {
 }
 serveCommand.action(serve);
 
+program
+  .command('emulators')
+  .description('run the FCM, HMS, APNs and Web Push emulators and print their URLs and credentials (JSON)')
+  .option('--host <host>', 'interface to listen on', '127.0.0.1')
+  .option('--fcm-port <n>', 'FCM HTTP v1 emulator port (TLS, HTTP/2 and HTTP/1.1)', '8091')
+  .option('--hms-port <n>', 'HMS Push Kit emulator port (HTTP)', '8092')
+  .option('--apns-port <n>', 'APNs emulator port (TLS, HTTP/2)', '8093')
+  .option('--webpush-port <n>', 'Web Push service emulator port (TLS)', '8094')
+  .action(emulators);
+
 program.addHelpText(
   'after',
-  `\nEvery command's options: callpush <command> --help. Options of serve:\n${SERVE_OPTIONS.map(
-    (o) => `  ${o.flag.padEnd(24)} ${o.env}`,
-  ).join(
+  `\nEvery command's options: callpush <command> --help.
+Options of emulators: --host, --fcm-port (8091), --hms-port (8092), --apns-port (8093), --webpush-port (8094).
+Options of serve:\n${SERVE_OPTIONS.map((o) => `  ${o.flag.padEnd(24)} ${o.env}`).join(
     '\n',
   )}\n  --config <file>          CALLPUSH_CONFIG\n\nPrecedence: flags, then environment, then the config file, then defaults.`,
 );

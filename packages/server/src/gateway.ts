@@ -1,3 +1,4 @@
+import type { Emulators } from '@callpush/emulators';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { AppsService } from './apps/index.js';
 import type { Config } from './config/index.js';
@@ -5,7 +6,13 @@ import { loadMasterKey, SecretBox } from './crypto/index.js';
 import { DevicesService } from './devices/index.js';
 import { buildHttpServer, type Services } from './http/index.js';
 import { ProvidersService } from './providers/index.js';
-import { prepareSandbox, type SandboxInfo } from './sandbox/index.js';
+import {
+  describeEmulators,
+  prepareSandbox,
+  type SandboxInfo,
+  startSandboxEmulators,
+  writeSandboxFile,
+} from './sandbox/index.js';
 import { openStore } from './store/index.js';
 import { VERSION } from './version.js';
 
@@ -14,6 +21,8 @@ export interface Gateway {
   http: FastifyInstance;
   services: Services;
   sandbox?: SandboxInfo;
+  /** The sandbox's built-in provider emulators. */
+  emulators?: Emulators;
   close(): Promise<void>;
 }
 
@@ -59,17 +68,26 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const url = `http://${host}:${port}`;
 
   let sandbox: SandboxInfo | undefined;
+  let emulators: Emulators | undefined;
   if (config.sandbox) {
     sandbox = await prepareSandbox(apps, config.dataDir, url);
     // The sandbox admin token is generated, so the admin API accepts it only in sandbox mode.
     services.adminToken ??= sandbox.adminToken;
+    const started = await startSandboxEmulators(services.providers, sandbox.appKey, config.dataDir, '127.0.0.1');
+    emulators = started.emulators;
+    writeSandboxFile(config.dataDir, {
+      ...sandbox,
+      emulators: describeEmulators(emulators.credentials, started.caFile),
+    });
   }
   return {
     url,
     http,
     services,
     sandbox,
+    emulators,
     close: async () => {
+      await emulators?.close();
       await http.close();
       await store.close();
     },

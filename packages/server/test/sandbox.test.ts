@@ -51,6 +51,11 @@ describe('sandbox (npm start with no configuration)', () => {
     expect(first.ms).toBeLessThan(10_000);
     const info = JSON.parse(readFileSync(path.join(dataDir, 'sandbox.json'), 'utf8'));
     expect(info).toMatchObject({ baseUrl: first.url, appKey: expect.any(String), appSecret: expect.any(String) });
+    // The sandbox app's providers point at the built-in emulators, whose inspection API answers.
+    for (const name of ['fcm', 'hms', 'apns', 'webpush'])
+      expect(info.emulators[name].baseUrl).toMatch(/^https?:\/\/127\.0\.0\.1:\d+$/);
+    const hmsMessages = await fetch(`${info.emulators.hms.baseUrl}/_emulator/messages`);
+    expect(await hmsMessages.json()).toEqual({ messages: [] });
     const basic = `Basic ${Buffer.from(`${info.appKey}:${info.appSecret}`).toString('base64')}`;
 
     // The README's walk-through: a provider, a user token, a device.
@@ -59,9 +64,18 @@ describe('sandbox (npm start with no configuration)', () => {
     const provider = await fetch(`${first.url}/v1/apps/${info.appKey}/providers/hms`, {
       method: 'PUT',
       headers: { authorization: basic, 'content-type': 'application/json' },
-      body: JSON.stringify({ type: 'hms', appId: '1234', clientSecret: 'secret' }),
+      body: JSON.stringify({ type: 'hms', appId: '1234', clientSecret: 'secret', endpoint: 'http://127.0.0.1:1' }),
     });
-    expect([200, 201]).toContain(provider.status);
+    expect(provider.status).toBe(200);
+    const providers = (await (
+      await fetch(`${first.url}/v1/apps/${info.appKey}/providers`, { headers: { authorization: basic } })
+    ).json()) as { providers: Array<{ name: string; config: { endpoint?: string } }> };
+    expect(providers.providers.map((p) => [p.name, p.config.endpoint])).toEqual([
+      ['apns', info.emulators.apns.baseUrl],
+      ['fcm', info.emulators.fcm.baseUrl],
+      ['hms', 'http://127.0.0.1:1'],
+      ['webpush', info.emulators.webpush.baseUrl],
+    ]);
     const token = (await (
       await fetch(`${first.url}/v1/users/alice/access-tokens`, { method: 'POST', headers: { authorization: basic } })
     ).json()) as { accessToken: string };

@@ -23,8 +23,8 @@ function readPrevious(file: string): Partial<SandboxInfo> {
 }
 
 /**
- * Sets up the sandbox: reuses the admin token and app of an earlier start when the app still exists,
- * else creates them, and (re)writes sandbox.json with owner-only permissions.
+ * Sets up the sandbox: reuses the admin token and app of an earlier start (from sandbox.json) when the app
+ * still exists, else creates them.
  */
 export async function prepareSandbox(apps: AppsService, dataDir: string, baseUrl: string): Promise<SandboxInfo> {
   const file = path.join(dataDir, SANDBOX_FILE);
@@ -37,7 +37,10 @@ export async function prepareSandbox(apps: AppsService, dataDir: string, baseUrl
     appKey = created.key;
     appSecret = created.secret;
   }
-  const info: SandboxInfo = { baseUrl, adminToken, appKey, appSecret };
-  writeFileSync(file, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
-  return info;
+  return { baseUrl, adminToken, appKey, appSecret };
+}
+
+/** Writes sandbox.json (owner-only: it holds the admin token and the app secret). */
+export function writeSandboxFile(dataDir: string, content: SandboxInfo & Record<string, unknown>): void {
+  writeFileSync(path.join(dataDir, SANDBOX_FILE), `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
 }
