@@ -7,7 +7,8 @@ export interface RawAnswer {
   status: number;
   headers: IncomingHttpHeaders;
   text: string;
-  /** The body parsed as JSON, or undefined when it is not JSON. */
+  /** The body parsed as JSON, or undefined when it is not JSON; loosely typed so tests can dig into it. */
+  // biome-ignore lint/suspicious/noExplicitAny: assertions walk arbitrary provider JSON
   json: any;
 }
 
