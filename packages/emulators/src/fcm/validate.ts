@@ -232,13 +232,12 @@ export function parseSendRequest(raw: Buffer): SendRequest {
   if (ttl !== undefined && (ttl < 0 || ttl > MAX_TTL_SECONDS)) {
     throw invalidRequest('message.android.ttl', `TTL must be between 0s and ${MAX_TTL_SECONDS}s`, { fcm: true });
   }
-  const raws = json as Record<string, unknown>;
-  const rawMessage = raws.message as Record<string, unknown>;
   checkStringMaps(message.apns, 'message.apns', ['headers']);
   checkStringMaps(message.webpush, 'message.webpush', ['headers', 'data']);
   const limit = target.kind === 'topic' ? MAX_TOPIC_PAYLOAD_BYTES : MAX_PAYLOAD_BYTES;
   if (androidPayloadBytes(message, android) > limit) {
     throw invalidRequest('message', 'Android message is too big', { fcm: true });
   }
-  return { validateOnly: request.validate_only === true, message: rawMessage, target };
+  const asSent = (json as { message: Record<string, unknown> }).message;
+  return { validateOnly: request.validate_only === true, message: asSent, target };
 }

@@ -1,5 +1,5 @@
 import { type AccessTokenStore, bearerToken, headersWithoutCredentials } from '../core/access-tokens.js';
-import type { BehaviourStore } from '../core/behaviours.js';
+import type { Behaviour, BehaviourStore } from '../core/behaviours.js';
 import { closeConnectionAfter, resetStream } from '../core/connection.js';
 import { type FaultStore, faultRoutes, retryAfterHeader } from '../core/faults.js';
 import { type AnyRequest, type AnyResponse, BodyTooLargeError, delay, readBody } from '../core/http.js';
@@ -48,37 +48,45 @@ function checkBearer(req: AnyRequest, appId: string, state: HmsState): void {
   if (lookup?.state !== 'valid' || lookup.meta.appId !== appId) throw new HmsResultError('80200001');
 }
 
+/** What fails a whole request for `token`: a request-level behaviour, else a scripted fault, else nothing. */
+function requestFailure(failure: Behaviour | undefined, token: string, state: HmsState): Outcome | undefined {
+  switch (failure?.kind) {
+    case 'reset':
+      return { kind: 'drop' };
+    case 'auth_expired':
+      return { kind: 'result', code: '80200003' };
+    case 'unavailable':
+      return { kind: 'result', code: '81000001' };
+    case 'rate_limited':
+      // Flow control is a bare 503 without a result code.
+      return { kind: 'fault', fault: { status: 503, retryAfter: String(failure.retryAfterSeconds ?? 1) } };
+    default: {
+      const fault = state.faults.take(token);
+      return fault && { kind: 'fault', fault };
+    }
+  }
+}
+
 /**
  * Applies behaviours and faults token by token. Dead tokens (`unregistered`, `invalid`) are reported as
- * illegal; anything else fails the whole request, as one HTTP exchange can only fail once.
+ * illegal; the first request-level failure fails the whole request, as one HTTP exchange can only fail once.
+ * Latency is the longest any token asks for.
  */
 async function applyBehaviours(
   req: AnyRequest,
   res: AnyResponse,
   targets: string[],
   state: HmsState,
-): Promise<{ illegal: string[]; outcome?: Outcome }> {
-  const illegal: string[] = [];
+): Promise<{ illegal: Set<string>; outcome?: Outcome }> {
+  const illegal = new Set<string>();
   let outcome: Outcome | undefined;
   let latencyMs = 0;
   for (const token of targets) {
-    const applied = state.behaviours.consume(token);
-    latencyMs = Math.max(latencyMs, applied.latencyMs);
-    const failure = applied.failure;
-    if (failure?.kind === 'unregistered' || failure?.kind === 'invalid') illegal.push(token);
+    const { latencyMs: ms, failure } = state.behaviours.consume(token);
+    latencyMs = Math.max(latencyMs, ms);
+    if (failure?.kind === 'unregistered' || failure?.kind === 'invalid') illegal.add(token);
     else if (failure?.kind === 'goaway') closeConnectionAfter(req, res);
-    else if (outcome) continue;
-    else if (failure?.kind === 'reset') outcome = { kind: 'drop' };
-    else if (failure?.kind === 'auth_expired') outcome = { kind: 'result', code: '80200003' };
-    else if (failure?.kind === 'unavailable') outcome = { kind: 'result', code: '81000001' };
-    else if (failure?.kind === 'rate_limited') {
-      // Flow control is a bare 503 without a result code.
-      const retryAfter = String(failure.retryAfterSeconds ?? 1);
-      outcome = { kind: 'fault', fault: { status: 503, retryAfter } };
-    } else {
-      const fault = state.faults.take(token);
-      if (fault) outcome = { kind: 'fault', fault };
-    }
+    else outcome ??= requestFailure(failure, token, state);
   }
   if (latencyMs > 0) await delay(latencyMs);
   return outcome ? { illegal, outcome } : { illegal };
@@ -98,15 +106,16 @@ async function send(req: AnyRequest, res: AnyResponse, appId: string, state: Hms
   if (outcome?.kind === 'drop') return resetStream(req);
   if (outcome?.kind === 'result') return sendResult(res, outcome.code);
   if (outcome?.kind === 'fault') return answerFault(res, outcome.fault);
-  const accepted = request.targets.filter((t) => !illegal.includes(t));
+  const accepted = request.targets.filter((t) => !illegal.has(t));
   if (accepted.length === 0) return sendResult(res, '80300007');
   if (!request.validateOnly) {
     const headers = headersWithoutCredentials(req);
     for (const token of accepted) state.messages.record(token, headers, request.message);
   }
-  if (illegal.length === 0) return sendResult(res, '80000000');
+  if (illegal.size === 0) return sendResult(res, '80000000');
   // Partial success: `msg` is itself a JSON text listing the failed tokens.
-  const msg = JSON.stringify({ success: accepted.length, failure: illegal.length, illegal_tokens: illegal });
+  const failed = request.targets.filter((t) => illegal.has(t));
+  const msg = JSON.stringify({ success: accepted.length, failure: failed.length, illegal_tokens: failed });
   sendResult(res, '80100000', { msg });
 }
 

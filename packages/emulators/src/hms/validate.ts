@@ -46,6 +46,11 @@ function checkTargets(message: Record<string, unknown>): string[] {
   return [condition];
 }
 
+/** -1 delivers every cached message, 0 the latest, 1..100 the latest per group. */
+function isCollapseKey(value: unknown): boolean {
+  return Number.isInteger(value) && (value as number) >= -1 && (value as number) <= 100;
+}
+
 /** Seconds of an `android.ttl`, or undefined when malformed. */
 function ttlSeconds(value: unknown): number | undefined {
   return typeof value === 'string' && TTL.test(value) ? Number.parseFloat(value) : undefined;
@@ -60,12 +65,7 @@ function checkAndroid(android: unknown, highPriorityAllowed: boolean, isDataMess
     const seconds = ttlSeconds(ttl);
     if (seconds === undefined || seconds > MAX_TTL_SECONDS) fail('80100001');
   }
-  if (
-    collapseKey !== undefined &&
-    !(Number.isInteger(collapseKey) && (collapseKey as number) >= -1 && (collapseKey as number) <= 100)
-  ) {
-    fail('80100013');
-  }
+  if (collapseKey !== undefined && !isCollapseKey(collapseKey)) fail('80100013');
   if (data !== undefined && typeof data !== 'string') fail('80100003');
   if (urgency === 'HIGH' && isDataMessage && !highPriorityAllowed) fail('80300011');
 }
