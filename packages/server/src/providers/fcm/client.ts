@@ -1,0 +1,60 @@
+import { HttpClient } from '../../push/http-client.js';
+import { DEADLINE_PASSED, outcomeOfError, TokenRefused, timed, ttlSeconds, withReauth } from '../../push/send-kit.js';
+import { TokenCache } from '../../push/token-cache.js';
+import type { ProviderClient, ProviderClientOptions, PushOutcome, PushRequest, PushTarget } from '../../push/types.js';
+import type { FcmCredential } from './credential.js';
+import { fcmSendBody } from './message.js';
+import { serviceAccountTokenFetcher } from './oauth.js';
+import { fcmOutcome } from './outcome.js';
+import { SessionPool } from './session-pool.js';
+import { StrayTokenJudge } from './stray-tokens.js';
+
+const FCM_BASE_URL = 'https://fcm.googleapis.com';
+
+/**
+ * FCM HTTP v1 client for one service account: one request per device (FCM has no multicast in v1), all
+ * concurrent over shared warm HTTP/2 sessions, with the OAuth access token cached and refreshed single-flight.
+ */
+export function createFcmClient(credential: FcmCredential, options: ProviderClientOptions): ProviderClient {
+  const now = options.now ?? Date.now;
+  const account = credential.serviceAccount;
+  const oauthHttp = new HttpClient(options.ca);
+  const tokens = new TokenCache(serviceAccountTokenFetcher(account, oauthHttp, now), undefined, now);
+  const base = new URL(credential.endpoint ?? FCM_BASE_URL);
+  const pool = new SessionPool(base.origin, options.ca);
+  // An endpoint override may carry a path prefix (a proxy); the send path goes below it.
+  const path = `${base.pathname.replace(/\/$/, '')}/v1/projects/${encodeURIComponent(account.project_id)}/messages:send`;
+  const strays = new StrayTokenJudge(now);
+
+  const attempt = async (target: PushTarget, request: PushRequest, accessToken: string) => {
+    // The TTL is taken at the moment of sending, after any token fetch, so it never overstates the time left.
+    const ttl = ttlSeconds(request.deadline, now());
+    if (ttl === undefined) return DEADLINE_PASSED;
+    const headers = {
+      ':method': 'POST',
+      ':path': path,
+      authorization: `Bearer ${accessToken}`,
+      'content-type': 'application/json; charset=UTF-8',
+    };
+    const res = await timed(options.onResponse, () => pool.request(headers, fcmSendBody(target.token, request, ttl)));
+    return fcmOutcome(res, now(), strays);
+  };
+
+  const sendOne = async (target: PushTarget, request: PushRequest): Promise<PushOutcome> => {
+    if (ttlSeconds(request.deadline, now()) === undefined) return DEADLINE_PASSED;
+    try {
+      const outcome = await withReauth(tokens, (accessToken) => attempt(target, request, accessToken));
+      return outcome instanceof TokenRefused ? outcome.outcome() : outcome;
+    } catch (err) {
+      return outcomeOfError(err);
+    }
+  };
+
+  return {
+    send: (targets, request) => Promise.all(targets.map((target) => sendOne(target, request))),
+    close: async () => {
+      await pool.close();
+      oauthHttp.close();
+    },
+  };
+}

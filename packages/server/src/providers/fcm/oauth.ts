@@ -1,0 +1,38 @@
+import { createPrivateKey } from 'node:crypto';
+import { SignJWT } from 'jose';
+import type { HttpClient } from '../../push/http-client.js';
+import { fetchAccessToken } from '../../push/oauth.js';
+import type { CachedToken } from '../../push/token-cache.js';
+import type { FcmCredential } from './credential.js';
+
+/** Service-account OAuth for FCM (providers.md §1.2): an RS256 JWT assertion traded for an access token. */
+
+const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const MESSAGING_SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
+/** Google refuses assertions that live longer than an hour. */
+const ASSERTION_LIFETIME_SECONDS = 3600;
+
+type ServiceAccount = FcmCredential['serviceAccount'];
+
+/** Returns the token fetcher for a TokenCache; the key is parsed once, on the first fetch. */
+export function serviceAccountTokenFetcher(
+  account: ServiceAccount,
+  http: HttpClient,
+  now: () => number,
+): () => Promise<CachedToken> {
+  let key: ReturnType<typeof createPrivateKey> | undefined;
+  const tokenUri = new URL(account.token_uri);
+  return async () => {
+    key ??= createPrivateKey(account.private_key);
+    const issuedAt = Math.floor(now() / 1000);
+    const assertion = await new SignJWT({ scope: MESSAGING_SCOPE })
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: account.private_key_id })
+      .setIssuer(account.client_email)
+      .setAudience(account.token_uri)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(issuedAt + ASSERTION_LIFETIME_SECONDS)
+      .sign(key);
+    const form = new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion });
+    return fetchAccessToken(http, tokenUri, form, now);
+  };
+}

@@ -1,0 +1,68 @@
+import { HttpClient } from '../../push/http-client.js';
+import { fetchAccessToken } from '../../push/oauth.js';
+import { DEADLINE_PASSED, outcomeOfError, TokenRefused, timed, ttlSeconds, withReauth } from '../../push/send-kit.js';
+import { TokenCache } from '../../push/token-cache.js';
+import type { ProviderClient, ProviderClientOptions, PushOutcome, PushRequest } from '../../push/types.js';
+import type { HmsCredential } from './credential.js';
+import { hmsSendBody } from './message.js';
+import { hmsOutcomes } from './results.js';
+
+const HMS_PUSH_BASE_URL = 'https://push-api.cloud.huawei.com';
+const HMS_TOKEN_URL = 'https://oauth-login.cloud.huawei.com/oauth2/v3/token';
+/** Push Kit takes at most 1000 tokens per request. */
+export const HMS_MAX_TOKENS_PER_REQUEST = 1000;
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+/**
+ * HMS Push Kit v1 client for one app: the devices of a send go in batches of up to 1000 tokens per request,
+ * batches concurrently, over keep-alive HTTP/1.1 connections; the client-credentials access token is cached
+ * and refreshed single-flight.
+ */
+export function createHmsClient(credential: HmsCredential, options: ProviderClientOptions): ProviderClient {
+  const now = options.now ?? Date.now;
+  const http = new HttpClient(options.ca);
+  const form = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: credential.appId,
+    client_secret: credential.clientSecret,
+  });
+  const tokenUrl = new URL(credential.tokenUrl ?? HMS_TOKEN_URL);
+  const tokens = new TokenCache(() => fetchAccessToken(http, tokenUrl, form, now), undefined, now);
+  const base = (credential.endpoint ?? HMS_PUSH_BASE_URL).replace(/\/$/, '');
+  const sendUrl = new URL(`${base}/v1/${encodeURIComponent(credential.appId)}/messages:send`);
+
+  const attempt = async (batch: string[], request: PushRequest, accessToken: string) => {
+    // The TTL is taken at the moment of sending, after any token fetch, so it never overstates the time left.
+    const ttl = ttlSeconds(request.deadline, now());
+    if (ttl === undefined) return batch.map(() => DEADLINE_PASSED);
+    const headers = { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json;charset=utf-8' };
+    const res = await timed(options.onResponse, () => http.post(sendUrl, headers, hmsSendBody(batch, request, ttl)));
+    return hmsOutcomes(res, batch, now());
+  };
+
+  const sendBatch = async (batch: string[], request: PushRequest): Promise<PushOutcome[]> => {
+    try {
+      const outcomes = await withReauth(tokens, (accessToken) => attempt(batch, request, accessToken));
+      return outcomes instanceof TokenRefused ? batch.map(() => outcomes.outcome()) : outcomes;
+    } catch (err) {
+      return batch.map(() => outcomeOfError(err));
+    }
+  };
+
+  return {
+    send: async (targets, request) => {
+      if (ttlSeconds(request.deadline, now()) === undefined) return targets.map(() => DEADLINE_PASSED);
+      const batches = chunk(
+        targets.map((t) => t.token),
+        HMS_MAX_TOKENS_PER_REQUEST,
+      );
+      return (await Promise.all(batches.map((batch) => sendBatch(batch, request)))).flat();
+    },
+    close: async () => http.close(),
+  };
+}

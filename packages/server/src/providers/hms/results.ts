@@ -1,0 +1,68 @@
+import type { ProviderResponse } from '../../push/http-client.js';
+import { retryOutcome } from '../../push/retry-after.js';
+import { TokenRefused } from '../../push/send-kit.js';
+import type { PushOutcome } from '../../push/types.js';
+
+/** Classifies a Push Kit v1 answer into one outcome per token of the batch (providers.md §2.4, §2.5, §6). */
+
+/** The access token was refused (80200001 bad, 80200003 expired) or Huawei's OAuth check failed (80600003). */
+const REAUTH_CODES = new Set(['80200001', '80200003', '80600003']);
+/** Huawei's internal error and topic-send throttling are transient. */
+const RETRY_CODES = new Set(['81000001', '80100017']);
+const MAX_REASON_CHARS = 300;
+
+interface HmsAnswer {
+  code?: unknown;
+  msg?: unknown;
+  requestId?: unknown;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The failed tokens of a partial success. `msg` is itself a JSON text: v1 lists `illegal_tokens`; the
+ * HarmonyOS variant groups `illegalTokens` by reason. An unreadable list drops nothing.
+ */
+function illegalTokens(msg: unknown): Set<string> {
+  const report = typeof msg === 'string' ? parseJson(msg) : undefined;
+  if (typeof report !== 'object' || report === null) return new Set();
+  const { illegal_tokens: flat, illegalTokens: grouped } = report as Record<string, unknown>;
+  const lists = Array.isArray(flat) ? [flat] : typeof grouped === 'object' && grouped ? Object.values(grouped) : [];
+  return new Set(lists.flatMap((list) => (Array.isArray(list) ? list : [])).filter((t) => typeof t === 'string'));
+}
+
+/** One outcome per entry of `tokens`, or TokenRefused for the whole batch. Push Kit is classified on `code`. */
+export function hmsOutcomes(res: ProviderResponse, tokens: string[], now: number): PushOutcome[] | TokenRefused {
+  const answer = parseJson(res.body) as HmsAnswer | undefined;
+  const code = typeof answer?.code === 'string' ? answer.code : undefined;
+  const status = res.status;
+  const all = (outcome: PushOutcome) => tokens.map(() => outcome);
+  const said = code ? `${code} ${typeof answer?.msg === 'string' ? answer.msg : ''}`.trim() : 'no result code';
+  const reason = `HTTP ${status} ${said}`.slice(0, MAX_REASON_CHARS);
+  const sent: PushOutcome = {
+    kind: 'sent',
+    status,
+    ...(typeof answer?.requestId === 'string' ? { providerId: answer.requestId } : {}),
+  };
+  if (code === '80000000') return all(sent);
+  if (code === '80100000') {
+    const illegal = illegalTokens(answer?.msg);
+    return tokens.map((t) =>
+      illegal.has(t) ? { kind: 'token_gone', status, reason: 'HTTP 200 80100000 illegal token' } : sent,
+    );
+  }
+  if (code === '80300007') return all({ kind: 'token_gone', status, reason });
+  if (code && REAUTH_CODES.has(code)) return new TokenRefused(status, reason);
+  if (code)
+    return all(RETRY_CODES.has(code) ? retryOutcome(res, reason, now) : { kind: 'config_error', status, reason });
+  // No result code is Huawei's front end speaking: 503 is flow control, other 5xx a connection error.
+  return all(
+    status === 429 || status >= 500 ? retryOutcome(res, reason, now) : { kind: 'config_error', status, reason },
+  );
+}
