@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import type { PushRequest, PushTarget } from '../../push/types.js';
+import type { CancelMessage, CancelReason, RingMessage } from '../../push/wire.js';
+
+/** The headers (without `authorization`, added per attempt) and JSON body of one APNs push. */
+export interface ApnsPush {
+  headers: Record<string, string>;
+  payload: string;
+}
+
+/** Apple's limit for `apns-collapse-id` (providers.md §3.3). */
+const MAX_COLLAPSE_ID_BYTES = 64;
+
+/** What an `alert` device shows when a call stops ringing, replacing its incoming-call notification. */
+const CANCEL_TEXT: Record<CancelReason, string> = {
+  answered_elsewhere: 'Answered on another device',
+  declined: 'Call declined',
+  caller_cancelled: 'Missed call',
+  timeout: 'Missed call',
+  ended: 'Call ended',
+};
+
+/**
+ * Builds the push for one target, or says why none may go: a cancel is never a VoIP push, because iOS
+ * requires every VoIP push to report a new incoming call to CallKit and stops delivering to apps that do
+ * not (providers.md §3.3); a VoIP device learns of the cancel from the app's own channel instead.
+ *
+ * An `alert` device gets the ring as a visible alert, and the cancel as another alert with the same
+ * `apns-collapse-id`: iOS replaces the incoming-call notification in place, even when the app is not
+ * running. A background push could not do that: it is not delivered to a force-quit app, and priority 5
+ * may be batched or throttled (providers.md §3.3).
+ */
+export function buildApnsPush(
+  target: PushTarget,
+  request: PushRequest,
+  bundleId: string,
+  now: number,
+): ApnsPush | { skip: string } {
+  const { message } = request;
+  if (message.type === 'call.cancel' && target.kind === 'voip') return { skip: 'cancel_not_sent_as_voip' };
+  const voip = target.kind === 'voip';
+  const headers = {
+    ':method': 'POST',
+    ':path': `/3/device/${target.token}`,
+    'content-type': 'application/json',
+    'apns-push-type': voip ? 'voip' : 'alert',
+    'apns-topic': voip ? `${bundleId}.voip` : bundleId,
+    'apns-priority': '10',
+    'apns-expiration': expiration(request.deadline, now),
+    'apns-collapse-id': collapseId(request.collapseId),
+  };
+  const aps = voip ? {} : message.type === 'call.ring' ? ringAlert(message) : cancelAlert(message);
+  return { headers, payload: JSON.stringify({ aps, callpush: message }) };
+}
+
+/**
+ * The deadline in whole epoch seconds, rounded down so APNs never holds the push past it. When less than a
+ * second is left that would already be in the past, so `0` is sent: deliver now if the device is reachable,
+ * never store (the TTL-zero of the other providers).
+ */
+function expiration(deadline: number, now: number): string {
+  const seconds = Math.floor(deadline / 1000);
+  return seconds > Math.floor(now / 1000) ? String(seconds) : '0';
+}
+
+/** The call id as is when it fits Apple's limit, else a hash of it (still shared by the ring and its cancel). */
+function collapseId(id: string): string {
+  if (Buffer.byteLength(id) <= MAX_COLLAPSE_ID_BYTES) return id;
+  return createHash('sha256').update(id).digest('base64url');
+}
+
+function ringAlert(message: RingMessage): Record<string, unknown> {
+  return {
+    alert: {
+      title: message.displayName ?? message.from,
+      body: message.video ? 'Incoming video call' : 'Incoming call',
+    },
+    sound: 'default',
+  };
+}
+
+/** Silent: it only replaces the ringing notification. */
+function cancelAlert(message: CancelMessage): Record<string, unknown> {
+  return { alert: { title: message.from, body: CANCEL_TEXT[message.reason] } };
+}

@@ -1,0 +1,47 @@
+import type { ProviderResponse } from '../../push/http-client.js';
+import { retryOutcome } from '../../push/retry-after.js';
+import { TokenRefused } from '../../push/send-kit.js';
+import type { PushOutcome } from '../../push/types.js';
+
+/** Classifies an APNs answer by its `reason` (providers.md §3.4, §3.5, §6). */
+
+/** Refusals of the provider token itself: worth one new token and one resend (re-auth). */
+const PROVIDER_TOKEN_REFUSALS = new Set(['ExpiredProviderToken', 'InvalidProviderToken', 'MissingProviderToken']);
+
+/**
+ * Dead tokens. BadDeviceToken and DeviceTokenNotForTopic are dead tokens only when the credential's
+ * environment and topic are right; an answer cannot tell the two apart, so a credential with the wrong
+ * environment or bundle id prunes the devices it pushes to.
+ */
+const TOKEN_GONE = new Set(['Unregistered', 'ExpiredToken', 'BadDeviceToken', 'DeviceTokenNotForTopic']);
+
+/**
+ * Transient refusals besides 429 and 5xx. TooManyProviderTokenUpdates means APNs refuses the connection
+ * for a while although the token is valid; IdleTimeout asks for a new connection.
+ */
+const RETRY = new Set(['TooManyProviderTokenUpdates', 'IdleTimeout']);
+
+/** The `reason` of an APNs failure body, or `HTTP <status>` when the body is not APNs's (a proxy's, say). */
+function reasonOf(res: ProviderResponse): string {
+  try {
+    const { reason } = JSON.parse(res.body) as { reason?: unknown };
+    if (typeof reason === 'string') return reason;
+  } catch {
+    // not JSON: fall through
+  }
+  return `HTTP ${res.status}`;
+}
+
+/** The outcome for one answer, or TokenRefused when APNs refused the provider token. */
+export function apnsOutcome(res: ProviderResponse, now: number): PushOutcome | TokenRefused {
+  const { status } = res;
+  if (status === 200) {
+    const id = res.headers['apns-id'];
+    return { kind: 'sent', status, ...(typeof id === 'string' ? { providerId: id } : {}) };
+  }
+  const reason = reasonOf(res);
+  if (status === 403 && PROVIDER_TOKEN_REFUSALS.has(reason)) return new TokenRefused(status, reason);
+  if (status === 410 || TOKEN_GONE.has(reason)) return { kind: 'token_gone', status, reason };
+  if (status === 429 || status >= 500 || RETRY.has(reason)) return retryOutcome(res, reason, now);
+  return { kind: 'config_error', status, reason };
+}

@@ -1,0 +1,286 @@
+import { createPublicKey, randomBytes } from 'node:crypto';
+import { type ApnsEmulator, startApnsEmulator } from '@callpush/emulators';
+import { decodeProtectedHeader, jwtVerify } from 'jose';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createApnsClient } from '../src/providers/apns/client.js';
+import type { ApnsCredential } from '../src/providers/apns/credential.js';
+import { createProviderTokenCache } from '../src/providers/apns/provider-token.js';
+import type { ProviderClient, ProviderClientOptions, PushTarget } from '../src/push/types.js';
+import { cancel, ring } from './support/ring.js';
+
+const BUNDLE_ID = 'com.example.phone';
+const MINUTE = 60_000;
+
+// One clock for the emulator and the clients, so tests can age provider tokens without waiting an hour.
+let skewMs = 0;
+const clock = (): number => Date.now() + skewMs;
+
+let apns: ApnsEmulator;
+const clients: ProviderClient[] = [];
+
+beforeAll(async () => {
+  apns = await startApnsEmulator({ now: clock });
+});
+afterEach(async () => {
+  skewMs = 0;
+  apns.behaviours.clear();
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+});
+afterAll(() => apns.close());
+
+function credential(overrides: Partial<ApnsCredential> = {}): ApnsCredential {
+  return {
+    type: 'apns',
+    teamId: apns.teamId,
+    keyId: apns.keyId,
+    privateKey: apns.privateKey,
+    topic: BUNDLE_ID,
+    environment: 'sandbox',
+    endpoint: apns.baseUrl,
+    ...overrides,
+  };
+}
+
+/** A client on its own connection (closed after the test), trusting the emulator's CA. */
+function client(overrides: Partial<ApnsCredential> = {}, options: ProviderClientOptions = {}): ProviderClient {
+  const created = createApnsClient(credential(overrides), { ca: apns.tls.ca, now: clock, ...options });
+  clients.push(created);
+  return created;
+}
+
+const deviceToken = (): string => randomBytes(32).toString('hex');
+const voip = (token = deviceToken()): PushTarget => ({ deviceId: `d-${token.slice(0, 8)}`, token, kind: 'voip' });
+const alert = (token = deviceToken()): PushTarget => ({ deviceId: `d-${token.slice(0, 8)}`, token, kind: 'alert' });
+
+describe('APNs client: what a push looks like', () => {
+  it('rings a VoIP device with a voip push to <bundle>.voip, priority 10, the deadline and the call id', async () => {
+    const target = voip();
+    apns.registerDevice(target.token, { topic: `${BUNDLE_ID}.voip` });
+    const request = ring();
+    const [outcome] = await client().send([target], request);
+
+    expect(outcome).toMatchObject({ kind: 'sent', status: 200 });
+    expect(outcome).toHaveProperty('providerId', expect.stringMatching(/^[0-9a-f-]{36}$/));
+    const [received] = apns.messages.list({ token: target.token });
+    expect(received?.headers).toMatchObject({
+      'apns-push-type': 'voip',
+      'apns-topic': `${BUNDLE_ID}.voip`,
+      'apns-priority': '10',
+      'apns-expiration': String(Math.floor(request.deadline / 1000)),
+      'apns-collapse-id': request.collapseId,
+    });
+    expect(received?.payload).toEqual({ aps: {}, callpush: request.message });
+  });
+
+  it('rings an alert device with a visible alert naming the caller, with sound', async () => {
+    const target = alert();
+    apns.registerDevice(target.token, { topic: BUNDLE_ID });
+    const voice = ring();
+    const request = { ...voice, message: { ...voice.message, video: false } };
+    const video = ring();
+    const nameless = { ...video, message: { ...video.message, displayName: undefined } };
+    const c = client();
+    expect(await c.send([target], request)).toMatchObject([{ kind: 'sent' }]);
+    expect(await c.send([target], nameless)).toMatchObject([{ kind: 'sent' }]);
+
+    const [first, second] = apns.messages.list({ token: target.token });
+    expect(first?.headers).toMatchObject({
+      'apns-push-type': 'alert',
+      'apns-topic': BUNDLE_ID,
+      'apns-priority': '10',
+      'apns-collapse-id': request.collapseId,
+    });
+    expect(first?.payload).toEqual({
+      aps: { alert: { title: 'Alice', body: 'Incoming call' }, sound: 'default' },
+      callpush: request.message,
+    });
+    expect(second?.payload).toMatchObject({ aps: { alert: { title: 'alice', body: 'Incoming video call' } } });
+  });
+
+  it('never sends a cancel as a VoIP push; an alert device gets a silent alert replacing the ring', async () => {
+    const phone = voip();
+    const tablet = alert();
+    const request = ring();
+    const c = client();
+    await c.send([phone, tablet], request);
+    const cancelled = cancel(request);
+    const outcomes = await c.send([phone, tablet], cancelled);
+
+    expect(outcomes).toEqual([
+      { kind: 'skipped', reason: 'cancel_not_sent_as_voip' },
+      expect.objectContaining({ kind: 'sent' }),
+    ]);
+    expect(apns.messages.list({ token: phone.token })).toHaveLength(1);
+    const [, received] = apns.messages.list({ token: tablet.token });
+    expect(received?.headers).toMatchObject({
+      'apns-push-type': 'alert',
+      'apns-priority': '10',
+      'apns-collapse-id': request.collapseId,
+    });
+    expect(received?.payload).toEqual({
+      aps: { alert: { title: 'alice', body: 'Answered on another device' } },
+      callpush: cancelled.message,
+    });
+  });
+
+  it('sends nothing once the deadline has passed, and expiration 0 with under a second left', async () => {
+    const late = voip();
+    const last = voip();
+    const c = client();
+    const expired = { ...ring(), deadline: clock() - 1 };
+    expect(await c.send([late], expired)).toEqual([{ kind: 'skipped', reason: 'deadline passed' }]);
+
+    // Under a second left: the whole-second deadline would already be past, so "now or never" instead.
+    const deadline = (Math.floor(clock() / 1000) + 1) * 1000 - 1;
+    expect(await c.send([last], { ...ring(), deadline })).toMatchObject([{ kind: 'sent' }]);
+    expect(apns.messages.list({ token: late.token })).toHaveLength(0);
+    expect(apns.messages.list({ token: last.token })[0]?.headers['apns-expiration']).toBe('0');
+  });
+
+  it('hashes a collapse id longer than the 64 bytes APNs allows', async () => {
+    const target = voip();
+    await client().send([target], { ...ring(), collapseId: 'c_'.padEnd(100, 'x') });
+    const collapseId = apns.messages.list({ token: target.token })[0]?.headers['apns-collapse-id'];
+    expect(collapseId).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('reports every response to onResponse with its latency', async () => {
+    const seen: Array<[number, number | 'error']> = [];
+    const target = voip();
+    apns.behaviours.set(target.token, { kind: 'unavailable' });
+    const c = client({}, { onResponse: (seconds, status) => seen.push([seconds, status]) });
+    await c.send([target], ring());
+    await c.send([target], ring());
+    expect(seen.map(([, status]) => status)).toEqual([503, 200]);
+    expect(seen.every(([seconds]) => seconds > 0 && seconds < 5)).toBe(true);
+  });
+});
+
+describe('APNs client: outcomes (providers.md §3.5, §6)', () => {
+  it('maps dead tokens to token_gone, throttling and outages to retry, configuration to config_error', async () => {
+    const [unregistered, invalid, otherApp, limited, down] = [voip(), voip(), voip(), voip(), voip()];
+    apns.behaviours.set(unregistered.token, { kind: 'unregistered' });
+    apns.behaviours.set(invalid.token, { kind: 'invalid' });
+    apns.registerDevice(otherApp.token, { topic: 'com.other.app.voip' });
+    apns.behaviours.set(limited.token, { kind: 'rate_limited' });
+    apns.behaviours.set(down.token, { kind: 'unavailable' });
+    const outcomes = await client().send([unregistered, invalid, otherApp, limited, down], ring());
+    expect(outcomes).toEqual([
+      { kind: 'token_gone', status: 410, reason: 'Unregistered' },
+      { kind: 'token_gone', status: 400, reason: 'BadDeviceToken' },
+      { kind: 'token_gone', status: 400, reason: 'DeviceTokenNotForTopic' },
+      { kind: 'retry', status: 429, reason: 'TooManyRequests' },
+      { kind: 'retry', status: 503, reason: 'ServiceUnavailable' },
+    ]);
+
+    const badTopic = await client({ topic: 'com.example phone' }).send([alert()], ring());
+    expect(badTopic).toEqual([{ kind: 'config_error', status: 400, reason: 'BadTopic' }]);
+  });
+
+  it('config_error for a key APNs does not know, after one new token and one resend', async () => {
+    const stranger = await startApnsEmulator();
+    try {
+      const seen: Array<number | 'error'> = [];
+      const c = client({ privateKey: stranger.privateKey }, { onResponse: (_, status) => seen.push(status) });
+      expect(await c.send([voip()], ring())).toEqual([
+        { kind: 'config_error', status: 403, reason: 'access token refused after a refresh: InvalidProviderToken' },
+      ]);
+      expect(seen).toEqual([403, 403]);
+    } finally {
+      await stranger.close();
+    }
+  });
+
+  it('retries when the emulator cannot be trusted or reached, without throwing', async () => {
+    const untrusted = createApnsClient(credential(), { now: clock });
+    clients.push(untrusted);
+    const [outcome] = await untrusted.send([voip()], ring());
+    expect(outcome).toMatchObject({ kind: 'retry', reason: expect.stringMatching(/^network: /) });
+
+    const closed = await startApnsEmulator({ tls: apns.tls });
+    await closed.close();
+    const [refused] = await client({ endpoint: closed.baseUrl }).send([voip()], ring());
+    expect(refused).toMatchObject({ kind: 'retry', reason: expect.stringContaining('ECONNREFUSED') });
+  });
+});
+
+describe('APNs client: provider token', () => {
+  it('is an ES256 JWT with kid and iss, reused for 50 minutes, then replaced', async () => {
+    const start = Date.now();
+    let at = start;
+    const tokens = createProviderTokenCache(credential(), () => at);
+    const publicKey = createPublicKey(apns.privateKey);
+    const first = await tokens.get();
+    const { payload } = await jwtVerify(first, publicKey, { algorithms: ['ES256'] });
+    expect(decodeProtectedHeader(first)).toEqual({ alg: 'ES256', kid: apns.keyId });
+    expect(payload).toEqual({ iss: apns.teamId, iat: Math.floor(start / 1000) });
+
+    at = start + 49 * MINUTE;
+    expect(await tokens.get()).toBe(first);
+    at = start + 51 * MINUTE;
+    const second = await tokens.get();
+    expect(second).not.toBe(first);
+    expect((await jwtVerify(second, publicKey, { currentDate: new Date(at) })).payload.iat).toBe(Math.floor(at / 1000));
+  });
+
+  it('keeps one token across many sends (a change within 20 minutes would be refused with 429)', async () => {
+    const c = client();
+    const targets = Array.from({ length: 50 }, () => voip());
+    expect((await c.send(targets, ring())).every((o) => o.kind === 'sent')).toBe(true);
+    // Rings made later on the shifted clock: their deadline is 30 s after it.
+    skewMs = 19 * MINUTE;
+    expect((await c.send(targets, ring(30_000 + skewMs))).every((o) => o.kind === 'sent')).toBe(true);
+    // Past the refresh point APNs takes the new token on the same connection.
+    skewMs = 51 * MINUTE;
+    expect((await c.send(targets, ring(30_000 + skewMs))).every((o) => o.kind === 'sent')).toBe(true);
+  });
+
+  it('after ExpiredProviderToken makes one new token, shared by every refused push, and resends', async () => {
+    const seen: Array<number | 'error'> = [];
+    const c = client({}, { onResponse: (_, status) => seen.push(status) });
+    await c.send([voip()], ring()); // the connection has adopted the first token
+    const targets = Array.from({ length: 10 }, () => voip());
+    for (const t of targets) apns.behaviours.set(t.token, { kind: 'auth_expired', count: 1 });
+
+    expect((await c.send(targets, ring())).every((o) => o.kind === 'sent')).toBe(true);
+    expect(seen.filter((s) => s === 403)).toHaveLength(10);
+    // A second new token within 20 minutes would now be refused: later pushes prove there was only one.
+    expect((await c.send(targets, ring())).every((o) => o.kind === 'sent')).toBe(true);
+  });
+
+  it('config_error when APNs refuses the new token as well', async () => {
+    const target = voip();
+    apns.behaviours.set(target.token, { kind: 'auth_expired' });
+    expect(await client().send([target], ring())).toEqual([
+      { kind: 'config_error', status: 403, reason: 'access token refused after a refresh: ExpiredProviderToken' },
+    ]);
+  });
+});
+
+describe('APNs client: connection', () => {
+  it('reconnects after a GOAWAY (503 Shutdown is a retry)', async () => {
+    const [leaving, next] = [voip(), voip()];
+    apns.behaviours.set(leaving.token, { kind: 'goaway', count: 1 });
+    const c = client();
+    expect(await c.send([leaving], ring())).toEqual([{ kind: 'retry', status: 503, reason: 'Shutdown' }]);
+    expect(await c.send([next, leaving], ring())).toMatchObject([{ kind: 'sent' }, { kind: 'sent' }]);
+  });
+
+  it('reconnects after the connection is reset under a push (a network retry)', async () => {
+    const [dropped, next] = [voip(), voip()];
+    apns.behaviours.set(dropped.token, { kind: 'reset', count: 1 });
+    const c = client();
+    const [outcome] = await c.send([dropped], ring());
+    expect(outcome).toMatchObject({ kind: 'retry', reason: expect.stringMatching(/^network: /) });
+    expect(await c.send([next, dropped], ring())).toMatchObject([{ kind: 'sent' }, { kind: 'sent' }]);
+  });
+
+  it('carries 300 concurrent sends over one client', async () => {
+    const c = client();
+    await c.send([voip()], ring()); // connection and token warm, as on a running gateway
+    const targets = Array.from({ length: 300 }, () => voip());
+    const outcomes = await Promise.all(targets.map((t) => c.send([t], ring())));
+    expect(outcomes.flat().every((o) => o.kind === 'sent')).toBe(true);
+    for (const t of targets) expect(apns.messages.list({ token: t.token })).toHaveLength(1);
+  });
+});

@@ -1,0 +1,176 @@
+import { createECDH } from 'node:crypto';
+import { type IssuedSubscription, startWebPushEmulator, type WebPushEmulator } from '@callpush/emulators';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createWebPushClient } from '../src/providers/webpush/client.js';
+import type { WebPushCredential } from '../src/providers/webpush/credential.js';
+import type { ProviderClient, ProviderClientOptions, PushTarget } from '../src/push/types.js';
+import { cancel, ring } from './support/ring.js';
+
+let push: WebPushEmulator;
+const clients: ProviderClient[] = [];
+
+beforeAll(async () => {
+  push = await startWebPushEmulator();
+});
+afterEach(async () => {
+  push.behaviours.clear();
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+});
+afterAll(() => push.close());
+
+function vapidCredential(overrides: Partial<WebPushCredential> = {}): WebPushCredential {
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  return {
+    type: 'webpush',
+    vapidPublicKey: ecdh.getPublicKey().toString('base64url'),
+    vapidPrivateKey: ecdh.getPrivateKey().toString('base64url'),
+    subject: 'mailto:ops@example.com',
+    ...overrides,
+  };
+}
+
+const credential = vapidCredential();
+
+function client(c: WebPushCredential = credential, options: ProviderClientOptions = {}): ProviderClient {
+  const created = createWebPushClient(c, { ca: push.tls?.ca, ...options });
+  clients.push(created);
+  return created;
+}
+
+/** A device whose token is the subscription as the browser serialises it (without the emulator's id). */
+function device(subscription: IssuedSubscription, kind: PushTarget['kind'] = 'alert'): PushTarget {
+  const { id, ...json } = subscription;
+  return { deviceId: `d-${id.slice(0, 8)}`, token: JSON.stringify(json), kind };
+}
+
+describe('Web Push client: what a push looks like', () => {
+  it('delivers the v1 message exactly, TTL from the deadline, Urgency high, a Topic from the call id', async () => {
+    const sub = push.createSubscription({ applicationServerKey: credential.vapidPublicKey });
+    const now = Date.now();
+    const request = ring(30_500, { displayName: 'Zoë ✆' }); // non-ASCII survives encryption
+    const [outcome] = await client(credential, { now: () => now }).send([device(sub)], request);
+
+    expect(outcome).toEqual({ kind: 'sent', status: 201, providerId: expect.stringMatching(/\/msg\//) });
+    const [received] = push.messages.list({ token: sub.id });
+    expect(received?.payload).toEqual(request.message);
+    expect(received?.headers).toMatchObject({
+      ttl: '30',
+      urgency: 'high',
+      topic: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/),
+      'content-encoding': 'aes128gcm',
+      authorization: expect.stringContaining(`k=${credential.vapidPublicKey}`),
+    });
+  });
+
+  it('sends cancels too (no VoIP rule on the web), under the ring Topic, to voip and alert devices alike', async () => {
+    const sub = push.createSubscription();
+    const request = ring();
+    const c = client();
+    expect(await c.send([device(sub, 'voip')], request)).toMatchObject([{ kind: 'sent' }]);
+    const cancelled = cancel(request, 'timeout');
+    expect(await c.send([device(sub, 'voip')], cancelled)).toMatchObject([{ kind: 'sent' }]);
+
+    const [rang, received] = push.messages.list({ token: sub.id });
+    expect(received?.payload).toEqual(cancelled.message);
+    expect(received?.headers.topic).toBe(rang?.headers.topic);
+    const other = await c.send([device(sub)], ring());
+    expect(other).toMatchObject([{ kind: 'sent' }]);
+    expect(push.messages.list({ token: sub.id })[2]?.headers.topic).not.toBe(rang?.headers.topic);
+  });
+
+  it('sends nothing once the deadline has passed; TTL 0 with under a second left', async () => {
+    const [late, last] = [push.createSubscription(), push.createSubscription()];
+    const c = client();
+    expect(await c.send([device(late)], { ...ring(), deadline: Date.now() - 1 })).toEqual([
+      { kind: 'skipped', reason: 'deadline passed' },
+    ]);
+    expect(await c.send([device(last)], { ...ring(), deadline: Date.now() + 900 })).toMatchObject([{ kind: 'sent' }]);
+    expect(push.messages.list({ token: late.id })).toHaveLength(0);
+    expect(push.messages.list({ token: last.id })[0]?.headers.ttl).toBe('0');
+  });
+
+  it("sends to the credential's endpoint origin instead of the subscription's, signing VAPID for it", async () => {
+    const sub = push.createSubscription({ applicationServerKey: credential.vapidPublicKey });
+    const browserShaped = { ...sub, endpoint: `https://push.example.net/push/${sub.id}` };
+    const overridden = client({ ...credential, endpoint: push.baseUrl });
+    expect(await overridden.send([device(browserShaped)], ring())).toMatchObject([{ kind: 'sent' }]);
+    expect(push.messages.list({ token: sub.id })).toHaveLength(1);
+  });
+
+  it('speaks plain HTTP to an http:// endpoint', async () => {
+    const plain = await startWebPushEmulator({ secure: false });
+    try {
+      const sub = plain.createSubscription();
+      const request = ring();
+      expect(await client().send([device(sub)], request)).toMatchObject([{ kind: 'sent', status: 201 }]);
+      expect(plain.messages.list({ token: sub.id })[0]?.payload).toEqual(request.message);
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('reports every response to onResponse with its latency', async () => {
+    const sub = push.createSubscription();
+    push.behaviours.set(sub.id, { kind: 'unavailable' });
+    const seen: Array<[number, number | 'error']> = [];
+    const c = client(credential, { onResponse: (seconds, status) => seen.push([seconds, status]) });
+    await c.send([device(sub)], ring());
+    await c.send([device(sub)], ring());
+    expect(seen.map(([, status]) => status)).toEqual([503, 201]);
+    expect(seen.every(([seconds]) => seconds > 0 && seconds < 5)).toBe(true);
+  });
+});
+
+describe('Web Push client: outcomes (providers.md §4.3, §6)', () => {
+  it('token_gone for unsubscribed (410) and expired (404) subscriptions', async () => {
+    const [gone, expired] = [push.createSubscription(), push.createSubscription()];
+    push.unsubscribe(gone.id);
+    push.behaviours.set(expired.id, { kind: 'invalid' });
+    const outcomes = await client().send([device(gone), device(expired)], ring());
+    expect(outcomes).toMatchObject([
+      { kind: 'token_gone', status: 410 },
+      { kind: 'token_gone', status: 404 },
+    ]);
+  });
+
+  it('retry with Retry-After for 429, retry for 503', async () => {
+    const [limited, down] = [push.createSubscription(), push.createSubscription()];
+    push.behaviours.set(limited.id, { kind: 'rate_limited', retryAfterSeconds: 7 });
+    push.behaviours.set(down.id, { kind: 'unavailable' });
+    const outcomes = await client().send([device(limited), device(down)], ring());
+    expect(outcomes).toMatchObject([
+      { kind: 'retry', status: 429, retryAfterMs: 7000 },
+      { kind: 'retry', status: 503 },
+    ]);
+  });
+
+  it('config_error for a subscription bound to another VAPID key, with no secret in the reason', async () => {
+    const sub = push.createSubscription({ applicationServerKey: vapidCredential().vapidPublicKey });
+    const outcomes = await client().send([device(sub)], ring());
+    expect(outcomes).toMatchObject([{ kind: 'config_error', status: 403 }]);
+    const text = JSON.stringify(outcomes);
+    for (const secret of [credential.vapidPrivateKey, sub.keys.auth]) expect(text).not.toContain(secret);
+  });
+
+  it('retries after a dropped connection and then delivers on a new one, without throwing', async () => {
+    const sub = push.createSubscription();
+    push.behaviours.set(sub.id, { kind: 'reset', count: 1 });
+    const c = client();
+    const [dropped] = await c.send([device(sub)], ring());
+    expect(dropped).toMatchObject({ kind: 'retry', reason: expect.stringMatching(/^network: /) });
+    expect(await c.send([device(sub)], ring())).toMatchObject([{ kind: 'sent' }]);
+
+    const untrusted = createWebPushClient(credential, {});
+    clients.push(untrusted);
+    expect(await untrusted.send([device(sub)], ring())).toMatchObject([{ kind: 'retry' }]);
+  });
+
+  it('carries 100 concurrent sends over one client', async () => {
+    const subs = Array.from({ length: 100 }, () => push.createSubscription());
+    const c = client();
+    const outcomes = await Promise.all(subs.map((s) => c.send([device(s)], ring())));
+    expect(outcomes.flat().every((o) => o.kind === 'sent')).toBe(true);
+    for (const s of subs) expect(push.messages.list({ token: s.id })).toHaveLength(1);
+  });
+});
