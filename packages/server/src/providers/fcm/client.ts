@@ -26,7 +26,7 @@ export function createFcmClient(credential: FcmCredential, options: ProviderClie
   const path = `${base.pathname.replace(/\/$/, '')}/v1/projects/${encodeURIComponent(account.project_id)}/messages:send`;
   const strays = new StrayTokenJudge(now);
 
-  const attempt = async (target: PushTarget, request: PushRequest, accessToken: string) => {
+  const attempt = async (target: PushTarget, request: PushRequest, callpush: string, accessToken: string) => {
     // The TTL is taken at the moment of sending, after any token fetch, so it never overstates the time left.
     const ttl = ttlSeconds(request.deadline, now());
     if (ttl === undefined) return DEADLINE_PASSED;
@@ -36,14 +36,16 @@ export function createFcmClient(credential: FcmCredential, options: ProviderClie
       authorization: `Bearer ${accessToken}`,
       'content-type': 'application/json; charset=UTF-8',
     };
-    const res = await timed(options.onResponse, () => pool.request(headers, fcmSendBody(target.token, request, ttl)));
+    const res = await timed(options.onResponse, () =>
+      pool.request(headers, fcmSendBody(target.token, callpush, request, ttl)),
+    );
     return fcmOutcome(res, now(), strays);
   };
 
-  const sendOne = async (target: PushTarget, request: PushRequest): Promise<PushOutcome> => {
+  const sendOne = async (target: PushTarget, request: PushRequest, callpush: string): Promise<PushOutcome> => {
     if (ttlSeconds(request.deadline, now()) === undefined) return DEADLINE_PASSED;
     try {
-      const outcome = await withReauth(tokens, (accessToken) => attempt(target, request, accessToken));
+      const outcome = await withReauth(tokens, (accessToken) => attempt(target, request, callpush, accessToken));
       return outcome instanceof TokenRefused ? outcome.outcome() : outcome;
     } catch (err) {
       return outcomeOfError(err);
@@ -51,7 +53,10 @@ export function createFcmClient(credential: FcmCredential, options: ProviderClie
   };
 
   return {
-    send: (targets, request) => Promise.all(targets.map((target) => sendOne(target, request))),
+    send: (targets, request) => {
+      const callpush = JSON.stringify(request.message);
+      return Promise.all(targets.map((target) => sendOne(target, request, callpush)));
+    },
     close: async () => {
       await pool.close();
       oauthHttp.close();
