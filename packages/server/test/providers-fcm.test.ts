@@ -186,10 +186,11 @@ describe('FCM client: outcomes', () => {
     expect(datedMs).toBeLessThanOrEqual(60_000);
   });
 
-  it('keeps the device when FCM blames the payload rather than the token', async () => {
-    // Over 4096 bytes of data: a 400 INVALID_ARGUMENT whose BadRequest names the message, not the token.
-    const [outcome] = await client().send(devices('tok-big'), ring(30_000, { displayName: 'x'.repeat(5000) }));
-    expect(outcome).toMatchObject({ kind: 'config_error', status: 400 });
+  it('refuses a message over 4096 bytes of data itself, keeping the device', async () => {
+    // FCM answers an oversize message with the INVALID_ARGUMENT it also gives bad tokens: never let it.
+    const outcomes = await client().send(devices('tok-big'), ring(30_000, { displayName: 'x'.repeat(5000) }));
+    expect(outcomes).toEqual([{ kind: 'config_error', reason: expect.stringMatching(/over FCM's 4096/) }]);
+    expect(fcm.messages.list()).toEqual([]);
   });
 
   it('drops a SENDER_ID_MISMATCH token only while the credential delivers to others', async () => {

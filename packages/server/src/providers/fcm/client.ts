@@ -3,7 +3,7 @@ import { DEADLINE_PASSED, outcomeOfError, TokenRefused, timed, ttlSeconds, withR
 import { TokenCache } from '../../push/token-cache.js';
 import type { ProviderClient, ProviderClientOptions, PushOutcome, PushRequest, PushTarget } from '../../push/types.js';
 import type { FcmCredential } from './credential.js';
-import { fcmSendBody } from './message.js';
+import { fcmSendBody, oversizeOutcome } from './message.js';
 import { serviceAccountTokenFetcher } from './oauth.js';
 import { fcmOutcome } from './outcome.js';
 import { SessionPool } from './session-pool.js';
@@ -55,6 +55,8 @@ export function createFcmClient(credential: FcmCredential, options: ProviderClie
   return {
     send: (targets, request) => {
       const callpush = JSON.stringify(request.message);
+      const oversize = oversizeOutcome(callpush);
+      if (oversize) return Promise.resolve(targets.map(() => oversize));
       return Promise.all(targets.map((target) => sendOne(target, request, callpush)));
     },
     close: async () => {

@@ -1,4 +1,19 @@
-import type { PushRequest } from '../../push/types.js';
+import type { PushOutcome, PushRequest } from '../../push/types.js';
+
+/** FCM's limit on data keys plus values. */
+const MAX_DATA_BYTES = 4096;
+const DATA_KEY = 'callpush';
+
+/**
+ * Refuses a message FCM would refuse as too big, before sending it. FCM answers that with the same
+ * INVALID_ARGUMENT it uses for a bad token, and a token is only dropped on that answer when the payload is
+ * known good (providers.md §6), which this check makes true.
+ */
+export function oversizeOutcome(callpush: string): PushOutcome | undefined {
+  const bytes = DATA_KEY.length + Buffer.byteLength(callpush);
+  if (bytes <= MAX_DATA_BYTES) return undefined;
+  return { kind: 'config_error', reason: `message data is ${bytes} bytes, over FCM's ${MAX_DATA_BYTES}` };
+}
 
 /**
  * The `messages:send` body for one device (design §3.3, providers.md §1.3): data-only, so the app's own code
@@ -11,7 +26,7 @@ export function fcmSendBody(token: string, callpush: string, request: PushReques
   return JSON.stringify({
     message: {
       token,
-      data: { callpush },
+      data: { [DATA_KEY]: callpush },
       android: { priority: 'HIGH', ttl: `${ttlSeconds}s`, collapse_key: request.collapseId },
     },
   });

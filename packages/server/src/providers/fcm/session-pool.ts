@@ -4,9 +4,10 @@ import { collectBody, type ProviderResponse, REQUEST_TIMEOUT_MS, trustContext } 
 
 /**
  * Warm HTTP/2 sessions to one origin, shared by every send of a client. A session carries at most the
- * number of concurrent streams the server allows (100 on FCM; going past it makes Google answer with GOAWAY);
- * when every session is full another one is opened, up to `maxSessions`, and further requests wait their turn.
- * A session that receives GOAWAY, fails or closes is retired at once and the next request opens a fresh one.
+ * number of concurrent streams the server allows (100 on FCM). When every session is full another one is
+ * opened, up to `maxSessions`, rather than leaving streams parked unseen inside nghttp2; past that, requests
+ * wait here, in order and under the request timeout. A session that receives GOAWAY, fails or closes is
+ * retired at once and the next request opens a fresh one.
  */
 
 /** Assumed until the server's SETTINGS arrive: FCM's limit, and what firebase-admin sizes its sessions to. */

@@ -10,7 +10,7 @@ import { hmsOutcomes } from './results.js';
 const HMS_PUSH_BASE_URL = 'https://push-api.cloud.huawei.com';
 const HMS_TOKEN_URL = 'https://oauth-login.cloud.huawei.com/oauth2/v3/token';
 /** Push Kit takes at most 1000 tokens per request. */
-export const HMS_MAX_TOKENS_PER_REQUEST = 1000;
+const HMS_MAX_TOKENS_PER_REQUEST = 1000;
 
 function chunk<T>(items: T[], size: number): T[][] {
   const chunks: T[][] = [];
