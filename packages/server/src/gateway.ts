@@ -1,14 +1,20 @@
+import { readFileSync } from 'node:fs';
 import type { Emulators } from '@callpush/emulators';
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
 import { AppsService } from './apps/index.js';
+import { CallsRepository, CallsService, Dispatcher, RingMetrics } from './calls/index.js';
 import type { Config } from './config/index.js';
 import { loadMasterKey, SecretBox } from './crypto/index.js';
 import { DevicesService } from './devices/index.js';
-import { buildHttpServer, type Services } from './http/index.js';
+import { buildHttpServer, createRegistry, type Services } from './http/index.js';
 import { ProvidersService } from './providers/index.js';
 import {
+  configureSandboxProviders,
   describeEmulators,
   prepareSandbox,
+  registerSandboxDevices,
+  SANDBOX_USER,
   type SandboxInfo,
   startSandboxEmulators,
   writeSandboxFile,
@@ -31,35 +37,76 @@ export interface GatewayOptions {
   logStream?: NodeJS.WritableStream;
   /** PostgreSQL schema to isolate in (tests). */
   pgSchema?: string;
+  /** Extra CA (PEM) for provider endpoints, on top of CALLPUSH_PROVIDER_CA_FILE (tests pass the emulators'). */
+  providerCa?: string;
 }
 
 /** Starts `callpush serve`: storage and migrations, services, HTTP server, and the sandbox when configured. */
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
+  const log = pino(
+    {
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },
+    },
+    options.logStream ?? pino.destination(1),
+  );
   const box = new SecretBox(loadMasterKey(config.masterKey, config.dataDir));
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     pgSchema: options.pgSchema,
   });
+  const sandboxEmulators = config.sandbox ? await startSandboxEmulators(config.dataDir) : undefined;
+  const providerCa = [
+    config.providerCaFile ? readFileSync(config.providerCaFile, 'utf8') : undefined,
+    options.providerCa,
+    sandboxEmulators?.emulators.credentials.ca,
+  ]
+    .filter(Boolean)
+    .join('\n');
+
+  const metrics = createRegistry();
+  const ringMetrics = new RingMetrics(metrics);
   const apps = new AppsService(store, box);
+  const providers = new ProvidersService(store, box);
+  const devices = new DevicesService(store, config.maxDevicesPerUser);
+  const repo = new CallsRepository(store);
+  let calls: CallsService | undefined;
+  const dispatcher = new Dispatcher(
+    repo,
+    providers,
+    ringMetrics,
+    log,
+    { maxInflightPerCredential: config.maxInflightPerCredential, ...(providerCa ? { providerCa } : {}) },
+    (callId, userId) => calls!.stillRinging(callId, userId),
+  );
+  calls = new CallsService(repo, devices, dispatcher, ringMetrics, log);
   const services: Services = {
     store,
     apps,
-    providers: new ProvidersService(store, box),
-    devices: new DevicesService(store, config.maxDevicesPerUser),
+    providers,
+    devices,
+    calls,
     tokens: { namespace: config.tokenNamespace, maxLifetimeSeconds: config.tokenMaxLifetimeSeconds },
     adminToken: config.adminToken,
   };
-  const logger: FastifyServerOptions['logger'] = {
-    level: config.logLevel,
-    redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },
-    ...(options.logStream ? { stream: options.logStream } : {}),
+  const http = await buildHttpServer(services, {
+    bodyLimitBytes: config.bodyLimitBytes,
+    logger: log,
+    version: VERSION,
+    metrics,
+  });
+  const shutdown = async () => {
+    calls.close();
+    await dispatcher.close();
+    await http.close();
+    await sandboxEmulators?.emulators.close();
+    await store.close();
   };
-  const http = await buildHttpServer(services, { bodyLimitBytes: config.bodyLimitBytes, logger, version: VERSION });
   try {
     await http.listen({ host: config.host, port: config.port });
   } catch (err) {
-    await store.close();
+    await shutdown();
     throw err;
   }
   const address = http.server.address();
@@ -68,28 +115,19 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const url = `http://${host}:${port}`;
 
   let sandbox: SandboxInfo | undefined;
-  let emulators: Emulators | undefined;
-  if (config.sandbox) {
+  if (sandboxEmulators) {
     sandbox = await prepareSandbox(apps, config.dataDir, url);
     // The sandbox admin token is generated, so the admin API accepts it only in sandbox mode.
     services.adminToken ??= sandbox.adminToken;
-    const started = await startSandboxEmulators(services.providers, sandbox.appKey, config.dataDir, '127.0.0.1');
-    emulators = started.emulators;
+    await configureSandboxProviders(providers, sandbox.appKey, sandboxEmulators.emulators.credentials);
+    const sandboxDevices = await registerSandboxDevices(devices, sandbox.appKey, sandboxEmulators.emulators);
     writeSandboxFile(config.dataDir, {
       ...sandbox,
-      emulators: describeEmulators(emulators.credentials, started.caFile),
+      user: { userId: SANDBOX_USER, devices: sandboxDevices },
+      emulators: describeEmulators(sandboxEmulators.emulators.credentials, sandboxEmulators.caFile),
     });
   }
-  return {
-    url,
-    http,
-    services,
-    sandbox,
-    emulators,
-    close: async () => {
-      await emulators?.close();
-      await http.close();
-      await store.close();
-    },
-  };
+  const resumed = await calls.resume();
+  if (resumed.deliveries > 0) log.info(resumed, 'resumed pending deliveries');
+  return { url, http, services, sandbox, emulators: sandboxEmulators?.emulators, close: shutdown };
 }

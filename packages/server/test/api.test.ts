@@ -8,18 +8,12 @@ import {
   webPushSubscriptionToken,
 } from './support/credentials.js';
 import { ADMIN_TOKEN, basic, type EngineName, startTestGateway, type TestGateway } from './support/gateway.js';
+import { type CallOptions, request } from './support/http.js';
 import { postgresAvailable } from './support/services.js';
 
 const engines: EngineName[] = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
 
 const APNS_TOKEN = 'a'.repeat(64);
-
-interface Reply {
-  status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: JSON bodies of many shapes, asserted field by field
-  body: any;
-  text: string;
-}
 
 describe.each(engines)('gateway HTTP API on %s', (engine) => {
   let gw: TestGateway;
@@ -27,28 +21,7 @@ describe.each(engines)('gateway HTTP API on %s', (engine) => {
   let other: { key: string; secret: string };
   const uploadedSecrets: string[] = [];
 
-  async function call(
-    method: string,
-    path: string,
-    opts: { auth?: string; body?: unknown; raw?: string; type?: string } = {},
-  ): Promise<Reply> {
-    const headers: Record<string, string> = {};
-    if (opts.auth) headers.authorization = opts.auth;
-    let body: string | undefined;
-    if (opts.raw !== undefined || opts.body !== undefined) {
-      headers['content-type'] = opts.type ?? 'application/json';
-      body = opts.raw ?? JSON.stringify(opts.body);
-    }
-    const res = await fetch(`${gw.url}${path}`, { method, headers, body });
-    const text = await res.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    return { status: res.status, body: parsed, text };
-  }
+  const call = (method: string, path: string, opts?: CallOptions) => request(gw.url, method, path, opts);
   const admin = `Bearer ${ADMIN_TOKEN}`;
   const appAuth = () => basic(app.key, app.secret);
   async function userToken(userId: string, a = app): Promise<string> {

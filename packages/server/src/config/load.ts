@@ -15,6 +15,8 @@ export interface Config {
   bodyLimitBytes: number;
   /** True when the sandbox app (and, later, emulators) is set up at start. */
   sandbox: boolean;
+  providerCaFile?: string;
+  maxInflightPerCredential: number;
   logLevel: string;
 }
 
@@ -95,6 +97,13 @@ export function resolveConfig(sources: { flags?: Raw; env?: NodeJS.ProcessEnv; f
     maxDevicesPerUser: int('CALLPUSH_MAX_DEVICES_PER_USER', get('CALLPUSH_MAX_DEVICES_PER_USER'), 1, 1000),
     bodyLimitBytes: int('CALLPUSH_BODY_LIMIT_BYTES', get('CALLPUSH_BODY_LIMIT_BYTES'), 1024, 64 * 1024 * 1024),
     sandbox,
+    providerCaFile: pick('CALLPUSH_PROVIDER_CA_FILE'),
+    maxInflightPerCredential: int(
+      'CALLPUSH_MAX_INFLIGHT_PER_CREDENTIAL',
+      get('CALLPUSH_MAX_INFLIGHT_PER_CREDENTIAL'),
+      1,
+      1_000_000,
+    ),
     logLevel: get('LOG_LEVEL'),
   };
 }

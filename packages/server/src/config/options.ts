@@ -78,6 +78,19 @@ export const SERVE_OPTIONS = [
     default: 'auto',
     description: 'sandbox app and emulators: auto (on when neither admin token nor DATABASE_URL is set), true, false',
   },
+  {
+    env: 'CALLPUSH_PROVIDER_CA_FILE',
+    flag: '--provider-ca-file',
+    kind: 'string',
+    description: 'PEM file of extra CA certificates to trust for provider endpoints (self-hosted emulators, proxies)',
+  },
+  {
+    env: 'CALLPUSH_MAX_INFLIGHT_PER_CREDENTIAL',
+    flag: '--max-inflight-per-credential',
+    kind: 'int',
+    default: '2000',
+    description: 'provider requests in flight per credential before new ones are shed and retried',
+  },
   { env: 'LOG_LEVEL', flag: '--log-level', kind: 'string', default: 'info', description: 'pino log level' },
 ] as const satisfies readonly OptionSpec[];
 

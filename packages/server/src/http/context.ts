@@ -1,4 +1,5 @@
 import type { AppsService } from '../apps/index.js';
+import type { CallsService } from '../calls/index.js';
 import type { DevicesService } from '../devices/index.js';
 import type { ProvidersService } from '../providers/index.js';
 import type { Store } from '../store/index.js';
@@ -10,6 +11,7 @@ export interface Services {
   apps: AppsService;
   providers: ProvidersService;
   devices: DevicesService;
+  calls: CallsService;
   tokens: TokenSettings;
   /** Admin bearer token; undefined disables the admin API. */
   adminToken?: string;

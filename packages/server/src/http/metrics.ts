@@ -1,10 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
-/** A metrics registry per server (tests run several in one process), with process metrics and HTTP latency. */
-export function instrument(app: FastifyInstance): Registry {
+/** A metrics registry per gateway (tests run several in one process), with the process metrics. */
+export function createRegistry(): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/** Adds the HTTP latency histogram by route and status. */
+export function instrument(app: FastifyInstance, registry: Registry): void {
   const latency = new Histogram({
     name: 'callpush_http_request_duration_seconds',
     help: 'HTTP request latency by route and status',
@@ -18,5 +23,4 @@ export function instrument(app: FastifyInstance): Registry {
       reply.elapsedTime / 1000,
     );
   });
-  return registry;
 }

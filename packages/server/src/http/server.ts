@@ -2,7 +2,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import ajvFormats from 'ajv-formats';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Registry } from 'prom-client';
 import type { Services } from './context.js';
 import { errorHandler } from './error-handler.js';
 import { notFound } from './errors.js';
@@ -10,6 +11,7 @@ import { instrument } from './metrics.js';
 import { adminAppsRoutes } from './routes/admin-apps.js';
 import { appProvidersRoutes } from './routes/app-providers.js';
 import { appUsersRoutes } from './routes/app-users.js';
+import { callsRoutes } from './routes/calls.js';
 import { opsRoutes } from './routes/ops.js';
 import { userDevicesRoutes } from './routes/user-devices.js';
 import { ErrorSchema } from './schemas.js';
@@ -20,14 +22,15 @@ const formatsPlugin = ((ajvFormats as unknown as { default?: unknown }).default 
 
 export interface HttpOptions {
   bodyLimitBytes: number;
-  logger: FastifyServerOptions['logger'];
+  logger: FastifyBaseLogger;
   version: string;
+  metrics: Registry;
 }
 
 /** Builds the gateway's HTTP server: every route group is a plugin given the services it needs. */
 export async function buildHttpServer(services: Services, options: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger,
+    loggerInstance: options.logger,
     bodyLimit: options.bodyLimitBytes,
     // Unknown fields are errors (a typo in a credential must not be silently dropped).
     ajv: {
@@ -64,12 +67,14 @@ export async function buildHttpServer(services: Services, options: HttpOptions):
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  const metrics = instrument(app);
+  instrument(app, options.metrics);
+  const metrics = options.metrics;
   await app.register(opsRoutes, { services, metrics });
   await app.register(adminAppsRoutes, { services });
   await app.register(appProvidersRoutes, { services });
   await app.register(appUsersRoutes, { services });
   await app.register(userDevicesRoutes, { services });
+  await app.register(callsRoutes, { services });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

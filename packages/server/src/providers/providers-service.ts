@@ -33,6 +33,8 @@ const COLUMNS = ['name', 'type', 'public_json', 'created_at', 'updated_at'] as c
 
 /** Named provider credentials of an app, stored encrypted. */
 export class ProvidersService {
+  private readonly changeListeners = new Set<(appKey: string, name: string) => void>();
+
   constructor(
     private readonly store: Store,
     private readonly box: SecretBox,
@@ -74,6 +76,7 @@ export class ProvidersService {
         .execute();
       return true;
     });
+    this.changed(appKey, name);
     const view = await this.get(appKey, name);
     return { view: view!, created };
   }
@@ -104,6 +107,27 @@ export class ProvidersService {
       .where('app_key', '=', appKey)
       .where('name', '=', name)
       .executeTakeFirst();
+    this.changed(appKey, name);
     return Number(result.numDeletedRows) > 0;
+  }
+
+  /** The full credential with its secrets, for the provider clients only. */
+  async secretCredential(appKey: string, name: string): Promise<ProviderCredential | undefined> {
+    const row = await this.store.db
+      .selectFrom('provider_credentials')
+      .select('config_enc')
+      .where('app_key', '=', appKey)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row && (JSON.parse(this.box.open(row.config_enc)) as ProviderCredential);
+  }
+
+  /** Calls `listener` whenever a credential is replaced or deleted (provider clients built on it are stale). */
+  onChange(listener: (appKey: string, name: string) => void): void {
+    this.changeListeners.add(listener);
+  }
+
+  private changed(appKey: string, name: string): void {
+    for (const listener of this.changeListeners) listener(appKey, name);
   }
 }

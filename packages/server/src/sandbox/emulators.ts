@@ -2,23 +2,26 @@ import { createECDH } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type EmulatorCredentials, type Emulators, startEmulators } from '@callpush/emulators';
+import type { DevicesService } from '../devices/index.js';
 import type { ProvidersService } from '../providers/index.js';
 
 export const SANDBOX_APNS_TOPIC = 'com.example.callpush';
 export const EMULATOR_CA_FILE = 'emulators-ca.pem';
 
-/**
- * Starts the built-in emulators for the sandbox and points the sandbox app's providers `fcm`, `hms`, `apns`
- * and `webpush` at them. The emulators' CA goes to `<dataDir>/emulators-ca.pem` for clients to trust.
- */
-export async function startSandboxEmulators(
+/** Starts the sandbox's emulators on loopback; their CA goes to `<dataDir>/emulators-ca.pem` for clients to trust. */
+export async function startSandboxEmulators(dataDir: string): Promise<{ emulators: Emulators; caFile: string }> {
+  const emulators = await startEmulators({ host: '127.0.0.1' });
+  const caFile = path.join(dataDir, EMULATOR_CA_FILE);
+  writeFileSync(caFile, emulators.credentials.ca);
+  return { emulators, caFile };
+}
+
+/** Points the sandbox app's providers `fcm`, `hms`, `apns` and `webpush` at the emulators. */
+export async function configureSandboxProviders(
   providers: ProvidersService,
   appKey: string,
-  dataDir: string,
-  host: string,
-): Promise<{ emulators: Emulators; caFile: string }> {
-  const emulators = await startEmulators({ host });
-  const c: EmulatorCredentials = emulators.credentials;
+  c: EmulatorCredentials,
+): Promise<void> {
   const vapid = createECDH('prime256v1');
   vapid.generateKeys();
   await providers.put(appKey, 'fcm', { type: 'fcm', serviceAccount: c.fcm.serviceAccount, endpoint: c.fcm.baseUrl });
@@ -45,9 +48,36 @@ export async function startSandboxEmulators(
     subject: 'mailto:sandbox@callpush.invalid',
     endpoint: c.webpush.baseUrl,
   });
-  const caFile = path.join(dataDir, EMULATOR_CA_FILE);
-  writeFileSync(caFile, c.ca);
-  return { emulators, caFile };
+}
+
+/** The sandbox user with one device per provider, so a first call rings four emulated devices. */
+export const SANDBOX_USER = 'bob';
+
+/** Registers the sandbox user's four devices, with tokens the emulators accept; returns them for sandbox.json. */
+export async function registerSandboxDevices(
+  devices: DevicesService,
+  appKey: string,
+  emulators: Emulators,
+): Promise<Array<{ deviceId: string; provider: string; token: string }>> {
+  const subscription = emulators.webpush.createSubscription();
+  const wanted = [
+    { deviceId: 'pixel', provider: 'fcm', token: 'sandbox-fcm-token-bob', kind: 'alert' as const },
+    { deviceId: 'huawei', provider: 'hms', token: 'sandbox-hms-token-bob', kind: 'alert' as const },
+    { deviceId: 'iphone', provider: 'apns', token: 'b0b0'.repeat(16), kind: 'voip' as const },
+    {
+      deviceId: 'browser',
+      provider: 'webpush',
+      token: JSON.stringify({ endpoint: subscription.endpoint, keys: subscription.keys }),
+      kind: 'alert' as const,
+    },
+  ];
+  for (const d of wanted) await devices.register(appKey, SANDBOX_USER, d.deviceId, d);
+  // The emulators' inspection API filters Web Push messages by subscription id.
+  return wanted.map(({ deviceId, provider, token }) => ({
+    deviceId,
+    provider,
+    token: provider === 'webpush' ? subscription.id : token,
+  }));
 }
 
 /** The emulators as sandbox.json shows them: where each is and what a client authenticates with. */

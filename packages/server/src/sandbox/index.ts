@@ -1,2 +1,10 @@
-export { describeEmulators, EMULATOR_CA_FILE, SANDBOX_APNS_TOPIC, startSandboxEmulators } from './emulators.js';
+export {
+  configureSandboxProviders,
+  describeEmulators,
+  EMULATOR_CA_FILE,
+  registerSandboxDevices,
+  SANDBOX_APNS_TOPIC,
+  SANDBOX_USER,
+  startSandboxEmulators,
+} from './emulators.js';
 export { prepareSandbox, SANDBOX_FILE, type SandboxInfo, writeSandboxFile } from './sandbox.js';

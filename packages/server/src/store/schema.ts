@@ -37,8 +37,52 @@ export interface DevicesTable {
   registered_at: number;
 }
 
+export interface CallsTable {
+  id: string;
+  app_key: string;
+  caller: string;
+  display_name: string | null;
+  video: number;
+  headers_json: string;
+  callees_json: string;
+  state: string;
+  end_reason: string | null;
+  answered_by_user: string | null;
+  answered_by_device: string | null;
+  idempotency_key: string | null;
+  created_at: number;
+  expires_at: number;
+  updated_at: number;
+}
+
+export interface DeliveriesTable {
+  id: string;
+  call_id: string;
+  app_key: string;
+  user_id: string;
+  device_id: string;
+  provider: string;
+  provider_type: string;
+  token: string;
+  kind: string;
+  type: string;
+  cancel_reason: string | null;
+  state: string;
+  outcome: string | null;
+  detail: string | null;
+  attempts: number;
+  deadline: number;
+  created_at: number;
+  first_attempt_at: number | null;
+  sent_at: number | null;
+  received_at: number | null;
+  updated_at: number;
+}
+
 export interface Database {
   apps: AppsTable;
   provider_credentials: ProviderCredentialsTable;
   devices: DevicesTable;
+  calls: CallsTable;
+  deliveries: DeliveriesTable;
 }

@@ -20,9 +20,13 @@ export interface TestGateway extends Gateway {
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
 /** Starts a gateway on a free loopback port, on SQLite in a temp folder or in a fresh PostgreSQL schema. */
-export async function startTestGateway(engine: EngineName, env: Record<string, string> = {}): Promise<TestGateway> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'callpush-test-'));
-  const schema = `t_${randomBytes(6).toString('hex')}`;
+export async function startTestGateway(
+  engine: EngineName,
+  env: Record<string, string> = {},
+  options: { providerCa?: string; dataDir?: string; schema?: string; keep?: boolean } = {},
+): Promise<TestGateway> {
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'callpush-test-'));
+  const schema = options.schema ?? `t_${randomBytes(6).toString('hex')}`;
   const config = resolveConfig({
     env: {
       PORT: '0',
@@ -43,6 +47,7 @@ export async function startTestGateway(engine: EngineName, env: Record<string, s
   const gateway = await startGateway(config, {
     logStream: stream,
     pgSchema: engine === 'postgres' ? schema : undefined,
+    ...(options.providerCa ? { providerCa: options.providerCa } : {}),
   });
   return {
     ...gateway,
@@ -50,6 +55,7 @@ export async function startTestGateway(engine: EngineName, env: Record<string, s
     logs: () => logs,
     stop: async () => {
       await gateway.close();
+      if (options.keep) return;
       rmSync(dataDir, { recursive: true, force: true });
       if (engine === 'postgres') {
         const client = new pg.Client({ connectionString: PG_URL });

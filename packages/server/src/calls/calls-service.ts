@@ -1,0 +1,224 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { DevicesService } from '../devices/index.js';
+import { badRequest, conflict, notFound } from '../http/errors.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { RingMetrics } from './metrics.js';
+import type { Call, Delivery } from './model.js';
+import type { CallsRepository } from './repository.js';
+import { type CallEvent, type CancelOrder, transition } from './state-machine.js';
+
+export const MAX_HEADERS_BYTES = 1024;
+export const DEFAULT_RING_SECONDS = 30;
+export const MAX_RING_SECONDS = 120;
+/** How long a cancel may still be delivered: long enough to reach a phone that was briefly offline. */
+const CANCEL_TTL_MS = 30_000;
+
+export interface PlaceCall {
+  from: string;
+  to: string[];
+  video?: boolean;
+  headers?: Record<string, string>;
+  displayName?: string;
+  ringTimeoutSeconds?: number;
+}
+
+const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString('base64url')}`;
+
+/** Calls: intake, the state machine, cancels, receipts, ring timeouts and resume after a restart. */
+export class CallsService {
+  private readonly timeouts = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly repo: CallsRepository,
+    private readonly devices: DevicesService,
+    private readonly dispatcher: Dispatcher,
+    private readonly metrics: RingMetrics,
+    private readonly log: FastifyBaseLogger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Places a call: stores it with one ring delivery per callee device, then rings them all at once. */
+  async place(
+    appKey: string,
+    input: PlaceCall,
+    idempotencyKey?: string,
+  ): Promise<{ call: Call; deliveries: Delivery[]; replayed: boolean }> {
+    if (idempotencyKey) {
+      const existing = await this.repo.findByIdempotencyKey(appKey, idempotencyKey);
+      if (existing) return { call: existing, deliveries: await this.repo.deliveriesOf(existing.id), replayed: true };
+    }
+    const headers = input.headers ?? {};
+    const headerBytes = Object.entries(headers).reduce(
+      (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v),
+      0,
+    );
+    if (headerBytes > MAX_HEADERS_BYTES) {
+      throw badRequest(
+        'headers_too_large',
+        `custom headers take ${headerBytes} bytes; at most ${MAX_HEADERS_BYTES}`,
+        'headers',
+      );
+    }
+    const callees = [...new Set(input.to)];
+    if (callees.includes(input.from)) throw badRequest('invalid_callee', 'a user cannot call itself', 'to');
+    const now = this.now();
+    const call: Call = {
+      id: newId('c'),
+      appKey,
+      from: input.from,
+      ...(input.displayName !== undefined ? { displayName: input.displayName } : {}),
+      video: input.video ?? false,
+      headers,
+      callees: Object.fromEntries(callees.map((u) => [u, 'ringing' as const])),
+      state: 'ringing',
+      createdAt: now,
+      expiresAt: now + (input.ringTimeoutSeconds ?? DEFAULT_RING_SECONDS) * 1000,
+      updatedAt: now,
+    };
+    const targets = (await Promise.all(callees.map((u) => this.devices.listForUser(appKey, u)))).flat();
+    const deliveries: Delivery[] = targets.map((device) => ({
+      id: newId('d'),
+      callId: call.id,
+      appKey,
+      userId: device.userId,
+      deviceId: device.deviceId,
+      provider: device.provider,
+      providerType: device.providerType,
+      token: device.token,
+      kind: device.kind,
+      type: 'ring',
+      state: 'pending',
+      attempts: 0,
+      deadline: call.expiresAt,
+      createdAt: now,
+    }));
+    try {
+      await this.repo.insertCall(call, idempotencyKey, deliveries);
+    } catch (err) {
+      // Two requests with one Idempotency-Key raced: the other one won, answer with its call.
+      const winner = idempotencyKey && (await this.repo.findByIdempotencyKey(appKey, idempotencyKey));
+      if (winner) return { call: winner, deliveries: await this.repo.deliveriesOf(winner.id), replayed: true };
+      throw err;
+    }
+    const acceptedAt = this.now();
+    this.scheduleTimeout(call);
+    this.run(this.dispatcher.dispatch(call, deliveries, acceptedAt));
+    return { call, deliveries, replayed: false };
+  }
+
+  async get(appKey: string, callId: string): Promise<{ call: Call; deliveries: Delivery[] }> {
+    const call = await this.repo.findCall(appKey, callId);
+    if (!call) throw notFound('call_not_found', `no call ${callId}`);
+    return { call, deliveries: await this.repo.deliveriesOf(callId) };
+  }
+
+  /** Applies an event (answer, decline, cancel, end, timeout) and sends the cancels it implies. */
+  async apply(appKey: string, callId: string, event: CallEvent): Promise<Call> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const call = await this.repo.findCall(appKey, callId);
+      if (!call) throw notFound('call_not_found', `no call ${callId}`);
+      const { call: next, cancels } = transition(call, event, Math.max(this.now(), call.updatedAt + 1));
+      if (!(await this.repo.saveTransition(next, call.updatedAt))) continue;
+      if (next.state !== 'ringing' && !Object.values(next.callees).includes('ringing')) this.clearTimeout(callId);
+      if (cancels.length > 0) this.run(this.sendCancels(next, cancels));
+      return next;
+    }
+    throw conflict('concurrent_update', 'the call changed too often while updating it; retry');
+  }
+
+  /** A device reports that the ring arrived. */
+  async receipt(appKey: string, callId: string, userId: string, deviceId: string): Promise<Delivery> {
+    const call = await this.repo.findCall(appKey, callId);
+    if (!call) throw notFound('call_not_found', `no call ${callId}`);
+    const now = this.now();
+    const delivery = await this.repo.markReceived(callId, userId, deviceId, now);
+    if (!delivery) throw notFound('delivery_not_found', `device ${deviceId} was not rung for this call`);
+    if (delivery.receivedAt === now) this.metrics.receiptLatency.observe((now - call.createdAt) / 1000);
+    return delivery;
+  }
+
+  async stillRinging(callId: string, userId: string): Promise<boolean> {
+    const call = await this.repo.findCallById(callId);
+    return !!call && (call.state === 'ringing' || call.state === 'answered') && call.callees[userId] === 'ringing';
+  }
+
+  /** After a restart: resumes pending deliveries before their deadline and re-arms ring timeouts. */
+  async resume(): Promise<{ deliveries: number; calls: number }> {
+    const now = this.now();
+    await this.repo.expireStalePending(now);
+    const pending = await this.repo.pendingDeliveries(now);
+    const byCall = new Map<string, Delivery[]>();
+    for (const d of pending) byCall.set(d.callId, [...(byCall.get(d.callId) ?? []), d]);
+    for (const [callId, deliveries] of byCall) {
+      const call = await this.repo.findCallById(callId);
+      if (call) this.run(this.dispatcher.dispatch(call, deliveries, now));
+    }
+    const open = await this.repo.openCalls(now);
+    for (const call of open) this.scheduleTimeout(call);
+    return { deliveries: pending.length, calls: open.length };
+  }
+
+  private async sendCancels(call: Call, orders: CancelOrder[]): Promise<void> {
+    const rung = (await this.repo.deliveriesOf(call.id)).filter((d) => d.type === 'ring');
+    const now = this.now();
+    const cancels: Delivery[] = [];
+    for (const order of orders) {
+      for (const ring of rung) {
+        if (!order.userIds.includes(ring.userId) || ring.deviceId === order.exceptDeviceId) continue;
+        // A ring still pending stops at its next attempt; only devices the ring reached need a cancel.
+        if (ring.state !== 'sent' && ring.state !== 'received') continue;
+        cancels.push({
+          ...ring,
+          id: newId('d'),
+          type: 'cancel',
+          cancelReason: order.reason,
+          state: 'pending',
+          outcome: undefined,
+          detail: undefined,
+          attempts: 0,
+          deadline: now + CANCEL_TTL_MS,
+          createdAt: now,
+          firstAttemptAt: undefined,
+          sentAt: undefined,
+          receivedAt: undefined,
+        });
+      }
+    }
+    if (cancels.length === 0) return;
+    await this.repo.insertDeliveries(cancels);
+    await this.dispatcher.dispatch(call, cancels, now);
+  }
+
+  private scheduleTimeout(call: Call): void {
+    this.clearTimeout(call.id);
+    const timer = setTimeout(
+      () => {
+        this.timeouts.delete(call.id);
+        this.run(this.apply(call.appKey, call.id, { type: 'timeout' }).then(() => undefined));
+      },
+      Math.max(0, call.expiresAt - this.now()),
+    );
+    timer.unref();
+    this.timeouts.set(call.id, timer);
+  }
+
+  private clearTimeout(callId: string): void {
+    const timer = this.timeouts.get(callId);
+    if (timer) clearTimeout(timer);
+    this.timeouts.delete(callId);
+  }
+
+  /** Background work must never crash the process or vanish silently. */
+  private run(work: Promise<void>): void {
+    work.catch((err: unknown) => {
+      if ((err as { code?: string }).code === 'invalid_transition') return;
+      this.log.error({ err }, 'call background work failed');
+    });
+  }
+
+  close(): void {
+    for (const timer of this.timeouts.values()) clearTimeout(timer);
+    this.timeouts.clear();
+  }
+}

@@ -1,0 +1,258 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { createProviderClient } from '../providers/clients.js';
+import type { ProvidersService } from '../providers/index.js';
+import type { ProviderClient, PushOutcome, PushTarget } from '../push/types.js';
+import type { WireMessage } from '../push/wire.js';
+import type { RingMetrics } from './metrics.js';
+import type { Call, Delivery } from './model.js';
+import type { CallsRepository } from './repository.js';
+
+export interface DispatcherOptions {
+  /** Extra CA (PEM) the provider clients trust: the emulators' in the sandbox and tests. */
+  providerCa?: string;
+  /** Provider requests in flight per credential before new ones are shed (retried later if the deadline allows). */
+  maxInflightPerCredential: number;
+  now?: () => number;
+}
+
+const BACKOFF_BASE_MS = 250;
+const BACKOFF_MAX_MS = 4000;
+
+/** Exponential backoff with full jitter: attempt 1 → up to 250 ms, 2 → 500 ms, … capped at 4 s. */
+function backoff(attempt: number): number {
+  return Math.random() * Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
+}
+
+/** Builds the wire message for one callee of a call. */
+function messageFor(call: Call, d: Delivery, now: number): WireMessage {
+  const common = {
+    v: 1 as const,
+    callId: call.id,
+    app: call.appKey,
+    from: call.from,
+    to: d.userId,
+    sentAt: now,
+    expiresAt: call.expiresAt,
+  };
+  if (d.type === 'cancel') return { ...common, type: 'call.cancel', reason: d.cancelReason ?? 'ended' };
+  return {
+    ...common,
+    type: 'call.ring',
+    ...(call.displayName !== undefined ? { displayName: call.displayName } : {}),
+    video: call.video,
+    headers: call.headers,
+  };
+}
+
+/**
+ * Sends deliveries through the provider clients, straight from the request that accepted the call (no queue
+ * hop), concurrently, and records each outcome. Knows nothing of any provider beyond the client interface.
+ */
+export class Dispatcher {
+  private readonly clients = new Map<string, Promise<ProviderClient | undefined>>();
+  private readonly inflight = new Map<string, number>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly now: () => number;
+  private closed = false;
+
+  constructor(
+    private readonly repo: CallsRepository,
+    private readonly providers: ProvidersService,
+    private readonly metrics: RingMetrics,
+    private readonly log: FastifyBaseLogger,
+    private readonly options: DispatcherOptions,
+    /** Whether a callee is still to be rung (read at each retry: an answer or cancel stops retries). */
+    private readonly stillRinging: (callId: string, userId: string) => Promise<boolean>,
+  ) {
+    this.now = options.now ?? Date.now;
+    providers.onChange((appKey, name) => this.dropClient(appKey, name));
+  }
+
+  /** Starts sending; resolves when every delivery has its first outcome (retries continue in the background). */
+  dispatch(call: Call, deliveries: Delivery[], acceptedAt: number): Promise<void> {
+    const groups = new Map<string, Delivery[]>();
+    for (const d of deliveries) {
+      // One request per credential and callee: the message differs per callee, and HMS batches a group.
+      const key = `${d.provider}\u0000${d.userId}\u0000${d.type}`;
+      groups.set(key, [...(groups.get(key) ?? []), d]);
+    }
+    return Promise.all([...groups.values()].map((g) => this.attempt(call, g, acceptedAt, true))).then(() => undefined);
+  }
+
+  private async attempt(call: Call, group: Delivery[], acceptedAt: number, first: boolean): Promise<void> {
+    if (this.closed) return;
+    const head = group[0]!;
+    const now = this.now();
+    if (now >= head.deadline) {
+      await this.finish(group, 'expired', 'expired', 'deadline reached before sending', now);
+      return;
+    }
+    if (!first && head.type === 'ring' && !(await this.stillRinging(call.id, head.userId))) {
+      await this.finish(group, 'skipped', 'skipped', 'the call stopped ringing', now);
+      return;
+    }
+    const client = await this.client(head.appKey, head.provider);
+    if (!client) {
+      await this.record(
+        call,
+        group,
+        acceptedAt,
+        now,
+        group.map(() => ({ kind: 'config_error', reason: 'the provider credential no longer exists' })),
+      );
+      return;
+    }
+    const key = `${head.appKey}/${head.provider}`;
+    const busy = this.inflight.get(key) ?? 0;
+    if (busy + group.length > this.options.maxInflightPerCredential) {
+      await this.record(
+        call,
+        group,
+        acceptedAt,
+        now,
+        group.map(() => ({ kind: 'retry', reason: 'shed: too many requests in flight' })),
+      );
+      return;
+    }
+    this.inflight.set(key, busy + group.length);
+    this.metrics.inflight.inc({ app: head.appKey, credential: head.provider }, group.length);
+    if (head.type === 'ring' && first) {
+      for (let i = 0; i < group.length; i++) this.metrics.ringDispatch.observe((this.now() - acceptedAt) / 1000);
+    }
+    const targets: PushTarget[] = group.map((d) => ({ deviceId: d.deviceId, token: d.token, kind: d.kind }));
+    let outcomes: PushOutcome[];
+    try {
+      outcomes = await client.send(targets, {
+        message: messageFor(call, head, now),
+        deadline: head.deadline,
+        collapseId: call.id,
+      });
+    } finally {
+      this.inflight.set(key, (this.inflight.get(key) ?? group.length) - group.length);
+      this.metrics.inflight.dec({ app: head.appKey, credential: head.provider }, group.length);
+    }
+    await this.record(call, group, acceptedAt, now, outcomes);
+  }
+
+  /** Stores each outcome, prunes dead tokens, and schedules the retries the deadline allows. */
+  private async record(
+    call: Call,
+    group: Delivery[],
+    acceptedAt: number,
+    startedAt: number,
+    outcomes: PushOutcome[],
+  ): Promise<void> {
+    const now = this.now();
+    const retries: Delivery[] = [];
+    let retryDelay = 0;
+    await Promise.all(
+      group.map(async (d, i) => {
+        const outcome: PushOutcome = outcomes[i] ?? { kind: 'retry', reason: 'no outcome from the provider client' };
+        d.attempts += 1;
+        this.metrics.outcomes.inc({ provider: d.providerType, type: d.type, outcome: outcome.kind });
+        const firstAttemptAt = d.firstAttemptAt ?? startedAt;
+        d.firstAttemptAt = firstAttemptAt;
+        const base = { attempts: d.attempts, firstAttemptAt, outcome: outcome.kind };
+        switch (outcome.kind) {
+          case 'sent':
+            await this.repo.updateDelivery(
+              d.id,
+              { ...base, state: 'sent', sentAt: now, detail: outcome.providerId ?? '' },
+              now,
+            );
+            return;
+          case 'retry': {
+            const wait = outcome.retryAfterMs ?? backoff(d.attempts);
+            if (now + wait >= d.deadline) {
+              await this.repo.updateDelivery(
+                d.id,
+                { ...base, state: 'expired', detail: `next retry past the deadline (${outcome.reason})` },
+                now,
+              );
+              return;
+            }
+            retryDelay = Math.max(retryDelay, wait);
+            retries.push(d);
+            await this.repo.updateDelivery(d.id, { ...base, state: 'pending', detail: outcome.reason }, now);
+            return;
+          }
+          case 'token_gone': {
+            const pruned = await this.repo.pruneDevice(d, startedAt);
+            await this.repo.updateDelivery(
+              d.id,
+              { ...base, state: 'failed', detail: `${outcome.reason}${pruned ? '; device removed' : ''}` },
+              now,
+            );
+            return;
+          }
+          case 'config_error':
+            this.log.warn(
+              { app: d.appKey, provider: d.provider, reason: outcome.reason },
+              'provider configuration error',
+            );
+            await this.repo.updateDelivery(d.id, { ...base, state: 'failed', detail: outcome.reason }, now);
+            return;
+          case 'skipped':
+            await this.repo.updateDelivery(d.id, { ...base, state: 'skipped', detail: outcome.reason }, now);
+            return;
+        }
+      }),
+    );
+    if (retries.length > 0) this.later(retryDelay, () => this.attempt(call, retries, acceptedAt, false));
+  }
+
+  private async finish(
+    group: Delivery[],
+    state: 'expired' | 'skipped',
+    outcome: string,
+    detail: string,
+    now: number,
+  ): Promise<void> {
+    await Promise.all(group.map((d) => this.repo.updateDelivery(d.id, { state, outcome, detail }, now)));
+  }
+
+  private later(ms: number, fn: () => Promise<void>): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn().catch((err: unknown) => this.log.error({ err }, 'delivery retry failed'));
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  private client(appKey: string, name: string): Promise<ProviderClient | undefined> {
+    const key = `${appKey}/${name}`;
+    let client = this.clients.get(key);
+    if (!client) {
+      client = this.providers.secretCredential(appKey, name).then((credential) =>
+        credential
+          ? createProviderClient(credential, {
+              ...(this.options.providerCa ? { ca: this.options.providerCa } : {}),
+              now: this.now,
+              onResponse: (seconds, status) =>
+                this.metrics.providerResponse.observe({ provider: credential.type, status: String(status) }, seconds),
+            })
+          : undefined,
+      );
+      // A failed lookup is not cached: the next delivery tries again.
+      client.catch(() => this.clients.delete(key));
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
+  private dropClient(appKey: string, name: string): void {
+    const key = `${appKey}/${name}`;
+    const client = this.clients.get(key);
+    this.clients.delete(key);
+    void client?.then((c) => c?.close()).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    const clients = [...this.clients.values()];
+    this.clients.clear();
+    await Promise.all(clients.map((c) => c.then((x) => x?.close()).catch(() => undefined)));
+  }
+}

@@ -1,0 +1,44 @@
+import type { CancelReason } from '../push/wire.js';
+
+export type CallState = 'ringing' | 'answered' | 'declined' | 'cancelled' | 'timed_out' | 'ended';
+export type CalleeState = 'ringing' | 'answered' | 'declined';
+export type DeliveryState = 'pending' | 'sent' | 'received' | 'failed' | 'expired' | 'skipped';
+
+export interface Call {
+  id: string;
+  appKey: string;
+  from: string;
+  displayName?: string;
+  video: boolean;
+  headers: Record<string, string>;
+  callees: Record<string, CalleeState>;
+  state: CallState;
+  endReason?: string;
+  answeredBy?: { userId: string; deviceId: string };
+  createdAt: number;
+  expiresAt: number;
+  updatedAt: number;
+}
+
+export interface Delivery {
+  id: string;
+  callId: string;
+  appKey: string;
+  userId: string;
+  deviceId: string;
+  provider: string;
+  providerType: string;
+  token: string;
+  kind: 'voip' | 'alert';
+  type: 'ring' | 'cancel';
+  cancelReason?: CancelReason;
+  state: DeliveryState;
+  outcome?: string;
+  detail?: string;
+  attempts: number;
+  deadline: number;
+  createdAt: number;
+  firstAttemptAt?: number;
+  sentAt?: number;
+  receivedAt?: number;
+}

@@ -1,0 +1,275 @@
+import { type Selectable, sql } from 'kysely';
+import type { CancelReason } from '../push/wire.js';
+import type { Store } from '../store/index.js';
+import type { CallsTable, DeliveriesTable } from '../store/schema.js';
+import type { Call, CalleeState, Delivery, DeliveryState } from './model.js';
+
+function toCall(row: Selectable<CallsTable>): Call {
+  return {
+    id: row.id,
+    appKey: row.app_key,
+    from: row.caller,
+    ...(row.display_name !== null ? { displayName: row.display_name } : {}),
+    video: row.video === 1,
+    headers: JSON.parse(row.headers_json) as Record<string, string>,
+    callees: JSON.parse(row.callees_json) as Record<string, CalleeState>,
+    state: row.state as Call['state'],
+    ...(row.end_reason !== null ? { endReason: row.end_reason } : {}),
+    ...(row.answered_by_user !== null && row.answered_by_device !== null
+      ? { answeredBy: { userId: row.answered_by_user, deviceId: row.answered_by_device } }
+      : {}),
+    createdAt: Number(row.created_at),
+    expiresAt: Number(row.expires_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+function toDelivery(row: Selectable<DeliveriesTable>): Delivery {
+  const opt = <T>(v: T | null) => (v === null ? undefined : v);
+  return {
+    id: row.id,
+    callId: row.call_id,
+    appKey: row.app_key,
+    userId: row.user_id,
+    deviceId: row.device_id,
+    provider: row.provider,
+    providerType: row.provider_type,
+    token: row.token,
+    kind: row.kind as Delivery['kind'],
+    type: row.type as Delivery['type'],
+    cancelReason: opt(row.cancel_reason) as CancelReason | undefined,
+    state: row.state as DeliveryState,
+    outcome: opt(row.outcome),
+    detail: opt(row.detail),
+    attempts: row.attempts,
+    deadline: Number(row.deadline),
+    createdAt: Number(row.created_at),
+    firstAttemptAt: row.first_attempt_at === null ? undefined : Number(row.first_attempt_at),
+    sentAt: row.sent_at === null ? undefined : Number(row.sent_at),
+    receivedAt: row.received_at === null ? undefined : Number(row.received_at),
+  };
+}
+
+function deliveryRow(d: Delivery): DeliveriesTable {
+  return {
+    id: d.id,
+    call_id: d.callId,
+    app_key: d.appKey,
+    user_id: d.userId,
+    device_id: d.deviceId,
+    provider: d.provider,
+    provider_type: d.providerType,
+    token: d.token,
+    kind: d.kind,
+    type: d.type,
+    cancel_reason: d.cancelReason ?? null,
+    state: d.state,
+    outcome: d.outcome ?? null,
+    detail: d.detail ?? null,
+    attempts: d.attempts,
+    deadline: d.deadline,
+    created_at: d.createdAt,
+    first_attempt_at: d.firstAttemptAt ?? null,
+    sent_at: d.sentAt ?? null,
+    received_at: d.receivedAt ?? null,
+    updated_at: d.createdAt,
+  };
+}
+
+/** Storage of calls and their deliveries. */
+export class CallsRepository {
+  constructor(private readonly store: Store) {}
+
+  /** Stores a new call with its first deliveries in one transaction: accepted means durable. */
+  async insertCall(call: Call, idempotencyKey: string | undefined, deliveries: Delivery[]): Promise<void> {
+    await this.store.db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('calls')
+        .values({
+          id: call.id,
+          app_key: call.appKey,
+          caller: call.from,
+          display_name: call.displayName ?? null,
+          video: call.video ? 1 : 0,
+          headers_json: JSON.stringify(call.headers),
+          callees_json: JSON.stringify(call.callees),
+          state: call.state,
+          end_reason: null,
+          answered_by_user: null,
+          answered_by_device: null,
+          idempotency_key: idempotencyKey ?? null,
+          created_at: call.createdAt,
+          expires_at: call.expiresAt,
+          updated_at: call.updatedAt,
+        })
+        .execute();
+      // Chunked so a large group call stays under SQLite's bound-parameter limit.
+      for (let i = 0; i < deliveries.length; i += 200) {
+        await tx
+          .insertInto('deliveries')
+          .values(deliveries.slice(i, i + 200).map(deliveryRow))
+          .execute();
+      }
+    });
+  }
+
+  async insertDeliveries(deliveries: Delivery[]): Promise<void> {
+    for (let i = 0; i < deliveries.length; i += 200) {
+      await this.store.db
+        .insertInto('deliveries')
+        .values(deliveries.slice(i, i + 200).map(deliveryRow))
+        .execute();
+    }
+  }
+
+  async findCall(appKey: string, id: string): Promise<Call | undefined> {
+    const row = await this.store.db
+      .selectFrom('calls')
+      .selectAll()
+      .where('id', '=', id)
+      .where('app_key', '=', appKey)
+      .executeTakeFirst();
+    return row && toCall(row);
+  }
+
+  async findCallById(id: string): Promise<Call | undefined> {
+    const row = await this.store.db.selectFrom('calls').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toCall(row);
+  }
+
+  async findByIdempotencyKey(appKey: string, key: string): Promise<Call | undefined> {
+    const row = await this.store.db
+      .selectFrom('calls')
+      .selectAll()
+      .where('app_key', '=', appKey)
+      .where('idempotency_key', '=', key)
+      .executeTakeFirst();
+    return row && toCall(row);
+  }
+
+  /** Saves a transition if nobody changed the call since `expectedUpdatedAt` (optimistic concurrency). */
+  async saveTransition(call: Call, expectedUpdatedAt: number): Promise<boolean> {
+    const result = await this.store.db
+      .updateTable('calls')
+      .set({
+        state: call.state,
+        callees_json: JSON.stringify(call.callees),
+        end_reason: call.endReason ?? null,
+        answered_by_user: call.answeredBy?.userId ?? null,
+        answered_by_device: call.answeredBy?.deviceId ?? null,
+        updated_at: call.updatedAt,
+      })
+      .where('id', '=', call.id)
+      .where('updated_at', '=', expectedUpdatedAt)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async deliveriesOf(callId: string): Promise<Delivery[]> {
+    const rows = await this.store.db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('call_id', '=', callId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toDelivery);
+  }
+
+  async updateDelivery(
+    id: string,
+    patch: Partial<
+      Pick<Delivery, 'state' | 'outcome' | 'detail' | 'attempts' | 'firstAttemptAt' | 'sentAt' | 'receivedAt'>
+    >,
+    now: number,
+  ): Promise<void> {
+    await this.store.db
+      .updateTable('deliveries')
+      .set({
+        // A receipt may land before the send is recorded: `received` is never downgraded.
+        ...(patch.state !== undefined
+          ? { state: sql<string>`case when state = 'received' then 'received' else ${patch.state} end` }
+          : {}),
+        ...(patch.outcome !== undefined ? { outcome: patch.outcome } : {}),
+        ...(patch.detail !== undefined ? { detail: patch.detail } : {}),
+        ...(patch.attempts !== undefined ? { attempts: patch.attempts } : {}),
+        ...(patch.firstAttemptAt !== undefined ? { first_attempt_at: patch.firstAttemptAt } : {}),
+        ...(patch.sentAt !== undefined ? { sent_at: patch.sentAt } : {}),
+        ...(patch.receivedAt !== undefined ? { received_at: patch.receivedAt } : {}),
+        updated_at: now,
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Marks the ring of one device received; false when there is no ring delivery for it. */
+  async markReceived(callId: string, userId: string, deviceId: string, now: number): Promise<Delivery | undefined> {
+    const row = await this.store.db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('call_id', '=', callId)
+      .where('user_id', '=', userId)
+      .where('device_id', '=', deviceId)
+      .where('type', '=', 'ring')
+      .executeTakeFirst();
+    if (!row) return undefined;
+    if (row.received_at === null) {
+      await this.store.db
+        .updateTable('deliveries')
+        .set({ state: 'received', received_at: now, updated_at: now })
+        .where('id', '=', row.id)
+        .execute();
+    }
+    return toDelivery({ ...row, state: 'received', received_at: row.received_at ?? now });
+  }
+
+  /** Pending deliveries whose deadline has not passed (crash resume). */
+  async pendingDeliveries(now: number): Promise<Delivery[]> {
+    const rows = await this.store.db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('state', '=', 'pending')
+      .where('deadline', '>', now)
+      .execute();
+    return rows.map(toDelivery);
+  }
+
+  async expireStalePending(now: number): Promise<void> {
+    await this.store.db
+      .updateTable('deliveries')
+      .set({
+        state: 'expired',
+        outcome: 'expired',
+        detail: 'deadline passed while the gateway was down',
+        updated_at: now,
+      })
+      .where('state', '=', 'pending')
+      .where('deadline', '<=', now)
+      .execute();
+  }
+
+  /** Calls still open (ringing, or answered with callees still ringing) for timers after a restart. */
+  async openCalls(now: number): Promise<Call[]> {
+    const rows = await this.store.db
+      .selectFrom('calls')
+      .selectAll()
+      .where((eb) =>
+        eb.or([eb('state', '=', 'ringing'), eb.and([eb('state', '=', 'answered'), eb('expires_at', '>', now)])]),
+      )
+      .execute();
+    return rows.map(toCall).filter((c) => c.state === 'ringing' || Object.values(c.callees).includes('ringing'));
+  }
+
+  /** Deletes a device whose token died, unless it was re-registered after the send started. */
+  async pruneDevice(d: Delivery, sendStartedAt: number): Promise<boolean> {
+    const result = await this.store.db
+      .deleteFrom('devices')
+      .where('app_key', '=', d.appKey)
+      .where('user_id', '=', d.userId)
+      .where('device_id', '=', d.deviceId)
+      .where('token', '=', d.token)
+      .where('registered_at', '<=', sendStartedAt)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+}

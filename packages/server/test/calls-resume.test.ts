@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Emulators, startEmulators } from '@callpush/emulators';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CallsRepository } from '../src/calls/index.js';
+import { openStore } from '../src/store/index.js';
+import { ADMIN_TOKEN, basic, startTestGateway } from './support/gateway.js';
+import { request } from './support/http.js';
+
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'callpush-resume-'));
+let emu: Emulators | undefined;
+afterAll(async () => {
+  await emu?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('crash safety', () => {
+  it('resumes deliveries committed but never sent, and expires those whose deadline passed', async () => {
+    emu = await startEmulators();
+    const first = await startTestGateway('sqlite', {}, { providerCa: emu.tls.ca, dataDir, keep: true });
+    const app = (await request(first.url, 'POST', '/v1/apps', { auth: `Bearer ${ADMIN_TOKEN}`, body: { name: 'a' } }))
+      .body;
+    const auth = basic(app.key, app.secret);
+    const c = emu.credentials.fcm;
+    await request(first.url, 'PUT', `/v1/apps/${app.key}/providers/fcm`, {
+      auth,
+      body: { type: 'fcm', serviceAccount: c.serviceAccount, endpoint: c.baseUrl },
+    });
+    const token = (await request(first.url, 'POST', '/v1/users/bob/access-tokens', { auth })).body.accessToken;
+    await request(first.url, 'PUT', '/v1/me/devices/pixel', {
+      auth: `Bearer ${token}`,
+      body: { provider: 'fcm', token: 'resume-token', kind: 'alert' },
+    });
+    await first.stop();
+
+    // What a crash between the commit and the send leaves behind: a call and its pending deliveries.
+    const store = await openStore({ dataDir });
+    const repo = new CallsRepository(store);
+    const now = Date.now();
+    const delivery = (id: string, callId: string, deadline: number) => ({
+      id,
+      callId,
+      appKey: app.key,
+      userId: 'bob',
+      deviceId: 'pixel',
+      provider: 'fcm',
+      providerType: 'fcm',
+      token: 'resume-token',
+      kind: 'alert' as const,
+      type: 'ring' as const,
+      state: 'pending' as const,
+      attempts: 0,
+      deadline,
+      createdAt: now,
+    });
+    const call = (id: string, expiresAt: number) => ({
+      id,
+      appKey: app.key,
+      from: 'alice',
+      video: false,
+      headers: {},
+      callees: { bob: 'ringing' as const },
+      state: 'ringing' as const,
+      createdAt: now,
+      expiresAt,
+      updatedAt: now,
+    });
+    await repo.insertCall(call('c_live', now + 30_000), undefined, [delivery('d_live', 'c_live', now + 30_000)]);
+    await repo.insertCall(call('c_late', now - 1), undefined, [delivery('d_late', 'c_late', now - 1)]);
+    await store.close();
+
+    const second = await startTestGateway('sqlite', {}, { providerCa: emu.tls.ca, dataDir, keep: true });
+    const ring = await emu.fcm.messages.waitFor((m) => m.token === 'resume-token', 5000);
+    expect(JSON.parse((ring.payload as any).data.callpush)).toMatchObject({
+      type: 'call.ring',
+      callId: 'c_live',
+    });
+    const late = await request(second.url, 'GET', '/v1/calls/c_late', { auth });
+    expect(late.body.deliveries[0].state).toBe('expired');
+    expect(emu.fcm.messages.list({ token: 'resume-token' })).toHaveLength(1);
+    await second.stop();
+  });
+});

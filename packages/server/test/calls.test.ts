@@ -1,0 +1,316 @@
+import { createECDH } from 'node:crypto';
+import { type Emulators, type RecordedMessage, startEmulators } from '@callpush/emulators';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, basic, type EngineName, startTestGateway, type TestGateway } from './support/gateway.js';
+import { type CallOptions, request } from './support/http.js';
+import { postgresAvailable } from './support/services.js';
+
+const engines: EngineName[] = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
+const APNS_TOPIC = 'com.example.calls';
+
+/** The v1 message inside each provider's wrapping. */
+function unwrap(m: RecordedMessage): Record<string, unknown> {
+  const p = m.payload as Record<string, any>;
+  switch (m.provider) {
+    case 'fcm':
+      return JSON.parse(p.data.callpush);
+    case 'hms':
+      return JSON.parse(JSON.parse(p.data).callpush);
+    case 'apns':
+      return p.callpush;
+    default:
+      return p;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+describe.each(engines)('calls on %s, through the emulators', (engine) => {
+  let emu: Emulators;
+  let gw: TestGateway;
+  let app: { key: string; secret: string };
+  let bob: string;
+  let alice: string;
+  const tokens = { fcm: 'bob-fcm-token', hms: 'bob-hms-token', apns: 'b0'.repeat(32), webpush: '' };
+  let webpushId = '';
+  const call = (method: string, path: string, opts?: CallOptions) => request(gw.url, method, path, opts);
+  const appAuth = () => basic(app.key, app.secret);
+
+  async function userToken(userId: string): Promise<string> {
+    const r = await call('POST', `/v1/users/${userId}/access-tokens`, { auth: appAuth() });
+    return `Bearer ${r.body.accessToken}`;
+  }
+
+  async function registerBob(): Promise<void> {
+    const sub = emu.webpush.createSubscription();
+    webpushId = sub.id;
+    tokens.webpush = JSON.stringify({ endpoint: sub.endpoint, keys: sub.keys });
+    for (const [device, provider, kind] of [
+      ['pixel', 'fcm', 'alert'],
+      ['huawei', 'hms', 'alert'],
+      ['iphone', 'apns', 'voip'],
+      ['browser', 'webpush', 'alert'],
+    ] as const) {
+      const r = await call('PUT', `/v1/me/devices/${device}`, {
+        auth: bob,
+        body: { provider, token: tokens[provider], kind },
+      });
+      expect(r.status, r.text).toBeLessThan(300);
+    }
+  }
+
+  /** Messages for bob's device on one provider, unwrapped. */
+  const arrived = (provider: keyof typeof tokens) => {
+    const store = emu[provider].messages;
+    const token = provider === 'webpush' ? webpushId : tokens[provider];
+    return store.list({ token }).map((m) => ({ m, body: unwrap(m) }));
+  };
+
+  beforeAll(async () => {
+    emu = await startEmulators();
+    gw = await startTestGateway(engine, {}, { providerCa: emu.tls.ca });
+    app = (await call('POST', '/v1/apps', { auth: `Bearer ${ADMIN_TOKEN}`, body: { name: 'calls' } })).body;
+    const c = emu.credentials;
+    const vapid = createECDH('prime256v1');
+    vapid.generateKeys();
+    const providers = {
+      fcm: { type: 'fcm', serviceAccount: c.fcm.serviceAccount, endpoint: c.fcm.baseUrl },
+      hms: {
+        type: 'hms',
+        appId: c.hms.appId,
+        clientSecret: c.hms.clientSecret,
+        endpoint: c.hms.baseUrl,
+        tokenUrl: c.hms.tokenUrl,
+      },
+      apns: {
+        type: 'apns',
+        teamId: c.apns.teamId,
+        keyId: c.apns.keyId,
+        privateKey: c.apns.privateKey,
+        topic: APNS_TOPIC,
+        environment: 'sandbox',
+        endpoint: c.apns.baseUrl,
+      },
+      webpush: {
+        type: 'webpush',
+        vapidPublicKey: vapid.getPublicKey().toString('base64url'),
+        vapidPrivateKey: vapid.getPrivateKey().toString('base64url'),
+        subject: 'mailto:test@example.com',
+      },
+    };
+    for (const [name, body] of Object.entries(providers)) {
+      const r = await call('PUT', `/v1/apps/${app.key}/providers/${name}`, { auth: appAuth(), body });
+      expect(r.status, r.text).toBe(201);
+    }
+    bob = await userToken('bob');
+    alice = await userToken('alice');
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await emu?.close();
+  });
+  beforeEach(async () => {
+    for (const e of [emu.fcm, emu.hms, emu.apns, emu.webpush]) {
+      e.messages.clear();
+      e.behaviours.clear();
+    }
+    await registerBob();
+  });
+
+  it('rings every device of the callee at once, in each provider wrapping, and records the deliveries', async () => {
+    const placed = await call('POST', '/v1/calls', {
+      auth: appAuth(),
+      body: { from: 'alice', to: ['bob'], video: true, headers: { room: 'r1' }, displayName: 'Alice' },
+    });
+    expect(placed.status, placed.text).toBe(201);
+    const { callId, expiresAt } = placed.body;
+    expect(placed.body.state).toBe('ringing');
+    expect(placed.body.deliveries).toHaveLength(4);
+    const ring = {
+      v: 1,
+      type: 'call.ring',
+      callId,
+      from: 'alice',
+      to: 'bob',
+      video: true,
+      headers: { room: 'r1' },
+      displayName: 'Alice',
+      expiresAt,
+    };
+    for (const provider of ['fcm', 'hms', 'apns', 'webpush'] as const) {
+      const [first] = await until(`${provider} ring`, () => (arrived(provider).length ? arrived(provider) : undefined));
+      expect(first!.body, provider).toMatchObject(ring);
+    }
+    const fcm = arrived('fcm')[0]!.m.payload as any;
+    expect(fcm.android).toMatchObject({ priority: 'HIGH', collapse_key: callId });
+    expect(Number(fcm.android.ttl.replace('s', ''))).toBeGreaterThanOrEqual(28);
+    const apns = arrived('apns')[0]!.m.headers;
+    expect(apns).toMatchObject({
+      'apns-push-type': 'voip',
+      'apns-topic': `${APNS_TOPIC}.voip`,
+      'apns-priority': '10',
+      'apns-collapse-id': callId,
+    });
+    expect(Number(apns['apns-expiration'])).toBe(Math.floor(expiresAt / 1000));
+    const state = await until('all sent', async () => {
+      const r = await call('GET', `/v1/calls/${callId}`, { auth: appAuth() });
+      return r.body.deliveries.every((d: { state: string }) => d.state === 'sent') ? r.body : undefined;
+    });
+    expect(state.deliveries.map((d: { attempts: number }) => d.attempts)).toEqual([1, 1, 1, 1]);
+  });
+
+  it('sends ttl "0s" when less than a second is left', async () => {
+    const r = await call('POST', '/v1/calls', {
+      auth: appAuth(),
+      body: { from: 'alice', to: ['bob'], ringTimeoutSeconds: 1 },
+    });
+    expect(r.status).toBe(201);
+    const [ring] = await until('fcm ring', () => (arrived('fcm').length ? arrived('fcm') : undefined));
+    expect((ring!.m.payload as any).android.ttl).toBe('0s');
+  });
+
+  it('answer on one device cancels the other rung devices, never with a VoIP push', async () => {
+    const { callId } = (await call('POST', '/v1/calls', { auth: alice, body: { to: ['bob'] } })).body;
+    await until('rings sent', async () => {
+      const r = await call('GET', `/v1/calls/${callId}`, { auth: bob });
+      return r.body.deliveries.filter((d: { state: string }) => d.state === 'sent').length === 4 || undefined;
+    });
+    const answered = await call('POST', `/v1/calls/${callId}/answer`, { auth: bob, body: { deviceId: 'pixel' } });
+    expect([answered.status, answered.body.state, answered.body.answeredBy]).toEqual([
+      200,
+      'answered',
+      { userId: 'bob', deviceId: 'pixel' },
+    ]);
+    for (const provider of ['hms', 'webpush'] as const) {
+      const cancel = await until(`${provider} cancel`, () =>
+        arrived(provider).find((x) => x.body.type === 'call.cancel'),
+      );
+      expect(cancel.body).toMatchObject({ callId, reason: 'answered_elsewhere' });
+    }
+    const after = await until('cancels recorded', async () => {
+      const r = await call('GET', `/v1/calls/${callId}`, { auth: appAuth() });
+      const cancels = r.body.deliveries.filter((d: { type: string }) => d.type === 'cancel');
+      return cancels.length === 3 && cancels.every((d: { state: string }) => d.state !== 'pending')
+        ? cancels
+        : undefined;
+    });
+    expect(after.find((d: { deviceId: string }) => d.deviceId === 'iphone').state).toBe('skipped');
+    expect(arrived('apns').filter((x) => x.body.type === 'call.cancel')).toEqual([]);
+    expect(arrived('fcm').filter((x) => x.body.type === 'call.cancel')).toEqual([]);
+    const again = await call('POST', `/v1/calls/${callId}/answer`, { auth: bob, body: { deviceId: 'huawei' } });
+    expect([again.status, again.body.error.code]).toEqual([409, 'invalid_transition']);
+  });
+
+  it('caller cancel and decline stop the ringing with their reasons; impossible transitions are 409', async () => {
+    const a = (await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: ['bob'] } })).body;
+    await until('ring', () => arrived('hms').find((x) => x.body.callId === a.callId));
+    const cancelled = await call('POST', `/v1/calls/${a.callId}/cancel`, { auth: alice });
+    expect([cancelled.status, cancelled.body.state]).toEqual([200, 'cancelled']);
+    const c = await until('cancel', () =>
+      arrived('hms').find((x) => x.body.callId === a.callId && x.body.type === 'call.cancel'),
+    );
+    expect(c.body.reason).toBe('caller_cancelled');
+    expect(
+      (await call('POST', `/v1/calls/${a.callId}/answer`, { auth: bob, body: { deviceId: 'pixel' } })).status,
+    ).toBe(409);
+    expect((await call('POST', `/v1/calls/${a.callId}/cancel`, { auth: alice })).status).toBe(409);
+
+    const b = (await call('POST', '/v1/calls', { auth: alice, body: { to: ['bob'] } })).body;
+    await until('ring', () => arrived('hms').find((x) => x.body.callId === b.callId));
+    const declined = await call('POST', `/v1/calls/${b.callId}/decline`, { auth: bob, body: { deviceId: 'huawei' } });
+    expect([declined.status, declined.body.state]).toEqual([200, 'declined']);
+    const d = await until('decline cancel', () =>
+      arrived('webpush').find((x) => x.body.callId === b.callId && x.body.type === 'call.cancel'),
+    );
+    expect(d.body.reason).toBe('declined');
+    expect((await call('POST', `/v1/calls/${b.callId}/decline`, { auth: alice, body: { deviceId: 'x' } })).status).toBe(
+      403,
+    );
+  });
+
+  it('times out at the deadline and tells the rung devices', async () => {
+    const { callId } = (
+      await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: ['bob'], ringTimeoutSeconds: 1 } })
+    ).body;
+    const cancel = await until(
+      'timeout cancel',
+      () => arrived('hms').find((x) => x.body.callId === callId && x.body.type === 'call.cancel'),
+      4000,
+    );
+    expect(cancel.body.reason).toBe('timeout');
+    expect((await call('GET', `/v1/calls/${callId}`, { auth: appAuth() })).body.state).toBe('timed_out');
+  });
+
+  it('retries transient failures, honours Retry-After, and never sends past the deadline', async () => {
+    emu.fcm.behaviours.set(tokens.fcm, { kind: 'unavailable', count: 1 });
+    emu.hms.behaviours.set(tokens.hms, { kind: 'rate_limited', retryAfterSeconds: 5 });
+    const { callId } = (
+      await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: ['bob'], ringTimeoutSeconds: 2 } })
+    ).body;
+    const deliveries = await until('outcomes', async () => {
+      const r = await call('GET', `/v1/calls/${callId}`, { auth: appAuth() });
+      const byDevice = Object.fromEntries(r.body.deliveries.map((d: { deviceId: string }) => [d.deviceId, d]));
+      return byDevice.pixel?.state === 'sent' && byDevice.huawei?.state === 'expired' ? byDevice : undefined;
+    });
+    expect(deliveries.pixel.attempts).toBe(2);
+    expect(deliveries.huawei.attempts).toBe(1);
+    expect(arrived('hms')).toEqual([]);
+  });
+
+  it('prunes a dead token, but not one re-registered since', async () => {
+    emu.hms.behaviours.set(tokens.hms, { kind: 'unregistered' });
+    const { callId } = (await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: ['bob'] } }))
+      .body;
+    await until('failed', async () => {
+      const r = await call('GET', `/v1/calls/${callId}`, { auth: appAuth() });
+      return r.body.deliveries.find(
+        (d: { deviceId: string; outcome?: string }) => d.deviceId === 'huawei' && d.outcome === 'token_gone',
+      );
+    });
+    const devices = (await call('GET', '/v1/users/bob/devices', { auth: appAuth() })).body.devices.map(
+      (d: { deviceId: string }) => d.deviceId,
+    );
+    expect(devices.sort()).toEqual(['browser', 'iphone', 'pixel']);
+  });
+
+  it('honours Idempotency-Key and validates the call', async () => {
+    const body = { from: 'alice', to: ['bob'] };
+    const first = await call('POST', '/v1/calls', { auth: appAuth(), body, headers: { 'idempotency-key': 'k-1' } });
+    const second = await call('POST', '/v1/calls', { auth: appAuth(), body, headers: { 'idempotency-key': 'k-1' } });
+    expect([first.status, second.status, second.headers.get('idempotent-replayed')]).toEqual([201, 200, 'true']);
+    expect(second.body.callId).toBe(first.body.callId);
+    await sleep(300);
+    expect(arrived('fcm').filter((x) => x.body.callId === first.body.callId)).toHaveLength(1);
+
+    const big = await call('POST', '/v1/calls', {
+      auth: appAuth(),
+      body: { ...body, headers: { k: 'x'.repeat(1024) } },
+    });
+    expect([big.status, big.body.error.field]).toEqual([400, 'headers']);
+    const self = await call('POST', '/v1/calls', { auth: alice, body: { to: ['alice'] } });
+    expect([self.status, self.body.error.field]).toEqual([400, 'to']);
+    const spoof = await call('POST', '/v1/calls', { auth: alice, body: { from: 'bob', to: ['carol'] } });
+    expect(spoof.status).toBe(403);
+    const stranger = await userToken('mallory');
+    expect((await call('GET', `/v1/calls/${first.body.callId}`, { auth: stranger })).status).toBe(404);
+  });
+
+  it('records ring receipts from the callee device', async () => {
+    const { callId } = (await call('POST', '/v1/calls', { auth: alice, body: { to: ['bob'] } })).body;
+    const r = await call('POST', `/v1/calls/${callId}/receipts`, { auth: bob, body: { deviceId: 'pixel' } });
+    expect([r.status, r.body.state, typeof r.body.receivedAt]).toEqual([200, 'received', 'number']);
+    expect((await call('POST', `/v1/calls/${callId}/receipts`, { auth: bob, body: { deviceId: 'nope' } })).status).toBe(
+      404,
+    );
+  });
+});
