@@ -1,4 +1,5 @@
 import { HttpClient } from '../../push/http-client.js';
+import { SessionPool } from '../../push/http2-pool.js';
 import { DEADLINE_PASSED, outcomeOfError, TokenRefused, timed, ttlSeconds, withReauth } from '../../push/send-kit.js';
 import { TokenCache } from '../../push/token-cache.js';
 import type { ProviderClient, ProviderClientOptions, PushOutcome, PushRequest, PushTarget } from '../../push/types.js';
@@ -6,7 +7,6 @@ import type { FcmCredential } from './credential.js';
 import { fcmSendBody, oversizeOutcome } from './message.js';
 import { serviceAccountTokenFetcher } from './oauth.js';
 import { fcmOutcome } from './outcome.js';
-import { SessionPool } from './session-pool.js';
 import { StrayTokenJudge } from './stray-tokens.js';
 
 const FCM_BASE_URL = 'https://fcm.googleapis.com';

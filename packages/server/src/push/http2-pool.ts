@@ -1,6 +1,6 @@
 import http2 from 'node:http2';
 import type tls from 'node:tls';
-import { collectBody, type ProviderResponse, REQUEST_TIMEOUT_MS, trustContext } from '../../push/http-client.js';
+import { collectBody, type ProviderResponse, REQUEST_TIMEOUT_MS, trustContext } from './http-client.js';
 
 /**
  * Warm HTTP/2 sessions to one origin, shared by every send of a client. A session carries at most the
