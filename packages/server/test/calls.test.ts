@@ -269,18 +269,36 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
 
   it('prunes a dead token, but not one re-registered since', async () => {
     emu.hms.behaviours.set(tokens.hms, { kind: 'unregistered' });
-    const { callId } = (await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: ['bob'] } }))
-      .body;
-    await until('failed', async () => {
-      const r = await call('GET', `/v1/calls/${callId}`, { auth: appAuth() });
-      return r.body.deliveries.find(
-        (d: { deviceId: string; outcome?: string }) => d.deviceId === 'huawei' && d.outcome === 'token_gone',
-      );
+    const first = (await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: ['bob'] } })).body;
+    const goneOutcome = (callId: string) =>
+      until('token_gone', async () => {
+        const r = await call('GET', `/v1/calls/${callId}`, { auth: appAuth() });
+        return r.body.deliveries.find(
+          (d: { deviceId: string; outcome?: string }) => d.deviceId === 'huawei' && d.outcome === 'token_gone',
+        );
+      });
+    await goneOutcome(first.callId);
+    const deviceIds = async () =>
+      (await call('GET', '/v1/users/bob/devices', { auth: appAuth() })).body.devices
+        .map((d: { deviceId: string }) => d.deviceId)
+        .sort();
+    expect(await deviceIds()).toEqual(['browser', 'iphone', 'pixel']);
+
+    // The phone re-registers while the provider is still answering "unregistered" for the old send: keep it.
+    await call('PUT', '/v1/me/devices/huawei', {
+      auth: bob,
+      body: { provider: 'hms', token: tokens.hms, kind: 'alert' },
     });
-    const devices = (await call('GET', '/v1/users/bob/devices', { auth: appAuth() })).body.devices.map(
-      (d: { deviceId: string }) => d.deviceId,
-    );
-    expect(devices.sort()).toEqual(['browser', 'iphone', 'pixel']);
+    emu.hms.behaviours.set(tokens.hms, { kind: 'latency', ms: 400 });
+    const second = (await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: ['bob'] } })).body;
+    await sleep(100);
+    await call('PUT', '/v1/me/devices/huawei', {
+      auth: bob,
+      body: { provider: 'hms', token: tokens.hms, kind: 'alert' },
+    });
+    const gone = await goneOutcome(second.callId);
+    expect(gone.detail).not.toContain('device removed');
+    expect(await deviceIds()).toEqual(['browser', 'huawei', 'iphone', 'pixel']);
   });
 
   it('honours Idempotency-Key and validates the call', async () => {
