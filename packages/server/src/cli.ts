@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { startEmulators } from '@callpush/emulators';
 import { Command, Option } from 'commander';
+import { AuthServerConfigError, readAuthServerConfig } from './auth-server/config.js';
+import { startAuthServer } from './auth-server/server.js';
 import { type Config, ConfigError, readConfigFile, resolveConfig, SERVE_OPTIONS } from './config/index.js';
 import { startGateway } from './gateway.js';
 import { SANDBOX_FILE } from './sandbox/index.js';
@@ -123,6 +125,32 @@ program
   .option('--webpush-port <n>', 'Web Push service emulator port (TLS)', '8094')
   .action(emulators);
 
+async function authServer(flags: { config: string; port?: string; host?: string }) {
+  const config = readAuthServerConfig(flags.config);
+  if (flags.host !== undefined) config.host = flags.host;
+  if (flags.port !== undefined) {
+    const port = Number(flags.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('--port must be a port number');
+    config.port = port;
+  }
+  const { app, url } = await startAuthServer(config, { logger: true });
+  process.stdout.write(`callpush auth-server listening at ${url} (flow B audience ${config.publicTokenUrl})\n`);
+  const stop = async () => {
+    await app.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+program
+  .command('auth-server')
+  .description("run the app owner's OAuth server for HMS/FCM delegation (flows A and B; see docs/huawei-oauth.md)")
+  .requiredOption('-c, --config <file>', 'JSON config file (apps, clients, hms, fcm, publicTokenUrl, ...)')
+  .option('--host <host>', 'interface to listen on (default: the config file host, else 127.0.0.1)')
+  .option('--port <n>', 'port to listen on (default: the config file port, else 8095)')
+  .action(authServer);
+
 program.addHelpText(
   'after',
   `\nEvery command's options: callpush <command> --help.
@@ -133,7 +161,7 @@ Options of serve:\n${SERVE_OPTIONS.map((o) => `  ${o.flag.padEnd(24)} ${o.env}`)
 );
 
 program.parseAsync().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof AuthServerConfigError) {
     process.stderr.write(`callpush: ${err.message}\n`);
   } else {
     process.stderr.write(`callpush: ${(err as Error).message ?? String(err)}\n`);

@@ -77,7 +77,14 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     providers,
     ringMetrics,
     log,
-    { maxInflightPerCredential: config.maxInflightPerCredential, ...(providerCa ? { providerCa } : {}) },
+    {
+      maxInflightPerCredential: config.maxInflightPerCredential,
+      ...(providerCa ? { providerCa } : {}),
+      appOf: async (key) => {
+        const secret = await apps.secretOf(key);
+        return secret === undefined ? undefined : { key, secret, namespace: config.tokenNamespace };
+      },
+    },
     (callId, userId) => calls!.stillRinging(callId, userId),
   );
   calls = new CallsService(repo, devices, dispatcher, ringMetrics, log);

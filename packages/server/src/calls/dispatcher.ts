@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { createProviderClient } from '../providers/clients.js';
 import type { ProvidersService } from '../providers/index.js';
-import type { ProviderClient, PushOutcome, PushTarget } from '../push/types.js';
+import type { ProviderClient, ProviderClientOptions, PushOutcome, PushTarget } from '../push/types.js';
 import type { WireMessage } from '../push/wire.js';
 import type { RingMetrics } from './metrics.js';
 import type { Call, Delivery } from './model.js';
@@ -13,6 +13,8 @@ export interface DispatcherOptions {
   /** Provider requests in flight per credential before new ones are shed (retried later if the deadline allows). */
   maxInflightPerCredential: number;
   now?: () => number;
+  /** The app a credential belongs to, for clients that sign with its secret (HMS flow B). */
+  appOf?: (appKey: string) => Promise<ProviderClientOptions['app']>;
 }
 
 const BACKOFF_BASE_MS = 250;
@@ -223,15 +225,17 @@ export class Dispatcher {
     const key = `${appKey}/${name}`;
     let client = this.clients.get(key);
     if (!client) {
-      client = this.providers.secretCredential(appKey, name).then((credential) =>
-        credential
-          ? createProviderClient(credential, {
-              ...(this.options.providerCa ? { ca: this.options.providerCa } : {}),
-              now: this.now,
-              onResponse: (seconds, status) =>
-                this.metrics.providerResponse.observe({ provider: credential.type, status: String(status) }, seconds),
-            })
-          : undefined,
+      client = Promise.all([this.providers.secretCredential(appKey, name), this.options.appOf?.(appKey)]).then(
+        ([credential, app]) =>
+          credential
+            ? createProviderClient(credential, {
+                ...(this.options.providerCa ? { ca: this.options.providerCa } : {}),
+                ...(app ? { app } : {}),
+                now: this.now,
+                onResponse: (seconds, status) =>
+                  this.metrics.providerResponse.observe({ provider: credential.type, status: String(status) }, seconds),
+              })
+            : undefined,
       );
       // A failed lookup is not cached: the next delivery tries again.
       client.catch(() => this.clients.delete(key));

@@ -35,15 +35,21 @@ function describeRefusal(status: number, body: Record<string, unknown> | undefin
 /**
  * POSTs an OAuth 2.0 token request (RFC 6749 §4.4 / RFC 7523 §2.1 form) and returns the access token with its
  * absolute expiry. A refusal throws ProviderAuthError: `config_error` for a 4xx (wrong key, id or secret),
- * `retry` for 429/5xx. A network failure rejects with the network error.
+ * `retry` for 429/5xx. A network failure rejects with the network error. `headers` adds request headers (the
+ * bearer of a delegated token endpoint).
  */
 export async function fetchAccessToken(
   http: HttpClient,
   url: URL,
   form: URLSearchParams,
   now: () => number,
+  headers: Record<string, string> = {},
 ): Promise<CachedToken> {
-  const res = await http.post(url, { 'content-type': 'application/x-www-form-urlencoded' }, form.toString());
+  const res = await http.post(
+    url,
+    { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+    form.toString(),
+  );
   const body = parseJson(res.body);
   const expiresIn = Number(body?.expires_in);
   if (res.status === 200 && typeof body?.access_token === 'string' && expiresIn > 0) {

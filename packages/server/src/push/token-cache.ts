@@ -20,12 +20,17 @@ export class TokenCache {
   ) {}
 
   async get(): Promise<string> {
-    if (this.current && this.current.expiresAt - this.marginMs > this.now()) return this.current.value;
+    return (await this.entry()).value;
+  }
+
+  /** The token with its expiry, for callers that pass the remaining lifetime on (the auth-server). */
+  async entry(): Promise<CachedToken> {
+    if (this.current && this.current.expiresAt - this.marginMs > this.now()) return this.current;
     this.inflight ??= this.fetchToken().finally(() => {
       this.inflight = undefined;
     });
     this.current = await this.inflight;
-    return this.current.value;
+    return this.current;
   }
 
   /** Drops `value` if it is still the cached token, so the next `get()` fetches a fresh one. */

@@ -52,6 +52,8 @@ export interface ProviderClientOptions {
   now?: () => number;
   /** Called after every provider HTTP response with its latency, for metrics. */
   onResponse?: (seconds: number, status: number | 'error') => void;
+  /** The callpush app the credential belongs to: HMS flow B signs its client assertion with the app secret. */
+  app?: { key: string; secret: string; namespace: string };
 }
 
 /** Whole seconds left until `deadline` (never negative): the TTL every provider gets. */

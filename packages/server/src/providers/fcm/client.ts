@@ -5,25 +5,25 @@ import { TokenCache } from '../../push/token-cache.js';
 import type { ProviderClient, ProviderClientOptions, PushOutcome, PushRequest, PushTarget } from '../../push/types.js';
 import type { FcmCredential } from './credential.js';
 import { fcmSendBody, oversizeOutcome } from './message.js';
-import { serviceAccountTokenFetcher } from './oauth.js';
+import { fcmAuth } from './oauth.js';
 import { fcmOutcome } from './outcome.js';
 import { StrayTokenJudge } from './stray-tokens.js';
 
 const FCM_BASE_URL = 'https://fcm.googleapis.com';
 
 /**
- * FCM HTTP v1 client for one service account: one request per device (FCM has no multicast in v1), all
- * concurrent over shared warm HTTP/2 sessions, with the OAuth access token cached and refreshed single-flight.
+ * FCM HTTP v1 client for one credential (service account or delegated): one request per device (FCM has no
+ * multicast in v1), all concurrent over shared warm HTTP/2 sessions, with the OAuth access token cached and refreshed single-flight.
  */
 export function createFcmClient(credential: FcmCredential, options: ProviderClientOptions): ProviderClient {
   const now = options.now ?? Date.now;
-  const account = credential.serviceAccount;
   const oauthHttp = new HttpClient(options.ca);
-  const tokens = new TokenCache(serviceAccountTokenFetcher(account, oauthHttp, now), undefined, now);
+  const auth = fcmAuth(credential, oauthHttp, now);
+  const tokens = new TokenCache(auth.fetchToken, undefined, now);
   const base = new URL(credential.endpoint ?? FCM_BASE_URL);
   const pool = new SessionPool(base.origin, options.ca);
   // An endpoint override may carry a path prefix (a proxy); the send path goes below it.
-  const path = `${base.pathname.replace(/\/$/, '')}/v1/projects/${encodeURIComponent(account.project_id)}/messages:send`;
+  const path = `${base.pathname.replace(/\/$/, '')}/v1/projects/${encodeURIComponent(auth.project)}/messages:send`;
   const strays = new StrayTokenJudge(now);
 
   const attempt = async (target: PushTarget, request: PushRequest, callpush: string, accessToken: string) => {

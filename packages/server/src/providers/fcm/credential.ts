@@ -1,20 +1,51 @@
 import { type Static, Type } from 'typebox';
 import { badRequest } from '../../http/errors.js';
-import { checkUrl, keyFingerprint, parsePrivateKey } from '../credential-kit.js';
+import { checkUrl, fingerprint, keyFingerprint, parsePrivateKey } from '../credential-kit.js';
+import { MESSAGING_SCOPE } from './oauth.js';
 
+/**
+ * An FCM credential: `direct` (default) holds the service-account key; `delegated-a` asks the app owner's
+ * authorization server for Google access tokens (vendors.md §1.4, §4.1) and never sees the key.
+ */
 export const FcmCredentialSchema = Type.Object(
   {
     type: Type.Literal('fcm'),
-    serviceAccount: Type.Object(
-      {
-        type: Type.Literal('service_account'),
-        project_id: Type.String({ minLength: 1, maxLength: 256 }),
-        private_key_id: Type.String({ minLength: 1, maxLength: 256 }),
-        private_key: Type.String({ minLength: 1, maxLength: 16384 }),
-        client_email: Type.String({ minLength: 3, maxLength: 512 }),
-        token_uri: Type.String({ minLength: 1, maxLength: 2048 }),
-      },
-      { description: 'the service-account JSON file downloaded from the Firebase console', additionalProperties: true },
+    authMode: Type.Optional(
+      Type.Union([Type.Literal('direct'), Type.Literal('delegated-a')], {
+        description: 'how access tokens are obtained (default direct)',
+      }),
+    ),
+    serviceAccount: Type.Optional(
+      Type.Object(
+        {
+          type: Type.Literal('service_account'),
+          project_id: Type.String({ minLength: 1, maxLength: 256 }),
+          private_key_id: Type.String({ minLength: 1, maxLength: 256 }),
+          private_key: Type.String({ minLength: 1, maxLength: 16384 }),
+          client_email: Type.String({ minLength: 3, maxLength: 512 }),
+          token_uri: Type.String({ minLength: 1, maxLength: 2048 }),
+        },
+        {
+          description: 'direct: the service-account JSON file downloaded from the Firebase console',
+          additionalProperties: true,
+        },
+      ),
+    ),
+    projectNumber: Type.Optional(
+      Type.String({ pattern: '^[0-9]{1,32}$', description: 'delegated-a: the numeric Firebase project number' }),
+    ),
+    tokenUrl: Type.Optional(Type.String({ maxLength: 2048, description: 'delegated-a: the owner token URL' })),
+    clientId: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 256, description: 'delegated-a: the owner OAuth client id' }),
+    ),
+    clientSecret: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 512, description: 'delegated-a: the owner OAuth client secret' }),
+    ),
+    scope: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 512, description: `delegated-a: scope (default ${MESSAGING_SCOPE})` }),
+    ),
+    fcmTokenUrl: Type.Optional(
+      Type.String({ maxLength: 2048, description: 'delegated-a: the owner endpoint that answers FCM tokens' }),
     ),
     endpoint: Type.Optional(Type.String({ maxLength: 2048, description: 'FCM base URL override (emulators)' })),
   },
@@ -22,23 +53,59 @@ export const FcmCredentialSchema = Type.Object(
 );
 export type FcmCredential = Static<typeof FcmCredentialSchema>;
 
-export function checkFcmCredential(c: FcmCredential): Record<string, unknown> {
-  const key = parsePrivateKey(c.serviceAccount.private_key, 'serviceAccount.private_key', 'rsa');
-  if (!c.serviceAccount.client_email.includes('@')) {
+const DELEGATED_FIELDS = ['projectNumber', 'tokenUrl', 'clientId', 'clientSecret', 'fcmTokenUrl'] as const;
+
+function checkDirect(c: FcmCredential): Record<string, unknown> {
+  const account = c.serviceAccount;
+  if (!account) throw badRequest('invalid_credential', 'serviceAccount is required', 'serviceAccount');
+  for (const field of [...DELEGATED_FIELDS, 'scope'] as const) {
+    if (c[field] !== undefined) {
+      throw badRequest('invalid_credential', `${field} applies to authMode delegated-a only`, field);
+    }
+  }
+  const key = parsePrivateKey(account.private_key, 'serviceAccount.private_key', 'rsa');
+  if (!account.client_email.includes('@')) {
     throw badRequest(
       'invalid_credential',
       'serviceAccount.client_email must be an e-mail address',
       'serviceAccount.client_email',
     );
   }
-  checkUrl(c.serviceAccount.token_uri, 'serviceAccount.token_uri');
-  checkUrl(c.endpoint, 'endpoint');
+  checkUrl(account.token_uri, 'serviceAccount.token_uri');
   return {
-    projectId: c.serviceAccount.project_id,
-    clientEmail: c.serviceAccount.client_email,
-    privateKeyId: c.serviceAccount.private_key_id,
-    tokenUri: c.serviceAccount.token_uri,
+    authMode: 'direct',
+    projectId: account.project_id,
+    clientEmail: account.client_email,
+    privateKeyId: account.private_key_id,
+    tokenUri: account.token_uri,
     privateKeyFingerprint: keyFingerprint(key),
-    ...(c.endpoint ? { endpoint: c.endpoint } : {}),
   };
+}
+
+function checkDelegatedA(c: FcmCredential): Record<string, unknown> {
+  if (c.serviceAccount) {
+    throw badRequest('invalid_credential', 'serviceAccount does not apply to authMode delegated-a', 'serviceAccount');
+  }
+  for (const field of DELEGATED_FIELDS) {
+    if (c[field] === undefined) {
+      throw badRequest('invalid_credential', `${field} is required with authMode delegated-a`, field);
+    }
+  }
+  checkUrl(c.tokenUrl, 'tokenUrl');
+  checkUrl(c.fcmTokenUrl, 'fcmTokenUrl');
+  return {
+    authMode: 'delegated-a',
+    projectNumber: c.projectNumber,
+    tokenUrl: c.tokenUrl,
+    clientId: c.clientId,
+    clientSecretFingerprint: fingerprint(c.clientSecret ?? ''),
+    scope: c.scope ?? MESSAGING_SCOPE,
+    fcmTokenUrl: c.fcmTokenUrl,
+  };
+}
+
+export function checkFcmCredential(c: FcmCredential): Record<string, unknown> {
+  const view = c.authMode === 'delegated-a' ? checkDelegatedA(c) : checkDirect(c);
+  checkUrl(c.endpoint, 'endpoint');
+  return { ...view, ...(c.endpoint ? { endpoint: c.endpoint } : {}) };
 }

@@ -1,5 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { delegatedATokenFetcher } from '../../push/delegated-token.js';
 import type { HttpClient } from '../../push/http-client.js';
 import { fetchAccessToken } from '../../push/oauth.js';
 import type { CachedToken } from '../../push/token-cache.js';
@@ -8,11 +9,11 @@ import type { FcmCredential } from './credential.js';
 /** Service-account OAuth for FCM (providers.md §1.2): an RS256 JWT assertion traded for an access token. */
 
 const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
-const MESSAGING_SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
+export const MESSAGING_SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
 /** Google refuses assertions that live longer than an hour. */
 const ASSERTION_LIFETIME_SECONDS = 3600;
 
-type ServiceAccount = FcmCredential['serviceAccount'];
+type ServiceAccount = NonNullable<FcmCredential['serviceAccount']>;
 
 /** Returns the token fetcher for a TokenCache; the key is parsed once, on the first fetch. */
 export function serviceAccountTokenFetcher(
@@ -35,4 +36,33 @@ export function serviceAccountTokenFetcher(
     const form = new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion });
     return fetchAccessToken(http, tokenUri, form, now);
   };
+}
+
+/**
+ * The token fetcher and the project (id or number: FCM's send URL takes either) of a credential, by auth mode;
+ * checkFcmCredential has made sure the mode's fields are there.
+ */
+export function fcmAuth(
+  credential: FcmCredential,
+  http: HttpClient,
+  now: () => number,
+): { project: string; fetchToken: () => Promise<CachedToken> } {
+  if (credential.authMode !== 'delegated-a' && credential.serviceAccount) {
+    const account = credential.serviceAccount;
+    return { project: account.project_id, fetchToken: serviceAccountTokenFetcher(account, http, now) };
+  }
+  const project = credential.projectNumber ?? '';
+  const fetchToken = delegatedATokenFetcher(
+    {
+      tokenUrl: credential.tokenUrl ?? '',
+      clientId: credential.clientId ?? '',
+      clientSecret: credential.clientSecret ?? '',
+      scope: credential.scope ?? MESSAGING_SCOPE,
+      providerTokenUrl: credential.fcmTokenUrl ?? '',
+      providerForm: { fcm_project_number: project },
+    },
+    http,
+    now,
+  );
+  return { project, fetchToken };
 }

@@ -1,14 +1,13 @@
 import { HttpClient } from '../../push/http-client.js';
-import { fetchAccessToken } from '../../push/oauth.js';
 import { DEADLINE_PASSED, outcomeOfError, TokenRefused, timed, ttlSeconds, withReauth } from '../../push/send-kit.js';
 import { TokenCache } from '../../push/token-cache.js';
 import type { ProviderClient, ProviderClientOptions, PushOutcome, PushRequest } from '../../push/types.js';
+import { hmsTokenFetcher } from './auth.js';
 import type { HmsCredential } from './credential.js';
 import { hmsSendBody } from './message.js';
 import { hmsOutcomes } from './results.js';
 
 const HMS_PUSH_BASE_URL = 'https://push-api.cloud.huawei.com';
-const HMS_TOKEN_URL = 'https://oauth-login.cloud.huawei.com/oauth2/v3/token';
 /** Push Kit takes at most 1000 tokens per request. */
 const HMS_MAX_TOKENS_PER_REQUEST = 1000;
 
@@ -20,19 +19,13 @@ function chunk<T>(items: T[], size: number): T[][] {
 
 /**
  * HMS Push Kit v1 client for one app: the devices of a send go in batches of up to 1000 tokens per request,
- * batches concurrently, over keep-alive HTTP/1.1 connections; the client-credentials access token is cached
- * and refreshed single-flight.
+ * batches concurrently, over keep-alive HTTP/1.1 connections; the access token (from Huawei or, delegated,
+ * from the app owner) is cached and refreshed single-flight.
  */
 export function createHmsClient(credential: HmsCredential, options: ProviderClientOptions): ProviderClient {
   const now = options.now ?? Date.now;
   const http = new HttpClient(options.ca);
-  const form = new URLSearchParams({
-    grant_type: 'client_credentials',
-    client_id: credential.appId,
-    client_secret: credential.clientSecret,
-  });
-  const tokenUrl = new URL(credential.tokenUrl ?? HMS_TOKEN_URL);
-  const tokens = new TokenCache(() => fetchAccessToken(http, tokenUrl, form, now), undefined, now);
+  const tokens = new TokenCache(hmsTokenFetcher(credential, options, http, now), undefined, now);
   const base = (credential.endpoint ?? HMS_PUSH_BASE_URL).replace(/\/$/, '');
   const sendUrl = new URL(`${base}/v1/${encodeURIComponent(credential.appId)}/messages:send`);
 
