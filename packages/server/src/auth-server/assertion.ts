@@ -71,7 +71,12 @@ function checkSignature(signingInput: string, signature: string, key: Uint8Array
   if (!BASE64URL.test(signature)) throw refuse('the assertion signature is not base64url');
   const expected = createHmac('sha256', key).update(signingInput, 'ascii').digest();
   const given = Buffer.from(signature, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  // Only the canonical encoding: a last character differing in its unused bits must not also pass.
+  if (
+    given.length !== expected.length ||
+    given.toString('base64url') !== signature ||
+    !timingSafeEqual(given, expected)
+  ) {
     throw refuse('the assertion signature is invalid');
   }
 }
