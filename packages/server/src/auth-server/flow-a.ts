@@ -5,7 +5,7 @@ import { HMS_SCOPE } from '../providers/hms/delegation.js';
 import type { AuthServerConfig } from './config.js';
 import { readForm, requireClientCredentialsGrant } from './form.js';
 import { invalidRequest, noStore, OAuthError } from './oauth-error.js';
-import type { ProviderTokens } from './provider-tokens.js';
+import type { ProviderTokens, TokenAnswer } from './provider-tokens.js';
 
 /**
  * Flow A (vendors.md §1.3, §4.1): `/oauth/token` gives a registered client an opaque bearer; `/oauth/hms-token`
@@ -101,21 +101,21 @@ export function registerFlowA(
     }
   };
 
-  app.post('/oauth/hms-token', async (request, reply) => {
-    authorize(request, HMS_SCOPE);
-    const params = readForm(request);
-    requireClientCredentialsGrant(params);
-    const appId = params.get('hms_application_id');
-    if (appId === undefined) throw invalidRequest('hms_application_id is missing');
-    return noStore(reply).send(await tokens.hmsToken(appId));
-  });
-
-  app.post('/oauth/fcm-token', async (request, reply) => {
-    authorize(request, MESSAGING_SCOPE);
-    const params = readForm(request);
-    requireClientCredentialsGrant(params);
-    const projectNumber = params.get('fcm_project_number');
-    if (projectNumber === undefined) throw invalidRequest('fcm_project_number is missing');
-    return noStore(reply).send(await tokens.fcmToken(projectNumber));
-  });
+  /** A provider-token endpoint: the bearer's scope, then the form parameter naming the provider app. */
+  const providerTokenRoute = (
+    path: string,
+    scope: string,
+    param: string,
+    tokenFor: (id: string) => Promise<TokenAnswer>,
+  ) =>
+    app.post(path, async (request, reply) => {
+      authorize(request, scope);
+      const params = readForm(request);
+      requireClientCredentialsGrant(params);
+      const id = params.get(param);
+      if (id === undefined) throw invalidRequest(`${param} is missing`);
+      return noStore(reply).send(await tokenFor(id));
+    });
+  providerTokenRoute('/oauth/hms-token', HMS_SCOPE, 'hms_application_id', (appId) => tokens.hmsToken(appId));
+  providerTokenRoute('/oauth/fcm-token', MESSAGING_SCOPE, 'fcm_project_number', (number) => tokens.fcmToken(number));
 }
