@@ -13,5 +13,6 @@ export {
   MAX_TTL_SECONDS as HMS_MAX_TTL_SECONDS,
   startHmsEmulator,
 } from './hms/index.js';
+export * from './kaleyra/index.js';
 export { type EmulatorCredentials, type Emulators, type StartEmulatorsOptions, startEmulators } from './start-all.js';
 export * from './webpush/index.js';

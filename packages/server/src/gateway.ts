@@ -21,6 +21,7 @@ import {
 } from './sandbox/index.js';
 import { openStore } from './store/index.js';
 import { VERSION } from './version.js';
+import { KaleyraConfigStore, KaleyraService } from './webhooks/index.js';
 
 export interface Gateway {
   url: string;
@@ -72,6 +73,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const devices = new DevicesService(store, config.maxDevicesPerUser);
   const repo = new CallsRepository(store);
   let calls: CallsService | undefined;
+  let kaleyra: KaleyraService | undefined;
   const dispatcher = new Dispatcher(
     repo,
     providers,
@@ -84,10 +86,13 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         const secret = await apps.secretOf(key);
         return secret === undefined ? undefined : { key, secret, namespace: config.tokenNamespace };
       },
+      payloadFor: (call, delivery) => kaleyra!.payloadFor(call, delivery),
     },
     (callId, userId) => calls!.stillRinging(callId, userId),
   );
   calls = new CallsService(repo, devices, dispatcher, ringMetrics, log);
+  const kaleyraConfigs = new KaleyraConfigStore(store, box);
+  kaleyra = new KaleyraService(store, kaleyraConfigs, calls, providerCa ? { ca: providerCa } : {});
   const services: Services = {
     store,
     apps,
@@ -95,6 +100,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     devices,
     calls,
     tokens: { namespace: config.tokenNamespace, maxLifetimeSeconds: config.tokenMaxLifetimeSeconds },
+    kaleyra: { configs: kaleyraConfigs, service: kaleyra },
     adminToken: config.adminToken,
   };
   const http = await buildHttpServer(services, {
@@ -106,6 +112,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const shutdown = async () => {
     calls.close();
     await dispatcher.close();
+    kaleyra.close();
     await http.close();
     await sandboxEmulators?.emulators.close();
     await store.close();

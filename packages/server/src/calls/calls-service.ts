@@ -15,6 +15,8 @@ export const MAX_RING_SECONDS = 120;
 const CANCEL_TTL_MS = 30_000;
 
 export interface PlaceCall {
+  /** A caller-chosen id (webhook intake ties it to the platform's room); not offered on the public API. */
+  id?: string;
   from: string;
   to: string[];
   video?: boolean;
@@ -64,7 +66,7 @@ export class CallsService {
     if (callees.includes(input.from)) throw badRequest('invalid_callee', 'a user cannot call itself', 'to');
     const now = this.now();
     const call: Call = {
-      id: newId('c'),
+      id: input.id ?? newId('c'),
       appKey,
       from: input.from,
       ...(input.displayName !== undefined ? { displayName: input.displayName } : {}),

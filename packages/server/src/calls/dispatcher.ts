@@ -15,6 +15,11 @@ export interface DispatcherOptions {
   now?: () => number;
   /** The app a credential belongs to, for clients that sign with its secret (HMS flow B). */
   appOf?: (appKey: string) => Promise<ProviderClientOptions['app']>;
+  /**
+   * The data map that replaces the v1 message of a ring, for apps on another SDK's payload format (Kaleyra),
+   * or undefined. Asked per callee and attempt: a format may carry per-user material (a Kaleyra user token).
+   */
+  payloadFor?: (call: Call, delivery: Delivery) => Promise<Record<string, string> | undefined>;
 }
 
 const BACKOFF_BASE_MS = 250;
@@ -104,6 +109,21 @@ export class Dispatcher {
       );
       return;
     }
+    let data: Record<string, string> | undefined;
+    try {
+      data = head.type === 'ring' ? await this.options.payloadFor?.(call, head) : undefined;
+    } catch (err) {
+      // Whatever the payload needs (a token from the SDK vendor) may be briefly unavailable: retry in time.
+      const reason = `payload not ready: ${(err as Error).message}`;
+      await this.record(
+        call,
+        group,
+        acceptedAt,
+        now,
+        group.map(() => ({ kind: 'retry', reason })),
+      );
+      return;
+    }
     const key = `${head.appKey}/${head.provider}`;
     const busy = this.inflight.get(key) ?? 0;
     if (busy + group.length > this.options.maxInflightPerCredential) {
@@ -128,6 +148,7 @@ export class Dispatcher {
         message: messageFor(call, head, now),
         deadline: head.deadline,
         collapseId: call.id,
+        ...(data ? { data } : {}),
       });
     } finally {
       this.inflight.set(key, (this.inflight.get(key) ?? group.length) - group.length);

@@ -4,6 +4,7 @@ import type { DevicesService } from '../devices/index.js';
 import type { ProvidersService } from '../providers/index.js';
 import type { Store } from '../store/index.js';
 import type { TokenSettings } from '../tokens/index.js';
+import type { KaleyraConfigStore, KaleyraService } from '../webhooks/index.js';
 
 /** What the route plugins need, handed to each explicitly (no globals). */
 export interface Services {
@@ -13,6 +14,7 @@ export interface Services {
   devices: DevicesService;
   calls: CallsService;
   tokens: TokenSettings;
+  kaleyra: { configs: KaleyraConfigStore; service: KaleyraService };
   /** Admin bearer token; undefined disables the admin API. */
   adminToken?: string;
 }

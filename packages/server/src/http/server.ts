@@ -12,6 +12,7 @@ import { adminAppsRoutes } from './routes/admin-apps.js';
 import { appProvidersRoutes } from './routes/app-providers.js';
 import { appUsersRoutes } from './routes/app-users.js';
 import { callsRoutes } from './routes/calls.js';
+import { kaleyraRoutes } from './routes/kaleyra.js';
 import { opsRoutes } from './routes/ops.js';
 import { userDevicesRoutes } from './routes/user-devices.js';
 import { ErrorSchema } from './schemas.js';
@@ -75,6 +76,7 @@ export async function buildHttpServer(services: Services, options: HttpOptions):
   await app.register(appUsersRoutes, { services });
   await app.register(userDevicesRoutes, { services });
   await app.register(callsRoutes, { services });
+  await app.register(kaleyraRoutes, { services });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -15,6 +15,11 @@ export interface PushRequest {
   deadline: number;
   /** Collapse key / topic shared by a call's ring and its cancel: the call id. */
   collapseId: string;
+  /**
+   * A data map sent instead of the wrapped v1 message on the data-message transports (FCM, HMS), for apps
+   * whose client SDK expects its own payload (a Kaleyra app: design §3.3). APNs and Web Push keep `message`.
+   */
+  data?: Record<string, string>;
 }
 
 /**

@@ -1,12 +1,14 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_calls.js';
+import * as m0003 from './migrations/0003_kaleyra.js';
 import type { Database } from './schema.js';
 
 /** Migrations are imported statically so the built package needs no file-system scan. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_calls': m0002,
+  '0003_kaleyra': m0003,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -79,10 +79,47 @@ export interface DeliveriesTable {
   updated_at: number;
 }
 
+export interface KaleyraWebhooksTable {
+  app_key: string;
+  scheme: string;
+  payload_format: string;
+  /** `{secret, credentials?}`, encrypted with the master key. */
+  config_enc: string;
+  /** JSON of what GET shows: scheme, format, base URL and fingerprints of the secrets. */
+  public_json: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface KaleyraEventsTable {
+  app_key: string;
+  /** The webhook's identity: `webhook-id` (Standard Webhooks) or a hash of the body (bandyer-signature). */
+  event_key: string;
+  event: string;
+  room_id: string | null;
+  action: string;
+  call_id: string | null;
+  received_at: number;
+}
+
+export interface KaleyraCallsTable {
+  call_id: string;
+  app_key: string;
+  room_id: string;
+  event: string;
+  payload_format: string;
+  /** The webhook body as received. */
+  body: string;
+  created_at: number;
+}
+
 export interface Database {
   apps: AppsTable;
   provider_credentials: ProviderCredentialsTable;
   devices: DevicesTable;
   calls: CallsTable;
   deliveries: DeliveriesTable;
+  kaleyra_webhooks: KaleyraWebhooksTable;
+  kaleyra_events: KaleyraEventsTable;
+  kaleyra_calls: KaleyraCallsTable;
 }

@@ -4,7 +4,7 @@ import { DEADLINE_PASSED, outcomeOfError, TokenRefused, timed, ttlSeconds, withR
 import { TokenCache } from '../../push/token-cache.js';
 import type { ProviderClient, ProviderClientOptions, PushOutcome, PushRequest, PushTarget } from '../../push/types.js';
 import type { FcmCredential } from './credential.js';
-import { fcmSendBody, oversizeOutcome } from './message.js';
+import { type FcmData, fcmData, fcmSendBody, oversizeOutcome } from './message.js';
 import { fcmAuth } from './oauth.js';
 import { fcmOutcome } from './outcome.js';
 import { StrayTokenJudge } from './stray-tokens.js';
@@ -26,7 +26,7 @@ export function createFcmClient(credential: FcmCredential, options: ProviderClie
   const path = `${base.pathname.replace(/\/$/, '')}/v1/projects/${encodeURIComponent(auth.project)}/messages:send`;
   const strays = new StrayTokenJudge(now);
 
-  const attempt = async (target: PushTarget, request: PushRequest, callpush: string, accessToken: string) => {
+  const attempt = async (target: PushTarget, request: PushRequest, data: FcmData, accessToken: string) => {
     // The TTL is taken at the moment of sending, after any token fetch, so it never overstates the time left.
     const ttl = ttlSeconds(request.deadline, now());
     if (ttl === undefined) return DEADLINE_PASSED;
@@ -37,15 +37,15 @@ export function createFcmClient(credential: FcmCredential, options: ProviderClie
       'content-type': 'application/json; charset=UTF-8',
     };
     const res = await timed(options.onResponse, () =>
-      pool.request(headers, fcmSendBody(target.token, callpush, request, ttl)),
+      pool.request(headers, fcmSendBody(target.token, data, request, ttl)),
     );
     return fcmOutcome(res, now(), strays);
   };
 
-  const sendOne = async (target: PushTarget, request: PushRequest, callpush: string): Promise<PushOutcome> => {
+  const sendOne = async (target: PushTarget, request: PushRequest, data: FcmData): Promise<PushOutcome> => {
     if (ttlSeconds(request.deadline, now()) === undefined) return DEADLINE_PASSED;
     try {
-      const outcome = await withReauth(tokens, (accessToken) => attempt(target, request, callpush, accessToken));
+      const outcome = await withReauth(tokens, (accessToken) => attempt(target, request, data, accessToken));
       return outcome instanceof TokenRefused ? outcome.outcome() : outcome;
     } catch (err) {
       return outcomeOfError(err);
@@ -54,10 +54,10 @@ export function createFcmClient(credential: FcmCredential, options: ProviderClie
 
   return {
     send: (targets, request) => {
-      const callpush = JSON.stringify(request.message);
-      const oversize = oversizeOutcome(callpush);
+      const data = fcmData(request);
+      const oversize = oversizeOutcome(data);
       if (oversize) return Promise.resolve(targets.map(() => oversize));
-      return Promise.all(targets.map((target) => sendOne(target, request, callpush)));
+      return Promise.all(targets.map((target) => sendOne(target, request, data)));
     },
     close: async () => {
       await pool.close();

@@ -2,15 +2,22 @@ import type { PushOutcome, PushRequest } from '../../push/types.js';
 
 /** FCM's limit on data keys plus values. */
 const MAX_DATA_BYTES = 4096;
-const DATA_KEY = 'callpush';
+
+/** FCM `message.data`: string keys to string values. */
+export type FcmData = Record<string, string>;
+
+/** The data map of a send: the request's own (another SDK's payload format) or the v1 message under `callpush`. */
+export function fcmData(request: PushRequest): FcmData {
+  return request.data ?? { callpush: JSON.stringify(request.message) };
+}
 
 /**
  * Refuses a message FCM would refuse as too big, before sending it. FCM answers that with the same
  * INVALID_ARGUMENT it uses for a bad token, and a token is only dropped on that answer when the payload is
  * known good (providers.md §6), which this check makes true.
  */
-export function oversizeOutcome(callpush: string): PushOutcome | undefined {
-  const bytes = DATA_KEY.length + Buffer.byteLength(callpush);
+export function oversizeOutcome(data: FcmData): PushOutcome | undefined {
+  const bytes = Object.entries(data).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
   if (bytes <= MAX_DATA_BYTES) return undefined;
   return { kind: 'config_error', reason: `message data is ${bytes} bytes, over FCM's ${MAX_DATA_BYTES}` };
 }
@@ -19,14 +26,18 @@ export function oversizeOutcome(callpush: string): PushOutcome | undefined {
  * The `messages:send` body for one device (design §3.3, providers.md §1.3): data-only, so the app's own code
  * runs and shows the call even when killed; HIGH priority to wake a dozing device; `ttl` the whole seconds
  * left to the ring deadline, "0s" included (deliver now or drop); the call id as collapse key so the cancel
- * replaces a ring still queued for an offline device. `callpush` is the wire message as JSON, serialised
- * once per send rather than once per device.
+ * replaces a ring still queued for an offline device. `data` is built once per send rather than once per device.
  */
-export function fcmSendBody(token: string, callpush: string, request: PushRequest, ttlSeconds: number): string {
+export function fcmSendBody(
+  token: string,
+  data: Record<string, string>,
+  request: PushRequest,
+  ttlSeconds: number,
+): string {
   return JSON.stringify({
     message: {
       token,
-      data: { [DATA_KEY]: callpush },
+      data,
       android: { priority: 'HIGH', ttl: `${ttlSeconds}s`, collapse_key: request.collapseId },
     },
   });

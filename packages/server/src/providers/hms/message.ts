@@ -2,7 +2,8 @@ import type { PushRequest } from '../../push/types.js';
 
 /**
  * The v1 `messages:send` body for a batch of devices (design §3.3, providers.md §2.3). `data` is a string,
- * as Push Kit wants it. `urgency` HIGH with `category` VOIP is the approved scenario for call data messages;
+ * as Push Kit wants it: the request's own data map (another SDK's payload format) as JSON, or the v1 message
+ * under `callpush`. `urgency` HIGH with `category` VOIP is the approved scenario for call data messages;
  * `ttl` is the whole seconds left to the ring deadline. `collapse_key` -1 keeps every cached message: Push Kit
  * keys are 1..100 groups, too few to give each call its own, and a shared group would let one call's ring
  * replace another's; the client library drops stale rings by their `expiresAt` instead.
@@ -11,7 +12,7 @@ export function hmsSendBody(tokens: string[], request: PushRequest, ttlSeconds: 
   return JSON.stringify({
     validate_only: false,
     message: {
-      data: JSON.stringify({ callpush: JSON.stringify(request.message) }),
+      data: JSON.stringify(request.data ?? { callpush: JSON.stringify(request.message) }),
       android: { urgency: 'HIGH', category: 'VOIP', ttl: `${ttlSeconds}s`, collapse_key: -1 },
       token: tokens,
     },
