@@ -88,7 +88,10 @@ export function actionOf(event: string, body: Json): KaleyraAction {
   return { kind: 'ignore', ...(typeof body.room_id === 'string' ? { roomId: body.room_id } : {}) };
 }
 
+/** Prefix of calls placed from Kaleyra webhooks: other calls never need the Kaleyra payload lookup. */
+export const KALEYRA_CALL_PREFIX = 'ck_';
+
 /** One room, one call: the call id is derived from the app and the room, so every path finds the same call. */
 export function callIdOf(appKey: string, roomId: string): string {
-  return `c_k${createHash('sha256').update(`${appKey}\u0000${roomId}`).digest('base64url').slice(0, 22)}`;
+  return `${KALEYRA_CALL_PREFIX}${createHash('sha256').update(`${appKey}\u0000${roomId}`).digest('base64url').slice(0, 22)}`;
 }
