@@ -40,7 +40,7 @@ describe('callpush auth-server', () => {
       let out = '';
       child.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
-        const m = /listening at (http:\/\/\S+)/.exec(out);
+        const m = /callpush auth-server listening at (http:\/\/[^\s"]+)/.exec(out);
         if (m) resolve(m[1]!);
       });
       child.once('exit', (code) => reject(new Error(`auth-server exited ${code}: ${out}`)));
