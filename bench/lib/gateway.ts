@@ -1,0 +1,94 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stopChild } from './ipc.js';
+
+/** The gateway under test: the built CLI (`callpush serve`) in its own process, embedded SQLite in a temp folder. */
+
+const CLI = fileURLToPath(new URL('../../packages/server/dist/cli.js', import.meta.url));
+
+export interface GatewayProcess {
+  url: string;
+  adminToken: string;
+  child: ChildProcess;
+  /** Where the CPU profile lands when started with `cpuProfile`. */
+  profileDir?: string;
+  stop(): Promise<void>;
+}
+
+/** A port free right now on loopback (the CLI prints no URL, so the bench chooses the port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (child.exitCode !== null) throw new Error(`the gateway exited with ${child.exitCode}`);
+    const ok = await fetch(new URL('/readyz', url), { signal: AbortSignal.timeout(1000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the gateway was not ready within ${timeoutMs} ms`);
+}
+
+export async function startGatewayProcess(options: {
+  providerCa: string;
+  cpuProfile?: boolean;
+}): Promise<GatewayProcess> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'callpush-bench-'));
+  const caFile = path.join(dataDir, 'provider-ca.pem');
+  writeFileSync(caFile, options.providerCa);
+  const port = await freePort();
+  const adminToken = 'bench-admin-token-0123456789abcdef';
+  const profileDir = options.cpuProfile ? path.join(dataDir, 'profile') : undefined;
+  const child = spawn(
+    process.execPath,
+    [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), CLI, 'serve'],
+    {
+      env: {
+        ...process.env,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        CALLPUSH_DATA_DIR: dataDir,
+        CALLPUSH_ADMIN_TOKEN: adminToken,
+        CALLPUSH_PROVIDER_CA_FILE: caFile,
+        CALLPUSH_SANDBOX: 'false',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  let stopping = false;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.once('exit', (code, signal) => {
+    if (!stopping) console.error(`bench: the gateway exited unexpectedly (${signal ?? `code ${code}`})`);
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    stopping = true;
+    await stopChild(child, exited, 10_000);
+    // The profile is the one thing worth keeping from the data folder.
+    if (!profileDir) rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await waitHealthy(url, child, 15_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url, adminToken, child, ...(profileDir ? { profileDir } : {}), stop };
+}

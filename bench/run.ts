@@ -1,0 +1,86 @@
+import { parseArgs } from 'node:util';
+import { fcmBench } from './fcm.js';
+import { describeMachine } from './lib/machine.js';
+import { ringBench } from './ring.js';
+
+/**
+ * `npm run bench -- <ring|fcm> [options]` (both when no name is given). Prints Markdown on stdout, progress on
+ * stderr. Everything runs on loopback; every helper process is stopped on the way out.
+ */
+
+const USAGE = `usage: npm run bench -- [ring|fcm] [options]
+ring:  --rates 100,500,1000  --duration 10 (s per rate)  --warmup 2 (s per rate)  --callees 500  --cpu-prof
+fcm:   --messages 10000  --concurrency 100,500  --batch 500  --rounds 3  --latency 0,50 (ms, one scenario each)`;
+
+const list = (s: string) => s.split(',').map((x) => Number(x.trim()));
+
+function positive(name: string, values: number[]): number[] {
+  if (values.length === 0 || values.some((v) => !Number.isFinite(v) || v <= 0)) {
+    throw new Error(`--${name} wants positive numbers\n${USAGE}`);
+  }
+  return values;
+}
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    rates: { type: 'string', default: '100,500,1000' },
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+    callees: { type: 'string', default: '500' },
+    'cpu-prof': { type: 'boolean', default: false },
+    messages: { type: 'string', default: '10000' },
+    latency: { type: 'string', default: '0,50' },
+    concurrency: { type: 'string', default: '100,500' },
+    batch: { type: 'string', default: '500' },
+    rounds: { type: 'string', default: '3' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const which = positionals.length ? positionals : ['ring', 'fcm'];
+const unknown = which.filter((w) => w !== 'ring' && w !== 'fcm');
+if (unknown.length) {
+  console.error(`unknown benchmark ${unknown.join(', ')}\n${USAGE}`);
+  process.exit(2);
+}
+
+const one = (name: string, v: string) => positive(name, [Number(v)])[0]!;
+const sections = [`## callpush benchmarks, ${new Date().toISOString()}`, '', describeMachine()];
+const started = Date.now();
+for (const name of which) {
+  if (name === 'ring') {
+    sections.push(
+      '',
+      await ringBench({
+        rates: positive('rates', list(values.rates)),
+        durationS: one('duration', values.duration),
+        warmupS: one('warmup', values.warmup),
+        callees: one('callees', values.callees),
+        cpuProfile: values['cpu-prof'],
+      }),
+    );
+  } else {
+    const batch = one('batch', values.batch);
+    if (batch > 500) throw new Error('--batch: sendEach takes at most 500 messages');
+    sections.push(
+      '',
+      await fcmBench({
+        messages: one('messages', values.messages),
+        concurrency: positive('concurrency', list(values.concurrency)),
+        batch,
+        rounds: one('rounds', values.rounds),
+        latencies: list(values.latency).map((v) => {
+          if (!Number.isInteger(v) || v < 0) throw new Error(`--latency wants whole milliseconds ≥ 0\n${USAGE}`);
+          return v;
+        }),
+      }),
+    );
+  }
+}
+sections.push('', `(${((Date.now() - started) / 1000).toFixed(0)} s)`);
+console.log(sections.join('\n'));
