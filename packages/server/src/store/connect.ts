@@ -41,6 +41,27 @@ function postgresPool(url: string, schema?: string): pg.Pool {
   });
 }
 
+/** Statements cached per connection; queries with other SQL (e.g. `in (...)` lists of new lengths) still work uncached. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely's SQLite driver prepares every statement on every query, about a tenth of the ring path's CPU.
+ * better-sqlite3 statements are reusable (Kysely runs them to completion, never streaming), so memoise them.
+ */
+function cacheStatements(db: SQLite.Database): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = db.prepare.bind(db);
+  db.prepare = ((source: string) => {
+    let statement = cache.get(source);
+    if (!statement) {
+      statement = prepare(source);
+      if (cache.size < STATEMENT_CACHE_SIZE) cache.set(source, statement);
+    }
+    return statement;
+  }) as typeof db.prepare;
+  return db;
+}
+
 /** Opens the database (PostgreSQL when a URL is given, else SQLite with WAL) and runs the migrations. */
 export async function openStore(options: StoreOptions): Promise<Store> {
   let db: Kysely<Database>;
@@ -64,7 +85,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     file.pragma('synchronous = NORMAL');
     file.pragma('foreign_keys = ON');
     file.pragma('busy_timeout = 5000');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cacheStatements(file) }) });
   }
   try {
     await migrateToLatest(db);
