@@ -1,6 +1,6 @@
-import { createECDH } from 'node:crypto';
 import { type Emulators, type RecordedMessage, startEmulators } from '@callpush/emulators';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { emulatorProviderCredentials } from '../src/sandbox/index.js';
 import { ADMIN_TOKEN, basic, type EngineName, startTestGateway, type TestGateway } from './support/gateway.js';
 import { type CallOptions, request } from './support/http.js';
 import { postgresAvailable } from './support/services.js';
@@ -80,34 +80,7 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
     emu = await startEmulators();
     gw = await startTestGateway(engine, {}, { providerCa: emu.tls.ca });
     app = (await call('POST', '/v1/apps', { auth: `Bearer ${ADMIN_TOKEN}`, body: { name: 'calls' } })).body;
-    const c = emu.credentials;
-    const vapid = createECDH('prime256v1');
-    vapid.generateKeys();
-    const providers = {
-      fcm: { type: 'fcm', serviceAccount: c.fcm.serviceAccount, endpoint: c.fcm.baseUrl },
-      hms: {
-        type: 'hms',
-        appId: c.hms.appId,
-        clientSecret: c.hms.clientSecret,
-        endpoint: c.hms.baseUrl,
-        tokenUrl: c.hms.tokenUrl,
-      },
-      apns: {
-        type: 'apns',
-        teamId: c.apns.teamId,
-        keyId: c.apns.keyId,
-        privateKey: c.apns.privateKey,
-        topic: APNS_TOPIC,
-        environment: 'sandbox',
-        endpoint: c.apns.baseUrl,
-      },
-      webpush: {
-        type: 'webpush',
-        vapidPublicKey: vapid.getPublicKey().toString('base64url'),
-        vapidPrivateKey: vapid.getPrivateKey().toString('base64url'),
-        subject: 'mailto:test@example.com',
-      },
-    };
+    const providers = emulatorProviderCredentials(emu.credentials, APNS_TOPIC);
     for (const [name, body] of Object.entries(providers)) {
       const r = await call('PUT', `/v1/apps/${app.key}/providers/${name}`, { auth: appAuth(), body });
       expect(r.status, r.text).toBe(201);

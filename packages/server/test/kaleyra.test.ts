@@ -1,6 +1,7 @@
 import { type Emulators, type KaleyraEmulator, startEmulators, startKaleyraEmulator } from '@callpush/emulators';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { emulatorProviderCredentials } from '../src/sandbox/index.js';
 import { bandyerSignature, isKaleyraPushNotificationPayload } from '../src/webhooks/index.js';
 import { ADMIN_TOKEN, basic, type EngineName, startTestGateway, type TestGateway } from './support/gateway.js';
 import { type CallOptions, request } from './support/http.js';
@@ -91,17 +92,8 @@ describe.each(engines)('Kaleyra webhooks on %s, through the emulators', (engine)
     kaleyra = await startKaleyraEmulator();
     gw = await startTestGateway(engine, {}, { providerCa: emu.tls.ca });
     app = (await call('POST', '/v1/apps', { auth: `Bearer ${ADMIN_TOKEN}`, body: { name: 'kaleyra' } })).body;
-    const c = emu.credentials;
-    const providers = {
-      fcm: { type: 'fcm', serviceAccount: c.fcm.serviceAccount, endpoint: c.fcm.baseUrl },
-      hms: {
-        type: 'hms',
-        appId: c.hms.appId,
-        clientSecret: c.hms.clientSecret,
-        endpoint: c.hms.baseUrl,
-        tokenUrl: c.hms.tokenUrl,
-      },
-    };
+    const { fcm, hms } = emulatorProviderCredentials(emu.credentials);
+    const providers = { fcm, hms };
     for (const [name, body] of Object.entries(providers)) {
       const r = await call('PUT', `/v1/apps/${app.key}/providers/${name}`, { auth: appAuth(), body });
       expect(r.status, r.text).toBe(201);

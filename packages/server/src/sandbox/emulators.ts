@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type EmulatorCredentials, type Emulators, startEmulators } from '@callpush/emulators';
 import type { DevicesService } from '../devices/index.js';
-import type { ProvidersService } from '../providers/index.js';
+import type { ProviderCredential, ProvidersService } from '../providers/index.js';
 
 export const SANDBOX_APNS_TOPIC = 'com.example.callpush';
 export const EMULATOR_CA_FILE = 'emulators-ca.pem';
@@ -16,38 +16,53 @@ export async function startSandboxEmulators(dataDir: string): Promise<{ emulator
   return { emulators, caFile };
 }
 
+/**
+ * Provider credentials named fcm, hms, apns and webpush that point at the emulators (a fresh VAPID key pair
+ * for Web Push), as the sandbox and the tests configure them.
+ */
+export function emulatorProviderCredentials(
+  c: EmulatorCredentials,
+  apnsTopic = SANDBOX_APNS_TOPIC,
+): Record<'fcm' | 'hms' | 'apns' | 'webpush', ProviderCredential> {
+  const vapid = createECDH('prime256v1');
+  vapid.generateKeys();
+  return {
+    fcm: { type: 'fcm', serviceAccount: c.fcm.serviceAccount, endpoint: c.fcm.baseUrl },
+    hms: {
+      type: 'hms',
+      appId: c.hms.appId,
+      clientSecret: c.hms.clientSecret,
+      endpoint: c.hms.baseUrl,
+      tokenUrl: c.hms.tokenUrl,
+    },
+    apns: {
+      type: 'apns',
+      teamId: c.apns.teamId,
+      keyId: c.apns.keyId,
+      privateKey: c.apns.privateKey,
+      topic: apnsTopic,
+      environment: 'sandbox',
+      endpoint: c.apns.baseUrl,
+    },
+    webpush: {
+      type: 'webpush',
+      vapidPublicKey: vapid.getPublicKey().toString('base64url'),
+      vapidPrivateKey: vapid.getPrivateKey().toString('base64url'),
+      subject: 'mailto:sandbox@callpush.invalid',
+      endpoint: c.webpush.baseUrl,
+    },
+  };
+}
+
 /** Points the sandbox app's providers `fcm`, `hms`, `apns` and `webpush` at the emulators. */
 export async function configureSandboxProviders(
   providers: ProvidersService,
   appKey: string,
   c: EmulatorCredentials,
 ): Promise<void> {
-  const vapid = createECDH('prime256v1');
-  vapid.generateKeys();
-  await providers.put(appKey, 'fcm', { type: 'fcm', serviceAccount: c.fcm.serviceAccount, endpoint: c.fcm.baseUrl });
-  await providers.put(appKey, 'hms', {
-    type: 'hms',
-    appId: c.hms.appId,
-    clientSecret: c.hms.clientSecret,
-    endpoint: c.hms.baseUrl,
-    tokenUrl: c.hms.tokenUrl,
-  });
-  await providers.put(appKey, 'apns', {
-    type: 'apns',
-    teamId: c.apns.teamId,
-    keyId: c.apns.keyId,
-    privateKey: c.apns.privateKey,
-    topic: SANDBOX_APNS_TOPIC,
-    environment: 'sandbox',
-    endpoint: c.apns.baseUrl,
-  });
-  await providers.put(appKey, 'webpush', {
-    type: 'webpush',
-    vapidPublicKey: vapid.getPublicKey().toString('base64url'),
-    vapidPrivateKey: vapid.getPrivateKey().toString('base64url'),
-    subject: 'mailto:sandbox@callpush.invalid',
-    endpoint: c.webpush.baseUrl,
-  });
+  for (const [name, credential] of Object.entries(emulatorProviderCredentials(c))) {
+    await providers.put(appKey, name, credential);
+  }
 }
 
 /** The sandbox user with one device per provider, so a first call rings four emulated devices. */

@@ -2,6 +2,7 @@ export {
   configureSandboxProviders,
   describeEmulators,
   EMULATOR_CA_FILE,
+  emulatorProviderCredentials,
   registerSandboxDevices,
   SANDBOX_APNS_TOPIC,
   SANDBOX_USER,
