@@ -1,6 +1,7 @@
+import type { ExpressionBuilder } from 'kysely';
 import { badRequest, notFound } from '../http/errors.js';
 import { checkPushToken, type ProviderType } from '../providers/index.js';
-import type { Store } from '../store/index.js';
+import type { Database, Store } from '../store/index.js';
 
 export type DeviceKind = 'voip' | 'alert';
 
@@ -59,6 +60,10 @@ function toDevice(row: Row): Device {
   };
 }
 
+/** Matches the one device row of (app, user, device id). */
+const oneDevice = (appKey: string, userId: string, deviceId: string) => (eb: ExpressionBuilder<Database, 'devices'>) =>
+  eb.and({ app_key: appKey, user_id: userId, device_id: deviceId });
+
 /** The device registry: push tokens per user, unique per app and provider type. */
 export class DevicesService {
   private lastStamp = 0;
@@ -110,9 +115,7 @@ export class DevicesService {
       for (const h of movedFrom) {
         await tx
           .deleteFrom('devices')
-          .where('app_key', '=', appKey)
-          .where('user_id', '=', h.userId)
-          .where('device_id', '=', h.deviceId)
+          .where(oneDevice(appKey, h.userId, h.deviceId))
           .execute();
       }
       const values = {
@@ -125,9 +128,7 @@ export class DevicesService {
       const updated = await tx
         .updateTable('devices')
         .set(values)
-        .where('app_key', '=', appKey)
-        .where('user_id', '=', userId)
-        .where('device_id', '=', deviceId)
+        .where(oneDevice(appKey, userId, deviceId))
         .executeTakeFirst();
       const created = Number(updated.numUpdatedRows) === 0;
       if (created) {
@@ -158,9 +159,7 @@ export class DevicesService {
       const row = await tx
         .selectFrom('devices')
         .select(COLUMNS)
-        .where('app_key', '=', appKey)
-        .where('user_id', '=', userId)
-        .where('device_id', '=', deviceId)
+        .where(oneDevice(appKey, userId, deviceId))
         .executeTakeFirstOrThrow();
       return { device: toDevice(row), created, movedFrom, evicted };
     });
@@ -170,9 +169,7 @@ export class DevicesService {
     const row = await this.store.db
       .selectFrom('devices')
       .select(COLUMNS)
-      .where('app_key', '=', appKey)
-      .where('user_id', '=', userId)
-      .where('device_id', '=', deviceId)
+      .where(oneDevice(appKey, userId, deviceId))
       .executeTakeFirst();
     if (!row) throw notFound('device_not_found', `user ${userId} has no device ${deviceId}`);
     return toDevice(row);
@@ -192,9 +189,7 @@ export class DevicesService {
   async delete(appKey: string, userId: string, deviceId: string): Promise<void> {
     const result = await this.store.db
       .deleteFrom('devices')
-      .where('app_key', '=', appKey)
-      .where('user_id', '=', userId)
-      .where('device_id', '=', deviceId)
+      .where(oneDevice(appKey, userId, deviceId))
       .executeTakeFirst();
     if (Number(result.numDeletedRows) === 0)
       throw notFound('device_not_found', `user ${userId} has no device ${deviceId}`);
