@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Emulators } from '@callpush/emulators';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
+import { Gauge } from 'prom-client';
 import { AppsService } from './apps/index.js';
 import { CallsRepository, CallsService, Dispatcher, RingMetrics } from './calls/index.js';
 import type { Config } from './config/index.js';
@@ -9,6 +10,7 @@ import { loadMasterKey, SecretBox } from './crypto/index.js';
 import { DevicesService } from './devices/index.js';
 import { buildHttpServer, createRegistry, type Services } from './http/index.js';
 import { ProvidersService } from './providers/index.js';
+import { ConnectionHub } from './realtime/index.js';
 import {
   configureSandboxProviders,
   describeEmulators,
@@ -72,6 +74,16 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const providers = new ProvidersService(store, box);
   const devices = new DevicesService(store, config.maxDevicesPerUser);
   const repo = new CallsRepository(store);
+  const heartbeatMs = config.heartbeatSeconds * 1000;
+  const hub = new ConnectionHub({ heartbeatMs });
+  new Gauge({
+    name: 'callpush_active_connections',
+    help: 'active-connection sockets held by this node',
+    registers: [metrics],
+    collect() {
+      this.set(hub.size);
+    },
+  });
   let calls: CallsService | undefined;
   let kaleyra: KaleyraService | undefined;
   const dispatcher = new Dispatcher(
@@ -87,10 +99,12 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         return secret === undefined ? undefined : { key, secret, namespace: config.tokenNamespace };
       },
       payloadFor: (call, delivery) => kaleyra!.payloadFor(call, delivery),
+      connections: hub,
+      ackWindowMs: config.ackWindowMs,
     },
     (callId, userId) => calls!.stillRinging(callId, userId),
   );
-  calls = new CallsService(repo, devices, dispatcher, ringMetrics, log);
+  calls = new CallsService(repo, devices, dispatcher, ringMetrics, log, hub);
   const kaleyraConfigs = new KaleyraConfigStore(store, box);
   kaleyra = new KaleyraService(store, kaleyraConfigs, calls, providerCa ? { ca: providerCa } : {});
   const services: Services = {
@@ -102,6 +116,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     tokens: { namespace: config.tokenNamespace, maxLifetimeSeconds: config.tokenMaxLifetimeSeconds },
     kaleyra: { configs: kaleyraConfigs, service: kaleyra },
     adminToken: config.adminToken,
+    connections: { hub, heartbeatMs, ackWindowMs: config.ackWindowMs },
   };
   const http = await buildHttpServer(services, {
     bodyLimitBytes: config.bodyLimitBytes,
@@ -110,6 +125,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     metrics,
   });
   const shutdown = async () => {
+    hub.close();
     calls.close();
     await dispatcher.close();
     kaleyra.close();

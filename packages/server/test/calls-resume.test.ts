@@ -48,6 +48,7 @@ describe('crash safety', () => {
       providerType: 'fcm',
       token: 'resume-token',
       kind: 'alert' as const,
+      transport: 'push' as const,
       type: 'ring' as const,
       state: 'pending' as const,
       attempts: 0,

@@ -4,6 +4,7 @@ import { emulatorProviderCredentials } from '../src/sandbox/index.js';
 import { ADMIN_TOKEN, basic, type EngineName, startTestGateway, type TestGateway } from './support/gateway.js';
 import { type CallOptions, request } from './support/http.js';
 import { postgresAvailable } from './support/services.js';
+import { sleep, until } from './support/wait.js';
 
 const engines: EngineName[] = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
 const APNS_TOPIC = 'com.example.calls';
@@ -20,18 +21,6 @@ function unwrap(m: RecordedMessage): Record<string, unknown> {
       return p.callpush;
     default:
       return p;
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
   }
 }
 

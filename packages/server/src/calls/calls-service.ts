@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { DevicesService } from '../devices/index.js';
 import { badRequest, conflict, notFound } from '../http/errors.js';
+import type { ConnectionHub } from '../realtime/index.js';
 import type { Dispatcher } from './dispatcher.js';
+import { messageFor } from './messages.js';
 import type { RingMetrics } from './metrics.js';
 import type { Call, Delivery } from './model.js';
 import type { CallsRepository } from './repository.js';
@@ -27,6 +29,27 @@ export interface PlaceCall {
 
 const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString('base64url')}`;
 
+/** A ring for a device known only by its active connection: no provider, no token. */
+function connectionDelivery(call: Call, userId: string, deviceId: string, now: number): Delivery {
+  return {
+    id: newId('d'),
+    callId: call.id,
+    appKey: call.appKey,
+    userId,
+    deviceId,
+    provider: '',
+    providerType: '',
+    token: '',
+    kind: 'alert',
+    transport: 'connection',
+    type: 'ring',
+    state: 'pending',
+    attempts: 0,
+    deadline: call.expiresAt,
+    createdAt: now,
+  };
+}
+
 /** Calls: intake, the state machine, cancels, receipts, ring timeouts and resume after a restart. */
 export class CallsService {
   private readonly timeouts = new Map<string, NodeJS.Timeout>();
@@ -37,6 +60,7 @@ export class CallsService {
     private readonly dispatcher: Dispatcher,
     private readonly metrics: RingMetrics,
     private readonly log: FastifyBaseLogger,
+    private readonly connections?: ConnectionHub,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -78,23 +102,32 @@ export class CallsService {
       expiresAt: now + (input.ringTimeoutSeconds ?? DEFAULT_RING_SECONDS) * 1000,
       updatedAt: now,
     };
-    const targets = (await Promise.all(callees.map((u) => this.devices.listForUser(appKey, u)))).flat();
-    const deliveries: Delivery[] = targets.map((device) => ({
-      id: newId('d'),
-      callId: call.id,
-      appKey,
-      userId: device.userId,
-      deviceId: device.deviceId,
-      provider: device.provider,
-      providerType: device.providerType,
-      token: device.token,
-      kind: device.kind,
-      type: 'ring',
-      state: 'pending',
-      attempts: 0,
-      deadline: call.expiresAt,
-      createdAt: now,
-    }));
+    const registered = (await Promise.all(callees.map((u) => this.devices.listForUser(appKey, u)))).flat();
+    const deliveries: Delivery[] = [
+      ...registered.map((device) => ({
+        id: newId('d'),
+        callId: call.id,
+        appKey,
+        userId: device.userId,
+        deviceId: device.deviceId,
+        provider: device.provider,
+        providerType: device.providerType,
+        token: device.token,
+        kind: device.kind,
+        transport: 'push' as const,
+        type: 'ring' as const,
+        state: 'pending' as const,
+        attempts: 0,
+        deadline: call.expiresAt,
+        createdAt: now,
+      })),
+      // Devices known only by their socket (a browser tab without Web Push) ring over it alone.
+      ...callees.flatMap((userId) =>
+        (this.connections?.devicesOf(appKey, userId) ?? [])
+          .filter((deviceId) => !registered.some((r) => r.userId === userId && r.deviceId === deviceId))
+          .map((deviceId) => connectionDelivery(call, userId, deviceId, now)),
+      ),
+    ];
     try {
       await this.repo.insertCall(call, idempotencyKey, deliveries);
     } catch (err) {
@@ -137,7 +170,28 @@ export class CallsService {
     const delivery = await this.repo.markReceived(callId, userId, deviceId, now);
     if (!delivery) throw notFound('delivery_not_found', `device ${deviceId} was not rung for this call`);
     if (delivery.receivedAt === now) this.metrics.receiptLatency.observe((now - call.createdAt) / 1000);
+    this.dispatcher.received(appKey, userId, deviceId, callId);
     return delivery;
+  }
+
+  /**
+   * A device just connected: it is sent a ring for every call still ringing for its user (it may have been
+   * woken by that call's push, or opened mid-ring). A device the call did not know yet gets a delivery row,
+   * so the call's cancel reaches it too.
+   */
+  async catchUp(appKey: string, userId: string, deviceId: string, send: (frame: string) => void): Promise<number> {
+    const now = this.now();
+    const calls = await this.repo.ringingFor(appKey, userId, now);
+    for (const call of calls) {
+      if (!(await this.repo.hasRing(call.id, userId, deviceId))) {
+        const d = connectionDelivery(call, userId, deviceId, now);
+        await this.repo.insertDeliveries([
+          { ...d, state: 'sent', outcome: 'sent', attempts: 1, firstAttemptAt: now, sentAt: now },
+        ]);
+      }
+      send(JSON.stringify(messageFor(call, { userId, type: 'ring' }, now)));
+    }
+    return calls.length;
   }
 
   async stillRinging(callId: string, userId: string): Promise<boolean> {
@@ -173,6 +227,7 @@ export class CallsService {
         cancels.push({
           ...ring,
           id: newId('d'),
+          transport: 'push',
           type: 'cancel',
           cancelReason: order.reason,
           state: 'pending',

@@ -2,7 +2,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import { createProviderClient } from '../providers/clients.js';
 import type { ProvidersService } from '../providers/index.js';
 import type { ProviderClient, ProviderClientOptions, PushOutcome, PushTarget } from '../push/types.js';
-import type { WireMessage } from '../push/wire.js';
+import type { ConnectionHub } from '../realtime/index.js';
+import { messageFor } from './messages.js';
 import type { RingMetrics } from './metrics.js';
 import type { Call, Delivery } from './model.js';
 import type { CallsRepository } from './repository.js';
@@ -20,6 +21,18 @@ export interface DispatcherOptions {
    * or undefined. Asked per callee and attempt: a format may carry per-user material (a Kaleyra user token).
    */
   payloadFor?: (call: Call, delivery: Delivery) => Promise<Record<string, string> | undefined>;
+  /** Sockets of this node: a device with one is rung over it first. */
+  connections?: ConnectionHub;
+  /** How long a ring over a socket waits for its receipt before the device's push is sent, ms. */
+  ackWindowMs?: number;
+}
+
+/** A ring sent over a socket, waiting for its receipt. */
+interface AwaitingReceipt {
+  call: Call;
+  delivery: Delivery;
+  acceptedAt: number;
+  timer: NodeJS.Timeout;
 }
 
 const BACKOFF_BASE_MS = 250;
@@ -30,27 +43,6 @@ function backoff(attempt: number): number {
   return Math.random() * Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
 }
 
-/** Builds the wire message for one callee of a call. */
-function messageFor(call: Call, d: Delivery, now: number): WireMessage {
-  const common = {
-    v: 1 as const,
-    callId: call.id,
-    app: call.appKey,
-    from: call.from,
-    to: d.userId,
-    sentAt: now,
-    expiresAt: call.expiresAt,
-  };
-  if (d.type === 'cancel') return { ...common, type: 'call.cancel', reason: d.cancelReason ?? 'ended' };
-  return {
-    ...common,
-    type: 'call.ring',
-    ...(call.displayName !== undefined ? { displayName: call.displayName } : {}),
-    video: call.video,
-    headers: call.headers,
-  };
-}
-
 /**
  * Sends deliveries through the provider clients, straight from the request that accepted the call (no queue
  * hop), concurrently, and records each outcome. Knows nothing of any provider beyond the client interface.
@@ -59,6 +51,8 @@ export class Dispatcher {
   private readonly clients = new Map<string, Promise<ProviderClient | undefined>>();
   private readonly inflight = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** By `app/user/device`, then call id. */
+  private readonly awaiting = new Map<string, Map<string, AwaitingReceipt>>();
   private readonly now: () => number;
   private closed = false;
 
@@ -73,17 +67,110 @@ export class Dispatcher {
   ) {
     this.now = options.now ?? Date.now;
     providers.onChange((appKey, name) => this.dropClient(appKey, name));
+    options.connections?.onLost((c) => this.connectionLost(c.appKey, c.userId, c.deviceId));
   }
 
   /** Starts sending; resolves when every delivery has its first outcome (retries continue in the background). */
   dispatch(call: Call, deliveries: Delivery[], acceptedAt: number): Promise<void> {
     const groups = new Map<string, Delivery[]>();
+    const done: Promise<void>[] = [];
     for (const d of deliveries) {
+      const live = this.overConnection(call, d, acceptedAt);
+      if (live) {
+        done.push(live);
+        continue;
+      }
       // One request per credential and callee: the message differs per callee, and HMS batches a group.
       const key = `${d.provider}\u0000${d.userId}\u0000${d.type}`;
       groups.set(key, [...(groups.get(key) ?? []), d]);
     }
-    return Promise.all([...groups.values()].map((g) => this.attempt(call, g, acceptedAt, true))).then(() => undefined);
+    for (const g of groups.values()) done.push(this.attempt(call, g, acceptedAt, true));
+    return Promise.all(done).then(() => undefined);
+  }
+
+  /**
+   * Sends a delivery over the device's socket when it has one here, and records it; a ring then waits for its
+   * receipt before the push is sent. A device known only by its socket, now gone, is not reachable: its ring
+   * is recorded as such (it catches up if it reconnects while the call rings). Undefined: send by push.
+   */
+  private overConnection(call: Call, d: Delivery, acceptedAt: number): Promise<void> | undefined {
+    const now = this.now();
+    const frame = JSON.stringify(messageFor(call, d, now));
+    const sent = now < d.deadline && !!this.options.connections?.send(d.appKey, d.userId, d.deviceId, frame);
+    if (!sent) {
+      if (d.token !== '') return undefined;
+      // Sent before (resumed after a restart, or a cancel to a socket that closed): nothing more to do.
+      if (d.state === 'sent') return Promise.resolve();
+      const detail = 'no live connection and no push token';
+      return this.repo.updateDelivery(d.id, { state: d.type === 'ring' ? 'failed' : 'skipped', detail }, now);
+    }
+    d.attempts += 1;
+    this.metrics.outcomes.inc({ provider: 'connection', type: d.type, outcome: 'sent' });
+    if (d.type === 'ring') {
+      this.metrics.ringDispatch.observe((now - acceptedAt) / 1000);
+      if (d.token !== '') this.awaitReceipt(call, d, acceptedAt);
+    }
+    return this.repo.updateDelivery(
+      d.id,
+      {
+        state: 'sent',
+        transport: 'connection',
+        outcome: 'sent',
+        attempts: d.attempts,
+        firstAttemptAt: d.firstAttemptAt ?? now,
+        sentAt: now,
+        detail: 'over the active connection',
+      },
+      now,
+    );
+  }
+
+  private awaitReceipt(call: Call, delivery: Delivery, acceptedAt: number): void {
+    const device = `${delivery.appKey}\u0000${delivery.userId}\u0000${delivery.deviceId}`;
+    let calls = this.awaiting.get(device);
+    if (!calls) {
+      calls = new Map();
+      this.awaiting.set(device, calls);
+    }
+    clearTimeout(calls.get(call.id)?.timer);
+    const timer = setTimeout(() => this.fallBack(device, call.id), this.options.ackWindowMs ?? 1500);
+    calls.set(call.id, { call, delivery, acceptedAt, timer });
+  }
+
+  /** A device reported a ring: its push is not needed. */
+  received(appKey: string, userId: string, deviceId: string, callId: string): void {
+    const device = `${appKey}\u0000${userId}\u0000${deviceId}`;
+    const calls = this.awaiting.get(device);
+    const entry = calls?.get(callId);
+    if (!calls || !entry) return;
+    clearTimeout(entry.timer);
+    calls.delete(callId);
+    if (calls.size === 0) this.awaiting.delete(device);
+  }
+
+  /** A socket went away before its rings were acknowledged: push them now rather than at the window's end. */
+  private connectionLost(appKey: string, userId: string, deviceId: string): void {
+    const device = `${appKey}\u0000${userId}\u0000${deviceId}`;
+    for (const callId of [...(this.awaiting.get(device)?.keys() ?? [])]) this.fallBack(device, callId);
+  }
+
+  /** No receipt within the ack window: the ring goes by push, if the callee is still to be rung. */
+  private fallBack(device: string, callId: string): void {
+    const entry = this.awaiting.get(device)?.get(callId);
+    if (!entry) return;
+    const { delivery: d } = entry;
+    this.received(d.appKey, d.userId, d.deviceId, callId);
+    if (this.closed) return;
+    const work = async () => {
+      // Answered or cancelled meanwhile: the ring stays recorded as sent over the connection.
+      if (!(await this.stillRinging(callId, d.userId))) return;
+      d.transport = 'push';
+      d.state = 'pending';
+      const detail = 'no receipt over the connection';
+      await this.repo.updateDelivery(d.id, { transport: 'push', state: 'pending', detail }, this.now());
+      await this.attempt(entry.call, [d], entry.acceptedAt, false);
+    };
+    work().catch((err: unknown) => this.log.error({ err }, 'push fallback failed'));
   }
 
   private async attempt(call: Call, group: Delivery[], acceptedAt: number, first: boolean): Promise<void> {
@@ -276,6 +363,8 @@ export class Dispatcher {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    for (const calls of this.awaiting.values()) for (const entry of calls.values()) clearTimeout(entry.timer);
+    this.awaiting.clear();
     const clients = [...this.clients.values()];
     this.clients.clear();
     await Promise.all(clients.map((c) => c.then((x) => x?.close()).catch(() => undefined)));

@@ -30,6 +30,11 @@ export interface Delivery {
   providerType: string;
   token: string;
   kind: 'voip' | 'alert';
+  /**
+   * `connection` while it went over the device's active connection, `push` once it went (or fell back) to the
+   * push token. A device known only by its socket has an empty `provider` and `token`.
+   */
+  transport: 'push' | 'connection';
   type: 'ring' | 'cancel';
   cancelReason?: CancelReason;
   state: DeliveryState;

@@ -36,6 +36,7 @@ function toDelivery(row: Selectable<DeliveriesTable>): Delivery {
     providerType: row.provider_type,
     token: row.token,
     kind: row.kind as Delivery['kind'],
+    transport: row.transport as Delivery['transport'],
     type: row.type as Delivery['type'],
     cancelReason: opt(row.cancel_reason) as CancelReason | undefined,
     state: row.state as DeliveryState,
@@ -61,6 +62,7 @@ function deliveryRow(d: Delivery): DeliveriesTable {
     provider_type: d.providerType,
     token: d.token,
     kind: d.kind,
+    transport: d.transport,
     type: d.type,
     cancel_reason: d.cancelReason ?? null,
     state: d.state,
@@ -179,7 +181,10 @@ export class CallsRepository {
   async updateDelivery(
     id: string,
     patch: Partial<
-      Pick<Delivery, 'state' | 'outcome' | 'detail' | 'attempts' | 'firstAttemptAt' | 'sentAt' | 'receivedAt'>
+      Pick<
+        Delivery,
+        'state' | 'transport' | 'outcome' | 'detail' | 'attempts' | 'firstAttemptAt' | 'sentAt' | 'receivedAt'
+      >
     >,
     now: number,
   ): Promise<void> {
@@ -190,6 +195,7 @@ export class CallsRepository {
         ...(patch.state !== undefined
           ? { state: sql<string>`case when state = 'received' then 'received' else ${patch.state} end` }
           : {}),
+        ...(patch.transport !== undefined ? { transport: patch.transport } : {}),
         ...(patch.outcome !== undefined ? { outcome: patch.outcome } : {}),
         ...(patch.detail !== undefined ? { detail: patch.detail } : {}),
         ...(patch.attempts !== undefined ? { attempts: patch.attempts } : {}),
@@ -223,15 +229,48 @@ export class CallsRepository {
     return toDelivery({ ...row, state: 'received', received_at: row.received_at ?? now });
   }
 
-  /** Pending deliveries whose deadline has not passed (crash resume). */
+  /**
+   * Deliveries still owed whose deadline has not passed (crash resume): pending ones, and rings sent over an
+   * active connection whose receipt never came (that socket died with the process; their push is still owed).
+   */
   async pendingDeliveries(now: number): Promise<Delivery[]> {
     const rows = await this.store.db
       .selectFrom('deliveries')
       .selectAll()
-      .where('state', '=', 'pending')
+      .where((eb) =>
+        eb.or([
+          eb('state', '=', 'pending'),
+          eb.and([eb('state', '=', 'sent'), eb('transport', '=', 'connection'), eb('type', '=', 'ring')]),
+        ]),
+      )
       .where('deadline', '>', now)
       .execute();
     return rows.map(toDelivery);
+  }
+
+  /** Calls of an app still ringing for `userId` (a device that connects mid-ring catches up on them). */
+  async ringingFor(appKey: string, userId: string, now: number): Promise<Call[]> {
+    const rows = await this.store.db
+      .selectFrom('calls')
+      .selectAll()
+      .where('app_key', '=', appKey)
+      .where('state', 'in', ['ringing', 'answered'])
+      .where('expires_at', '>', now)
+      .execute();
+    return rows.map(toCall).filter((c) => c.callees[userId] === 'ringing');
+  }
+
+  /** Whether a device already has a ring delivery for a call. */
+  async hasRing(callId: string, userId: string, deviceId: string): Promise<boolean> {
+    const row = await this.store.db
+      .selectFrom('deliveries')
+      .select('id')
+      .where('call_id', '=', callId)
+      .where('user_id', '=', userId)
+      .where('device_id', '=', deviceId)
+      .where('type', '=', 'ring')
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   async expireStalePending(now: number): Promise<void> {

@@ -17,6 +17,8 @@ export interface Config {
   sandbox: boolean;
   providerCaFile?: string;
   maxInflightPerCredential: number;
+  ackWindowMs: number;
+  heartbeatSeconds: number;
   logLevel: string;
 }
 
@@ -104,6 +106,8 @@ export function resolveConfig(sources: { flags?: Raw; env?: NodeJS.ProcessEnv; f
       1,
       1_000_000,
     ),
+    ackWindowMs: int('CALLPUSH_ACK_WINDOW_MS', get('CALLPUSH_ACK_WINDOW_MS'), 0, 60_000),
+    heartbeatSeconds: int('CALLPUSH_HEARTBEAT_SECONDS', get('CALLPUSH_HEARTBEAT_SECONDS'), 1, 3600),
     logLevel: get('LOG_LEVEL'),
   };
 }

@@ -91,6 +91,20 @@ export const SERVE_OPTIONS = [
     default: '2000',
     description: 'provider requests in flight per credential before new ones are shed and retried',
   },
+  {
+    env: 'CALLPUSH_ACK_WINDOW_MS',
+    flag: '--ack-window',
+    kind: 'int',
+    default: '1500',
+    description: 'how long a ring sent over an active connection waits for its receipt before the push is sent, ms',
+  },
+  {
+    env: 'CALLPUSH_HEARTBEAT_SECONDS',
+    flag: '--heartbeat',
+    kind: 'int',
+    default: '25',
+    description: 'active-connection ping interval; a socket silent for two intervals is closed, seconds',
+  },
   { env: 'LOG_LEVEL', flag: '--log-level', kind: 'string', default: 'info', description: 'pino log level' },
 ] as const satisfies readonly OptionSpec[];
 

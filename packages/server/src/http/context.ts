@@ -2,6 +2,7 @@ import type { AppsService } from '../apps/index.js';
 import type { CallsService } from '../calls/index.js';
 import type { DevicesService } from '../devices/index.js';
 import type { ProvidersService } from '../providers/index.js';
+import type { ConnectionHub } from '../realtime/index.js';
 import type { Store } from '../store/index.js';
 import type { TokenSettings } from '../tokens/index.js';
 import type { KaleyraConfigStore, KaleyraService } from '../webhooks/index.js';
@@ -15,6 +16,8 @@ export interface Services {
   calls: CallsService;
   tokens: TokenSettings;
   kaleyra: { configs: KaleyraConfigStore; service: KaleyraService };
+  /** Active connections held by this node. */
+  connections: { hub: ConnectionHub; heartbeatMs: number; ackWindowMs: number };
   /** Admin bearer token; undefined disables the admin API. */
   adminToken?: string;
 }

@@ -1,9 +1,11 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import websocket from '@fastify/websocket';
 import ajvFormats from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
+import { connectRoute, MAX_FRAME_BYTES } from '../realtime/index.js';
 import type { Services } from './context.js';
 import { errorHandler } from './error-handler.js';
 import { notFound } from './errors.js';
@@ -77,6 +79,8 @@ export async function buildHttpServer(services: Services, options: HttpOptions):
   await app.register(userDevicesRoutes, { services });
   await app.register(callsRoutes, { services });
   await app.register(kaleyraRoutes, { services });
+  await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
+  await app.register(connectRoute, { services, ...services.connections });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

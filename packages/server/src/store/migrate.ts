@@ -2,6 +2,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_calls.js';
 import * as m0003 from './migrations/0003_kaleyra.js';
+import * as m0004 from './migrations/0004_delivery_transport.js';
 import type { Database } from './schema.js';
 
 /** Migrations are imported statically so the built package needs no file-system scan. */
@@ -9,6 +10,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_calls': m0002,
   '0003_kaleyra': m0003,
+  '0004_delivery_transport': m0004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -65,6 +65,8 @@ export interface DeliveriesTable {
   provider_type: string;
   token: string;
   kind: string;
+  /** push | connection. */
+  transport: string;
   type: string;
   cancel_reason: string | null;
   state: string;

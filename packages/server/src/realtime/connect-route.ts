@@ -1,0 +1,126 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { RawData, WebSocket } from 'ws';
+import type { Services } from '../http/context.js';
+import { ApiError } from '../http/errors.js';
+import { TokenError, verifyAccessToken } from '../tokens/index.js';
+import { type Connection, type ConnectionHub, close } from './hub.js';
+import { CLOSE, type ClientFrame, HELLO_TIMEOUT_MS, parseClientFrame } from './protocol.js';
+
+export interface ConnectRouteOptions {
+  services: Services;
+  hub: ConnectionHub;
+  heartbeatMs: number;
+  ackWindowMs: number;
+  now?: () => number;
+}
+
+/** Token failures close with 4001 (get a new token) except an unknown app, which no token will fix. */
+function refuse(socket: WebSocket, err: TokenError): void {
+  const code = err.code === 'unknown_app' ? CLOSE.forbidden : CLOSE.unauthorized;
+  close(socket, code, err.code, err.message);
+}
+
+/** `GET /v1/connect`: the active connection (docs/active-connection.md). */
+export const connectRoute: FastifyPluginAsync<ConnectRouteOptions> = async (app, options) => {
+  const { services, hub } = options;
+  const now = options.now ?? Date.now;
+  const verify = (token: string) => verifyAccessToken(services.tokens, token, (key) => services.apps.secretOf(key));
+
+  app.get(
+    '/v1/connect',
+    {
+      websocket: true,
+      schema: {
+        tags: ['connection'],
+        summary: 'Active connection (WebSocket): rings and cancels over a live socket, push as fallback',
+        description: 'First frame {"type":"hello","token","deviceId"}; see docs/active-connection.md.',
+      },
+    },
+    (socket, req) => {
+      let conn: Connection | undefined;
+      // Frames are handled one after another: a receipt never overtakes the hello it follows.
+      let queue: Promise<void> = Promise.resolve();
+      const helloTimer = setTimeout(
+        () => close(socket, CLOSE.badFrame, 'hello_timeout', `no hello within ${HELLO_TIMEOUT_MS} ms`),
+        HELLO_TIMEOUT_MS,
+      );
+
+      const handle = async (frame: ClientFrame): Promise<void> => {
+        if (frame.type === 'hello') {
+          if (conn) return close(socket, CLOSE.badFrame, 'bad_frame', 'hello was already sent');
+          clearTimeout(helloTimer);
+          const verified = await verify(frame.token);
+          if (socket.readyState !== socket.OPEN) return;
+          conn = {
+            appKey: verified.appKey,
+            userId: verified.userId,
+            deviceId: frame.deviceId,
+            socket,
+            lastSeen: now(),
+            tokenExpiresAt: verified.expiresAt,
+          };
+          hub.add(conn);
+          socket.send(
+            JSON.stringify({
+              type: 'ready',
+              userId: conn.userId,
+              deviceId: conn.deviceId,
+              heartbeatMs: options.heartbeatMs,
+              ackWindowMs: options.ackWindowMs,
+              tokenExpiresAt: conn.tokenExpiresAt,
+            }),
+          );
+          const c = conn;
+          await services.calls.catchUp(c.appKey, c.userId, c.deviceId, (f) => {
+            if (socket.readyState === socket.OPEN) socket.send(f);
+          });
+          return;
+        }
+        if (!conn) return close(socket, CLOSE.badFrame, 'hello_required', 'the first frame must be a hello');
+        switch (frame.type) {
+          case 'auth': {
+            const verified = await verify(frame.token);
+            if (verified.appKey !== conn.appKey || verified.userId !== conn.userId) {
+              return close(socket, CLOSE.forbidden, 'wrong_user', 'the new token is for another user');
+            }
+            conn.tokenExpiresAt = verified.expiresAt;
+            socket.send(JSON.stringify({ type: 'auth.ok', tokenExpiresAt: verified.expiresAt }));
+            return;
+          }
+          case 'receipt':
+            try {
+              await services.calls.receipt(conn.appKey, frame.callId, conn.userId, conn.deviceId);
+            } catch (err) {
+              // A receipt for a call this device was not rung for (or that is gone) changes nothing.
+              if (!(err instanceof ApiError)) throw err;
+            }
+            return;
+          case 'ping':
+            socket.send(JSON.stringify({ type: 'pong' }));
+            return;
+          case 'pong':
+            return;
+        }
+      };
+
+      socket.on('message', (data: RawData, isBinary: boolean) => {
+        const frame = isBinary ? undefined : parseClientFrame(data.toString());
+        if (!frame) return close(socket, CLOSE.badFrame, 'bad_frame', 'not a JSON text frame of a known type');
+        if (conn) conn.lastSeen = now();
+        queue = queue
+          .then(() => handle(frame))
+          .catch((err: unknown) => {
+            if (err instanceof TokenError) return refuse(socket, err);
+            req.log.error({ err }, 'active connection frame failed');
+            close(socket, 1011, 'internal_error', 'the gateway failed to handle a frame');
+          });
+      });
+      socket.on('close', () => {
+        clearTimeout(helloTimer);
+        if (conn) hub.remove(conn);
+      });
+      // A reset socket emits error then close; close does the clean-up.
+      socket.on('error', () => undefined);
+    },
+  );
+};

@@ -1,0 +1,123 @@
+import type { WebSocket } from 'ws';
+import { CLOSE } from './protocol.js';
+
+/** One authenticated socket. */
+export interface Connection {
+  appKey: string;
+  userId: string;
+  deviceId: string;
+  socket: WebSocket;
+  /** Epoch ms of the last frame received (any frame is a sign of life). */
+  lastSeen: number;
+  /** Epoch ms at which the socket's access token expires, unless the client sends a fresh one. */
+  tokenExpiresAt: number;
+}
+
+export interface HubOptions {
+  heartbeatMs: number;
+  now?: () => number;
+}
+
+const userKey = (appKey: string, userId: string) => `${appKey}\u0000${userId}`;
+
+/**
+ * The sockets this node holds, by app, user and device. One sweep timer for all of them (not one per socket:
+ * memory per idle connection is what bounds a node) pings, closes the silent and the expired.
+ */
+export class ConnectionHub {
+  private readonly users = new Map<string, Map<string, Connection>>();
+  private readonly lostListeners: Array<(c: Connection) => void> = [];
+  private readonly sweep: NodeJS.Timeout;
+  private readonly now: () => number;
+  private count = 0;
+
+  constructor(private readonly options: HubOptions) {
+    this.now = options.now ?? Date.now;
+    this.sweep = setInterval(() => this.heartbeat(), options.heartbeatMs);
+    this.sweep.unref();
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Adds a socket; an older socket of the same device is closed (4009): one live socket per device. */
+  add(conn: Connection): void {
+    const key = userKey(conn.appKey, conn.userId);
+    let devices = this.users.get(key);
+    if (!devices) {
+      devices = new Map();
+      this.users.set(key, devices);
+    }
+    const previous = devices.get(conn.deviceId);
+    devices.set(conn.deviceId, conn);
+    if (previous) {
+      // Detached first, so its close does not count as the device going away.
+      previous.socket.removeAllListeners('close');
+      close(previous.socket, CLOSE.replaced, 'replaced', 'another socket of this device connected');
+    } else {
+      this.count += 1;
+    }
+  }
+
+  /** Removes a socket that closed, if it is still the device's current one, and tells the listeners. */
+  remove(conn: Connection): void {
+    const key = userKey(conn.appKey, conn.userId);
+    const devices = this.users.get(key);
+    if (devices?.get(conn.deviceId) !== conn) return;
+    devices.delete(conn.deviceId);
+    if (devices.size === 0) this.users.delete(key);
+    this.count -= 1;
+    for (const listener of this.lostListeners) listener(conn);
+  }
+
+  /** Called when a device's socket goes away (its unacknowledged rings fall back to push). */
+  onLost(listener: (c: Connection) => void): void {
+    this.lostListeners.push(listener);
+  }
+
+  /** Devices of a user with a live socket on this node. */
+  devicesOf(appKey: string, userId: string): string[] {
+    return [...(this.users.get(userKey(appKey, userId))?.keys() ?? [])];
+  }
+
+  /** Sends a text frame to a device's socket; false when the device has no open socket here. */
+  send(appKey: string, userId: string, deviceId: string, frame: string): boolean {
+    const conn = this.users.get(userKey(appKey, userId))?.get(deviceId);
+    if (!conn || conn.socket.readyState !== conn.socket.OPEN) return false;
+    conn.socket.send(frame);
+    return true;
+  }
+
+  private heartbeat(): void {
+    const now = this.now();
+    const silentSince = now - 2 * this.options.heartbeatMs;
+    for (const devices of this.users.values()) {
+      for (const conn of devices.values()) {
+        if (conn.lastSeen < silentSince) {
+          close(conn.socket, CLOSE.heartbeatTimeout, 'heartbeat_timeout', 'no frame for two heartbeat intervals');
+        } else if (conn.tokenExpiresAt <= now) {
+          close(conn.socket, CLOSE.unauthorized, 'token_expired', 'the access token expired; reconnect with a new one');
+        } else {
+          conn.socket.send(PING);
+        }
+      }
+    }
+  }
+
+  /** Closes every socket (1001: the node is going away; clients reconnect elsewhere). */
+  close(): void {
+    clearInterval(this.sweep);
+    for (const devices of this.users.values()) {
+      for (const conn of devices.values()) close(conn.socket, CLOSE.goingAway, 'shutting_down', 'the node is stopping');
+    }
+  }
+}
+
+const PING = JSON.stringify({ type: 'ping' });
+
+/** Sends the error frame the protocol promises before a close, then closes. */
+export function close(socket: WebSocket, code: number, errorCode: string, message: string): void {
+  if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: 'error', code: errorCode, message }));
+  socket.close(code, errorCode);
+}

@@ -1,0 +1,3 @@
+export { connectRoute } from './connect-route.js';
+export { type Connection, ConnectionHub } from './hub.js';
+export { CLOSE, MAX_FRAME_BYTES } from './protocol.js';

@@ -1,0 +1,225 @@
+import { type Emulators, startEmulators } from '@callpush/emulators';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { emulatorProviderCredentials } from '../src/sandbox/index.js';
+import { mintAccessToken } from '../src/tokens/index.js';
+import { ADMIN_TOKEN, basic, type EngineName, startTestGateway, type TestGateway } from './support/gateway.js';
+import { type CallOptions, request } from './support/http.js';
+import { postgresAvailable } from './support/services.js';
+import { connectDevice, openSocket, type TestSocket } from './support/socket.js';
+import { sleep, until } from './support/wait.js';
+
+const engines: EngineName[] = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
+const ACK_WINDOW_MS = 400;
+
+describe.each(engines)('active connection on %s', (engine) => {
+  let emu: Emulators;
+  let gw: TestGateway;
+  let app: { key: string; secret: string };
+  let bob: string;
+  let alice: string;
+  let bobToken: string;
+  const sockets: TestSocket[] = [];
+  const call = (method: string, path: string, opts?: CallOptions) => request(gw.url, method, path, opts);
+  const appAuth = () => basic(app.key, app.secret);
+
+  async function userToken(userId: string): Promise<string> {
+    const r = await call('POST', `/v1/users/${userId}/access-tokens`, { auth: appAuth() });
+    return r.body.accessToken;
+  }
+  async function device(deviceId: string, token = bobToken): Promise<TestSocket> {
+    const s = await connectDevice(gw.url, token, deviceId);
+    sockets.push(s);
+    return s;
+  }
+  const fcmFor = (token: string) => emu.fcm.messages.list({ token });
+  const place = async (body: Record<string, unknown> = {}) => {
+    const r = await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: ['bob'], ...body } });
+    expect(r.status, r.text).toBe(201);
+    return r.body as { callId: string; expiresAt: number };
+  };
+  const deliveries = async (callId: string) =>
+    (await call('GET', `/v1/calls/${callId}`, { auth: appAuth() })).body.deliveries as Array<Record<string, unknown>>;
+
+  beforeAll(async () => {
+    emu = await startEmulators();
+    gw = await startTestGateway(
+      engine,
+      { CALLPUSH_ACK_WINDOW_MS: String(ACK_WINDOW_MS), CALLPUSH_HEARTBEAT_SECONDS: '1' },
+      { providerCa: emu.tls.ca },
+    );
+    app = (await call('POST', '/v1/apps', { auth: `Bearer ${ADMIN_TOKEN}`, body: { name: 'live' } })).body;
+    const { fcm } = emulatorProviderCredentials(emu.credentials, 'com.example.calls');
+    expect((await call('PUT', `/v1/apps/${app.key}/providers/fcm`, { auth: appAuth(), body: fcm })).status).toBe(201);
+    bobToken = await userToken('bob');
+    bob = `Bearer ${bobToken}`;
+    alice = `Bearer ${await userToken('alice')}`;
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await emu?.close();
+  });
+  beforeEach(async () => {
+    emu.fcm.messages.clear();
+    for (const [deviceId, token] of [
+      ['pixel', 'pixel-token'],
+      ['tablet', 'tablet-token'],
+    ]) {
+      const body = { provider: 'fcm', token, kind: 'alert' };
+      expect((await call('PUT', `/v1/me/devices/${deviceId}`, { auth: bob, body })).status).toBeLessThan(300);
+    }
+  });
+  afterEach(async () => {
+    const open = sockets.splice(0);
+    for (const s of open) s.ws.terminate();
+    await Promise.all(open.map((s) => s.closed));
+  });
+
+  it('rings a connected device over its socket, and no push follows its receipt', async () => {
+    const pixel = await device('pixel');
+    const { callId, expiresAt } = await place({ video: true, headers: { room: 'r1' }, displayName: 'Alice' });
+    const ring = await pixel.next((f) => f.type === 'call.ring');
+    expect(ring).toMatchObject({
+      v: 1,
+      callId,
+      app: app.key,
+      from: 'alice',
+      to: 'bob',
+      video: true,
+      headers: { room: 'r1' },
+      displayName: 'Alice',
+      expiresAt,
+    });
+    pixel.send({ type: 'receipt', callId });
+    // The device without a socket got its push at once.
+    await until('tablet push', () => fcmFor('tablet-token').length === 1);
+    await sleep(ACK_WINDOW_MS + 300);
+    expect(fcmFor('pixel-token')).toEqual([]);
+    const pixelRing = (await deliveries(callId)).find((d) => d.deviceId === 'pixel');
+    expect(pixelRing).toMatchObject({ transport: 'connection', state: 'received' });
+  });
+
+  it('falls back to the push when no receipt arrives within the ack window', async () => {
+    const pixel = await device('pixel');
+    const { callId } = await place();
+    await pixel.next((f) => f.type === 'call.ring');
+    const sentAt = Date.now();
+    const push = await emu.fcm.messages.waitFor((m) => m.token === 'pixel-token', 5000);
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(ACK_WINDOW_MS - 100);
+    expect(JSON.parse((push.payload as { data: { callpush: string } }).data.callpush)).toMatchObject({ callId });
+    const pixelRing = await until('fallback recorded', async () =>
+      (await deliveries(callId)).find((d) => d.deviceId === 'pixel' && d.state === 'sent' && d.transport === 'push'),
+    );
+    expect(pixelRing.attempts).toBe(2);
+  });
+
+  it('still rings by push when the socket dies mid-ring', async () => {
+    const pixel = await device('pixel');
+    const { callId } = await place();
+    await pixel.next((f) => f.type === 'call.ring');
+    pixel.ws.terminate();
+    const push = await emu.fcm.messages.waitFor((m) => m.token === 'pixel-token', ACK_WINDOW_MS + 2000);
+    expect(JSON.parse((push.payload as { data: { callpush: string } }).data.callpush)).toMatchObject({ callId });
+  });
+
+  it('rings a device known only by its socket, and cancels it when another device answers', async () => {
+    const browser = await device('browser-tab');
+    const { callId } = await place();
+    await browser.next((f) => f.type === 'call.ring' && f.callId === callId);
+    browser.send({ type: 'receipt', callId });
+    const rows = await until('receipt', async () =>
+      (await deliveries(callId)).find((d) => d.deviceId === 'browser-tab' && d.state === 'received'),
+    );
+    expect(rows).toMatchObject({ provider: '', transport: 'connection' });
+    const answered = await call('POST', `/v1/calls/${callId}/answer`, { auth: bob, body: { deviceId: 'pixel' } });
+    expect(answered.status, answered.text).toBe(200);
+    const cancel = await browser.next((f) => f.type === 'call.cancel');
+    expect(cancel).toMatchObject({ callId, reason: 'answered_elsewhere' });
+  });
+
+  it('catches a device up on calls already ringing when it connects, and cancels them there', async () => {
+    const { callId } = await place();
+    await until('pushes', () => fcmFor('pixel-token').length === 1);
+    const laptop = await device('laptop');
+    await laptop.next((f) => f.type === 'call.ring' && f.callId === callId);
+    expect(laptop.frames.filter((f) => f.type === 'call.ring' && f.callId === callId)).toHaveLength(1);
+    expect((await call('POST', `/v1/calls/${callId}/cancel`, { auth: alice })).status).toBe(200);
+    expect(await laptop.next((f) => f.type === 'call.cancel')).toMatchObject({ callId, reason: 'caller_cancelled' });
+  });
+
+  it('sends cancels over the socket instead of the push where there is one', async () => {
+    const { callId } = await place();
+    await until('pushes', () => fcmFor('pixel-token').length === 1 && fcmFor('tablet-token').length === 1);
+    await until('sent', async () => (await deliveries(callId)).every((d) => d.state === 'sent'));
+    const tablet = await device('tablet');
+    await tablet.next((f) => f.type === 'call.ring');
+    expect((await call('POST', `/v1/calls/${callId}/answer`, { auth: bob, body: { deviceId: 'pixel' } })).status).toBe(
+      200,
+    );
+    expect(await tablet.next((f) => f.type === 'call.cancel')).toMatchObject({ reason: 'answered_elsewhere' });
+    const cancel = await until('cancel recorded', async () =>
+      (await deliveries(callId)).find((d) => d.type === 'cancel' && d.deviceId === 'tablet' && d.state === 'sent'),
+    );
+    expect(cancel).toMatchObject({ transport: 'connection' });
+    await sleep(200);
+    expect(fcmFor('tablet-token').filter((m) => JSON.stringify(m.payload).includes('call.cancel'))).toEqual([]);
+  });
+
+  it('refuses bad tokens and bad frames with the documented close codes', async () => {
+    const bad = await openSocket(gw.url);
+    bad.send({ type: 'hello', token: 'a.b.c', deviceId: 'pixel' });
+    expect(await bad.next((f) => f.type === 'error')).toMatchObject({ code: 'token_malformed' });
+    expect((await bad.closed).code).toBe(4001);
+
+    const early = await openSocket(gw.url);
+    early.send({ type: 'receipt', callId: 'c_x' });
+    expect(await early.closed).toMatchObject({ code: 4008, reason: 'hello_required' });
+
+    const junk = await openSocket(gw.url);
+    junk.send('{not json');
+    expect((await junk.closed).code).toBe(4008);
+
+    const huge = await openSocket(gw.url);
+    huge.send({ type: 'hello', token: 'x'.repeat(20_000), deviceId: 'pixel' });
+    expect((await huge.closed).code).toBe(1009);
+  });
+
+  it('replaces an older socket of the same device', async () => {
+    const first = await device('pixel');
+    await device('pixel');
+    expect(await first.closed).toMatchObject({ code: 4009, reason: 'replaced' });
+  });
+
+  it('pings, closes a silent socket, and keeps one that answers', async () => {
+    const silent = await openSocket(gw.url);
+    silent.send({ type: 'hello', token: bobToken, deviceId: 'silent' });
+    await silent.next((f) => f.type === 'ping', 2500);
+    expect((await silent.closed).code).toBe(4000);
+
+    const lively = await device('lively');
+    lively.ws.on('message', (data) => {
+      if (JSON.parse(data.toString()).type === 'ping') lively.send({ type: 'pong' });
+    });
+    await sleep(2500);
+    expect(lively.ws.readyState).toBe(lively.ws.OPEN);
+  });
+
+  it('takes a fresh token on the open socket, refuses another user, and closes when the token expires', async () => {
+    const short = await mintAccessToken(
+      { namespace: 'callpush', maxLifetimeSeconds: 3600 },
+      { appKey: app.key, appSecret: app.secret, userId: 'bob', ttlSeconds: 2 },
+    );
+    const expiring = await openSocket(gw.url);
+    const pong = () => expiring.send({ type: 'pong' });
+    expiring.ws.on('message', pong);
+    expiring.send({ type: 'hello', token: short.accessToken, deviceId: 'expiring' });
+    await expiring.next((f) => f.type === 'ready');
+    expect(await expiring.next((f) => f.type === 'error', 5000)).toMatchObject({ code: 'token_expired' });
+    expect((await expiring.closed).code).toBe(4001);
+
+    const refreshed = await device('refreshed');
+    refreshed.send({ type: 'auth', token: await userToken('bob') });
+    expect(await refreshed.next((f) => f.type === 'auth.ok')).toHaveProperty('tokenExpiresAt');
+    refreshed.send({ type: 'auth', token: await userToken('carol') });
+    expect(await refreshed.closed).toMatchObject({ code: 4003, reason: 'wrong_user' });
+  });
+});
