@@ -123,6 +123,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     logger: log,
     version: VERSION,
     metrics,
+    corsOrigins: config.corsOrigins,
   });
   const shutdown = async () => {
     hub.close();

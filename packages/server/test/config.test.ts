@@ -38,4 +38,13 @@ describe('configuration', () => {
     expect(() => resolveConfig({ env: { DATABASE_URL: 'postgres://h/db' } })).toThrow(/CALLPUSH_MASTER_KEY/);
     expect(() => resolveConfig({ env: { CALLPUSH_ADMIN_TOKEN: 'short' } })).toThrow(/at least 16/);
   });
+
+  it('allows any origin by default and takes a list of exact origins', () => {
+    expect(resolveConfig({ env: {} }).corsOrigins).toBe('*');
+    const c = resolveConfig({ env: { CALLPUSH_CORS_ORIGINS: 'https://app.example.com, http://localhost:3000' } });
+    expect(c.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:3000']);
+    expect(() => resolveConfig({ env: { CALLPUSH_CORS_ORIGINS: 'https://app.example.com/path' } })).toThrow(
+      /CALLPUSH_CORS_ORIGINS: https:\/\/app.example.com\/path is not an origin/,
+    );
+  });
 });

@@ -17,6 +17,8 @@ export interface Config {
   sandbox: boolean;
   providerCaFile?: string;
   maxInflightPerCredential: number;
+  /** `*` or the allowed origins. */
+  corsOrigins: '*' | string[];
   ackWindowMs: number;
   heartbeatSeconds: number;
   logLevel: string;
@@ -106,8 +108,28 @@ export function resolveConfig(sources: { flags?: Raw; env?: NodeJS.ProcessEnv; f
       1,
       1_000_000,
     ),
+    corsOrigins: origins(get('CALLPUSH_CORS_ORIGINS')),
     ackWindowMs: int('CALLPUSH_ACK_WINDOW_MS', get('CALLPUSH_ACK_WINDOW_MS'), 0, 60_000),
     heartbeatSeconds: int('CALLPUSH_HEARTBEAT_SECONDS', get('CALLPUSH_HEARTBEAT_SECONDS'), 1, 3600),
     logLevel: get('LOG_LEVEL'),
   };
+}
+
+function origins(value: string): '*' | string[] {
+  if (value.trim() === '*') return '*';
+  const list = value
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const o of list) {
+    let url: URL | undefined;
+    try {
+      url = new URL(o);
+    } catch {
+      url = undefined;
+    }
+    if (!url || url.origin !== o)
+      throw new ConfigError(`CALLPUSH_CORS_ORIGINS: ${o} is not an origin (scheme://host[:port])`);
+  }
+  return list;
 }

@@ -92,6 +92,14 @@ export const SERVE_OPTIONS = [
     description: 'provider requests in flight per credential before new ones are shed and retried',
   },
   {
+    env: 'CALLPUSH_CORS_ORIGINS',
+    flag: '--cors-origins',
+    kind: 'string',
+    default: '*',
+    description:
+      'origins whose web pages may call the API (comma-separated, or * for any; tokens are bearer, never cookies)',
+  },
+  {
     env: 'CALLPUSH_ACK_WINDOW_MS',
     flag: '--ack-window',
     kind: 'int',

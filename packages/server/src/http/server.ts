@@ -1,3 +1,4 @@
+import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -28,6 +29,7 @@ export interface HttpOptions {
   logger: FastifyBaseLogger;
   version: string;
   metrics: Registry;
+  corsOrigins: '*' | string[];
 }
 
 /** Builds the gateway's HTTP server: every route group is a plugin given the services it needs. */
@@ -43,6 +45,14 @@ export async function buildHttpServer(services: Services, options: HttpOptions):
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setErrorHandler(errorHandler);
+  // Browser apps call the API from their own origin with bearer tokens (never cookies).
+  await app.register(cors, {
+    origin: options.corsOrigins === '*' ? '*' : options.corsOrigins,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'idempotency-key'],
+    exposedHeaders: ['idempotent-replayed', 'retry-after'],
+    maxAge: 600,
+  });
   app.setNotFoundHandler((req) => {
     throw notFound('route_not_found', `no route ${req.method} ${req.url.split('?')[0]}`);
   });
