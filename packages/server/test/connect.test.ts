@@ -164,6 +164,19 @@ describe.each(engines)('active connection on %s', (engine) => {
     expect(fcmFor('tablet-token').filter((m) => JSON.stringify(m.payload).includes('call.cancel'))).toEqual([]);
   });
 
+  it('cancels a push ring still in flight when another device answers', async () => {
+    emu.fcm.behaviours.set('tablet-token', { kind: 'latency', ms: 600, count: 1 });
+    const pixel = await device('pixel');
+    const { callId } = await place();
+    await pixel.next((f) => f.type === 'call.ring');
+    const answered = await call('POST', `/v1/calls/${callId}/answer`, { auth: bob, body: { deviceId: 'pixel' } });
+    expect(answered.body.deliveries.find((d: { deviceId: string }) => d.deviceId === 'tablet').state).toBe('pending');
+    const types = () =>
+      fcmFor('tablet-token').map((m) => JSON.parse((m.payload as { data: { callpush: string } }).data.callpush).type);
+    await until('ring and cancel', () => types().length === 2, 3000);
+    expect(types().sort()).toEqual(['call.cancel', 'call.ring']);
+  });
+
   it('refuses bad tokens and bad frames with the documented close codes', async () => {
     const bad = await openSocket(gw.url);
     bad.send({ type: 'hello', token: 'a.b.c', deviceId: 'pixel' });

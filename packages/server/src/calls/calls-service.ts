@@ -222,8 +222,9 @@ export class CallsService {
     for (const order of orders) {
       for (const ring of rung) {
         if (!order.userIds.includes(ring.userId) || ring.deviceId === order.exceptDeviceId) continue;
-        // A ring still pending stops at its next attempt; only devices the ring reached need a cancel.
-        if (ring.state !== 'sent' && ring.state !== 'received') continue;
+        // A pending ring may be in flight to its provider right now and land after this: it gets a cancel too
+        // (a client drops a ring whose cancel came first). Rings that never went out need none.
+        if (ring.state === 'failed' || ring.state === 'expired' || ring.state === 'skipped') continue;
         cancels.push({
           ...ring,
           id: newId('d'),
