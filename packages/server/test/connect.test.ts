@@ -196,6 +196,13 @@ describe.each(engines)('active connection on %s', (engine) => {
     expect((await huge.closed).code).toBe(1009);
   });
 
+  it('answers a plain GET with 426 and documents the route in the OpenAPI doc', async () => {
+    const r = await call('GET', '/v1/connect', { auth: bob });
+    expect([r.status, r.body.error.code, r.headers.get('upgrade')]).toEqual([426, 'upgrade_required', 'websocket']);
+    const doc = (await call('GET', '/openapi.json')).body;
+    expect(doc.paths['/v1/connect'].get.summary).toMatch(/Active connection/);
+  });
+
   it('replaces an older socket of the same device', async () => {
     const first = await device('pixel');
     await device('pixel');

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import type { Services } from '../http/context.js';
 import { ApiError } from '../http/errors.js';
+import { errorResponses } from '../http/schemas.js';
 import { TokenError, verifyAccessToken } from '../tokens/index.js';
 import { type Connection, type ConnectionHub, close } from './hub.js';
 import { CLOSE, type ClientFrame, HELLO_TIMEOUT_MS, parseClientFrame } from './protocol.js';
@@ -26,17 +27,30 @@ export const connectRoute: FastifyPluginAsync<ConnectRouteOptions> = async (app,
   const now = options.now ?? Date.now;
   const verify = (token: string) => verifyAccessToken(services.tokens, token, (key) => services.apps.secretOf(key));
 
-  app.get(
-    '/v1/connect',
-    {
-      websocket: true,
-      schema: {
-        tags: ['connection'],
-        summary: 'Active connection (WebSocket): rings and cancels over a live socket, push as fallback',
-        description: 'First frame {"type":"hello","token","deviceId"}; see docs/active-connection.md.',
-      },
+  app.route({
+    method: 'GET',
+    url: '/v1/connect',
+    schema: {
+      tags: ['connection'],
+      summary: 'Active connection (WebSocket): rings and cancels over a live socket, push as fallback',
+      description:
+        'A WebSocket upgrade. First frame {"type":"hello","token":"<user access token>","deviceId"}; frames and ' +
+        'close codes in docs/active-connection.md. A plain GET is answered 426.',
+      response: errorResponses(426),
     },
-    (socket, req) => {
+    // Declared with `handler` + `wsHandler` (not `websocket: true`, which hides the route from the OpenAPI doc).
+    handler: async () => {
+      throw new ApiError(
+        426,
+        'upgrade_required',
+        'GET /v1/connect is a WebSocket endpoint: send Upgrade: websocket',
+        undefined,
+        {
+          upgrade: 'websocket',
+        },
+      );
+    },
+    wsHandler: (socket, req) => {
       let conn: Connection | undefined;
       // Frames are handled one after another: a receipt never overtakes the hello it follows.
       let queue: Promise<void> = Promise.resolve();
@@ -122,5 +136,5 @@ export const connectRoute: FastifyPluginAsync<ConnectRouteOptions> = async (app,
       // A reset socket emits error then close; close does the clean-up.
       socket.on('error', () => undefined);
     },
-  );
+  });
 };
