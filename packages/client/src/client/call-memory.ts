@@ -1,0 +1,64 @@
+import type { CallResult, CancelReason } from '../payload/types.js';
+
+/** What this device knows about one call id. */
+export interface CallRecord {
+  /** Kept until then: after its ring deadline a call can no longer ring. */
+  expiresAt: number;
+  /** The last ring seen for it (live or relayed). */
+  ring?: CallResult;
+  /** An `incomingCall` was emitted. */
+  rung?: boolean;
+  /** A `callNotification` was emitted (manual handling). */
+  notified?: boolean;
+  /** The gateway has the receipt. */
+  receipted?: boolean;
+  /** A cancel arrived: a late ring for this call must never ring. */
+  cancelled?: CancelReason;
+}
+
+/** Kept this long when a message carries no deadline (the gateway's longest ring is 120 s). */
+const DEFAULT_RETENTION_MS = 5 * 60_000;
+
+/**
+ * Call ids seen recently, so that one ring arriving by push, by socket and again in a catch-up after a
+ * reconnect rings once. Bounded: expired records go first, then the oldest.
+ */
+export class CallMemory {
+  private readonly records = new Map<string, CallRecord>();
+
+  constructor(private readonly limit = 256) {}
+
+  /** The record of `callId`, created if new; kept at least until `expiresAt`. */
+  note(callId: string, expiresAt: number | undefined): CallRecord {
+    const until = expiresAt ?? Date.now() + DEFAULT_RETENTION_MS;
+    const found = this.records.get(callId);
+    if (found) {
+      found.expiresAt = Math.max(found.expiresAt, until);
+      return found;
+    }
+    if (this.records.size >= this.limit) this.evict();
+    const record: CallRecord = { expiresAt: until };
+    this.records.set(callId, record);
+    return record;
+  }
+
+  get(callId: string): CallRecord | undefined {
+    return this.records.get(callId);
+  }
+
+  /** The call ids whose last ring was for a Kaleyra room. */
+  idsOfRoom(roomId: string): string[] {
+    return [...this.records].filter(([, r]) => r.ring?.roomId === roomId).map(([id]) => id);
+  }
+
+  clear(): void {
+    this.records.clear();
+  }
+
+  private evict(): void {
+    const now = Date.now();
+    for (const [id, record] of this.records) if (record.expiresAt < now) this.records.delete(id);
+    const oldest = this.records.keys().next();
+    if (this.records.size >= this.limit && !oldest.done) this.records.delete(oldest.value);
+  }
+}
