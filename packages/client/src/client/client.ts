@@ -89,7 +89,6 @@ export type ClientEvents = {
 
 /** One signed-in user: what `connect` sets up and `disconnect` tears down. */
 interface Session {
-  userId: string;
   tokens: TokenSource;
   http: GatewayHttp;
   connection: ActiveConnection | undefined;
@@ -128,7 +127,6 @@ export class CallPushClient {
     const baseUrl = options.baseUrl.replace(/\/+$/, '');
     const tokens = new TokenSource(options.userId, options.accessTokenProvider);
     this.session = {
-      userId: options.userId,
       tokens,
       http: new GatewayHttp(baseUrl, tokens, this.fetch),
       connection: undefined,
