@@ -183,6 +183,12 @@ describe.each(engines)('active connection on %s', (engine) => {
     expect(await bad.next((f) => f.type === 'error')).toMatchObject({ code: 'token_malformed' });
     expect((await bad.closed).code).toBe(4001);
 
+    const stray = await device('stray');
+    stray.send({ type: 'receipt', callId: 'not a callpush id / from another push' });
+    stray.send({ type: 'ping' });
+    await stray.next((f) => f.type === 'pong');
+    expect(stray.ws.readyState).toBe(stray.ws.OPEN);
+
     const early = await openSocket(gw.url);
     early.send({ type: 'receipt', callId: 'c_x' });
     expect(await early.closed).toMatchObject({ code: 4008, reason: 'hello_required' });

@@ -15,7 +15,7 @@ export const HELLO_TIMEOUT_MS = 10_000;
 
 /** The device id rule of the HTTP API (`Id` in http/schemas.ts). */
 const DEVICE_ID = /^[A-Za-z0-9._:@+=-]{1,128}$/;
-const CALL_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_CALL_ID_CHARS = 256;
 const MAX_TOKEN_CHARS = 4096;
 
 export type ClientFrame =
@@ -45,7 +45,10 @@ export function parseClientFrame(text: string): ClientFrame | undefined {
     case 'auth':
       return isToken(f.token) ? { type: 'auth', token: f.token } : undefined;
     case 'receipt':
-      return typeof f.callId === 'string' && CALL_ID.test(f.callId) ? { type: 'receipt', callId: f.callId } : undefined;
+      // Any bounded id: a receipt for a call the gateway does not know is ignored, not a protocol error.
+      return typeof f.callId === 'string' && f.callId.length > 0 && f.callId.length <= MAX_CALL_ID_CHARS
+        ? { type: 'receipt', callId: f.callId }
+        : undefined;
     case 'pong':
     case 'ping':
       return { type: f.type };
