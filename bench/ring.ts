@@ -8,6 +8,7 @@ import { histogram, type Sample, scrape, total } from './lib/prometheus.js';
 import { setUpFixture } from './lib/setup.js';
 import { histogramDelta, histogramMaxBound, histogramQuantile, type Summary, summarize } from './lib/stats.js';
 import { int, markdownTable, ms } from './lib/table.js';
+import { waitForCount } from './lib/wait.js';
 
 /**
  * `npm run bench -- ring`: calls placed at fixed open-loop rates against the gateway (built CLI, SQLite),
@@ -53,18 +54,15 @@ interface StepResult {
 }
 
 /** Waits until the emulators saw `expected` messages, or nothing new arrived for 2 s, or `timeoutMs`. */
-async function waitForArrivals(emu: Emu, expected: number, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  let last = -1;
-  let lastChange = Date.now();
-  while (Date.now() < end) {
-    const c = await emu.call('counts', undefined, 5000);
-    const seen = c.fcm + c.apns;
-    if (seen >= expected) return;
-    if (seen !== last) [last, lastChange] = [seen, Date.now()];
-    else if (Date.now() - lastChange > 2000) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function waitForArrivals(emu: Emu, expected: number, timeoutMs: number): Promise<void> {
+  return waitForCount(
+    async () => {
+      const c = await emu.call('counts', undefined, 5000);
+      return c.fcm + c.apns;
+    },
+    expected,
+    timeoutMs,
+  );
 }
 
 function loadSpec(gw: GatewayProcess, auth: string, callees: string[], rate: number, seconds: number): LoadSpec {

@@ -1,16 +1,18 @@
 import { parseArgs } from 'node:util';
+import { connectionsBench } from './connections.js';
 import { fcmBench } from './fcm.js';
 import { describeMachine } from './lib/machine.js';
 import { ringBench } from './ring.js';
 
 /**
- * `npm run bench -- <ring|fcm> [options]` (both when no name is given). Prints Markdown on stdout, progress on
+ * `npm run bench -- <ring|fcm|connections> [options]` (all three when no name is given). Prints Markdown on stdout, progress on
  * stderr. Everything runs on loopback; every helper process is stopped on the way out.
  */
 
-const USAGE = `usage: npm run bench -- [ring|fcm] [options]
+const USAGE = `usage: npm run bench -- [ring|fcm|connections] [options]
 ring:  --rates 100,500,1000  --duration 10 (s per rate)  --warmup 2 (s per rate)  --callees 500  --cpu-prof
-fcm:   --messages 10000  --concurrency 100,500  --batch 500  --rounds 3  --latency 0,50 (ms, one scenario each)`;
+fcm:   --messages 10000  --concurrency 100,500  --batch 500  --rounds 3  --latency 0,50 (ms, one scenario each)
+connections:  --sockets 10000  --heartbeat 25 (s)  --calls 100 (rung over the sockets; 0: none)`;
 
 const list = (s: string) => s.split(',').map((x) => Number(x.trim()));
 
@@ -34,6 +36,9 @@ const { values, positionals } = parseArgs({
     concurrency: { type: 'string', default: '100,500' },
     batch: { type: 'string', default: '500' },
     rounds: { type: 'string', default: '3' },
+    sockets: { type: 'string', default: '10000' },
+    heartbeat: { type: 'string', default: '25' },
+    calls: { type: 'string', default: '100' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -42,8 +47,9 @@ if (values.help) {
   console.log(USAGE);
   process.exit(0);
 }
-const which = positionals.length ? positionals : ['ring', 'fcm'];
-const unknown = which.filter((w) => w !== 'ring' && w !== 'fcm');
+const BENCHMARKS = ['ring', 'fcm', 'connections'];
+const which = positionals.length ? positionals : BENCHMARKS;
+const unknown = which.filter((w) => !BENCHMARKS.includes(w));
 if (unknown.length) {
   console.error(`unknown benchmark ${unknown.join(', ')}\n${USAGE}`);
   process.exit(2);
@@ -62,6 +68,17 @@ for (const name of which) {
         warmupS: one('warmup', values.warmup),
         callees: one('callees', values.callees),
         cpuProfile: values['cpu-prof'],
+      }),
+    );
+  } else if (name === 'connections') {
+    const calls = Number(values.calls);
+    if (!Number.isInteger(calls) || calls < 0) throw new Error(`--calls wants a whole number ≥ 0\n${USAGE}`);
+    sections.push(
+      '',
+      await connectionsBench({
+        sockets: one('sockets', values.sockets),
+        heartbeatS: one('heartbeat', values.heartbeat),
+        calls,
       }),
     );
   } else {

@@ -8,6 +8,18 @@ import { stopChild } from './ipc.js';
 
 /** The gateway under test: the built CLI (`callpush serve`) in its own process, embedded SQLite in a temp folder. */
 
+/**
+ * Loaded into the gateway with `--import` when its memory is measured: answers an IPC request with
+ * `process.memoryUsage()` taken after full garbage collections (`--expose-gc`). Plain JavaScript in a data:
+ * URL because the gateway runs the built CLI without tsx, whose loader would add to the memory measured.
+ */
+const MEMORY_PROBE = `process.on('message', (m) => {
+  if (m?.type !== 'bench-memory') return;
+  globalThis.gc();
+  globalThis.gc();
+  process.send({ type: 'bench-memory', id: m.id, usage: process.memoryUsage() });
+});`;
+
 const CLI = fileURLToPath(new URL('../../packages/server/dist/cli.js', import.meta.url));
 
 export interface GatewayProcess {
@@ -16,6 +28,8 @@ export interface GatewayProcess {
   child: ChildProcess;
   /** Where the CPU profile lands when started with `cpuProfile`. */
   profileDir?: string;
+  /** The gateway's memory after a forced full GC; only when started with `memoryProbe`. */
+  memory(): Promise<NodeJS.MemoryUsage>;
   stop(): Promise<void>;
 }
 
@@ -45,19 +59,46 @@ async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number):
   throw new Error(`the gateway was not ready within ${timeoutMs} ms`);
 }
 
+/** Asks the probe for the gateway's memory (one request at a time is all the bench makes). */
+function requestMemory(child: ChildProcess, id: number, timeoutMs: number): Promise<NodeJS.MemoryUsage> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.off('message', onMessage);
+      reject(new Error(`the gateway's memory probe did not answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onMessage = (raw: unknown) => {
+      const msg = raw as { type?: string; id?: number; usage?: NodeJS.MemoryUsage };
+      if (msg.type !== 'bench-memory' || msg.id !== id || !msg.usage) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(msg.usage);
+    };
+    child.on('message', onMessage);
+    child.send({ type: 'bench-memory', id });
+  });
+}
+
 export async function startGatewayProcess(options: {
-  providerCa: string;
+  /** PEM of the CA the emulators' certificates chain to. */
+  providerCa?: string;
   cpuProfile?: boolean;
+  /** Loads the memory probe (`memory()`), with `--expose-gc` and an IPC channel. */
+  memoryProbe?: boolean;
+  /** More `CALLPUSH_*` settings. */
+  env?: Record<string, string>;
 }): Promise<GatewayProcess> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'callpush-bench-'));
   const caFile = path.join(dataDir, 'provider-ca.pem');
-  writeFileSync(caFile, options.providerCa);
+  if (options.providerCa) writeFileSync(caFile, options.providerCa);
   const port = await freePort();
   const adminToken = 'bench-admin-token-0123456789abcdef';
   const profileDir = options.cpuProfile ? path.join(dataDir, 'profile') : undefined;
+  const probeArgs = options.memoryProbe
+    ? ['--expose-gc', '--import', `data:text/javascript,${encodeURIComponent(MEMORY_PROBE)}`]
+    : [];
   const child = spawn(
     process.execPath,
-    [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), CLI, 'serve'],
+    [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), ...probeArgs, CLI, 'serve'],
     {
       env: {
         ...process.env,
@@ -65,11 +106,12 @@ export async function startGatewayProcess(options: {
         PORT: String(port),
         CALLPUSH_DATA_DIR: dataDir,
         CALLPUSH_ADMIN_TOKEN: adminToken,
-        CALLPUSH_PROVIDER_CA_FILE: caFile,
+        ...(options.providerCa ? { CALLPUSH_PROVIDER_CA_FILE: caFile } : {}),
         CALLPUSH_SANDBOX: 'false',
         LOG_LEVEL: 'warn',
+        ...options.env,
       },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 'inherit', 'inherit', ...(options.memoryProbe ? (['ipc'] as const) : [])],
     },
   );
   let stopping = false;
@@ -90,5 +132,10 @@ export async function startGatewayProcess(options: {
     await stop();
     throw err;
   }
-  return { url, adminToken, child, ...(profileDir ? { profileDir } : {}), stop };
+  let probes = 0;
+  const memory = () =>
+    options.memoryProbe
+      ? requestMemory(child, ++probes, 30_000)
+      : Promise.reject(new Error('the gateway was started without memoryProbe'));
+  return { url, adminToken, child, ...(profileDir ? { profileDir } : {}), memory, stop };
 }

@@ -30,6 +30,22 @@ async function api(base: string, method: string, path: string, auth: string, bod
 
 const apnsToken = (i: number) => i.toString(16).padStart(8, '0').repeat(8);
 
+export interface BenchApp {
+  key: string;
+  secret: string;
+  /** `Basic …` for the app. */
+  auth: string;
+}
+
+/** Creates an app as the operator does (admin token). */
+export async function createApp(base: string, adminToken: string): Promise<BenchApp> {
+  const app = (await api(base, 'POST', '/v1/apps', `Bearer ${adminToken}`, { name: 'bench' })) as {
+    key: string;
+    secret: string;
+  };
+  return { ...app, auth: `Basic ${Buffer.from(`${app.key}:${app.secret}`).toString('base64')}` };
+}
+
 export async function setUpFixture(
   base: string,
   adminToken: string,
@@ -37,11 +53,8 @@ export async function setUpFixture(
   calleeCount: number,
 ): Promise<Fixture> {
   if (!emulators.apns) throw new Error('the ring bench needs the APNs emulator');
-  const app = (await api(base, 'POST', '/v1/apps', `Bearer ${adminToken}`, { name: 'bench' })) as {
-    key: string;
-    secret: string;
-  };
-  const auth = `Basic ${Buffer.from(`${app.key}:${app.secret}`).toString('base64')}`;
+  const app = await createApp(base, adminToken);
+  const { auth } = app;
   await api(base, 'PUT', `/v1/apps/${app.key}/providers/fcm`, auth, {
     type: 'fcm',
     serviceAccount: emulators.fcm.serviceAccount,
