@@ -50,7 +50,7 @@ export const connectRoute: FastifyPluginAsync<ConnectRouteOptions> = async (app,
         },
       );
     },
-    wsHandler: (socket, req) => {
+    wsHandler: (socket) => {
       let conn: Connection | undefined;
       // Frames are handled one after another: a receipt never overtakes the hello it follows.
       let queue: Promise<void> = Promise.resolve();
@@ -125,7 +125,7 @@ export const connectRoute: FastifyPluginAsync<ConnectRouteOptions> = async (app,
           .then(() => handle(frame))
           .catch((err: unknown) => {
             if (err instanceof TokenError) return refuse(socket, err);
-            req.log.error({ err }, 'active connection frame failed');
+            app.log.error({ err }, 'active connection frame failed');
             close(socket, 1011, 'internal_error', 'the gateway failed to handle a frame');
           });
       });

@@ -30,6 +30,7 @@ export class ConnectionHub {
   private readonly sweep: NodeJS.Timeout;
   private readonly now: () => number;
   private count = 0;
+  private sweeping = false;
 
   constructor(private readonly options: HubOptions) {
     this.now = options.now ?? Date.now;
@@ -90,10 +91,24 @@ export class ConnectionHub {
   }
 
   private heartbeat(): void {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    this.sweepAll().finally(() => {
+      this.sweeping = false;
+    });
+  }
+
+  /**
+   * One pass over every socket, yielding to the event loop every few hundred: a single synchronous pass over
+   * 10,000 sockets blocked rings for up to 0.6 s (docs/benchmarks.md).
+   */
+  private async sweepAll(): Promise<void> {
     const now = this.now();
     const silentSince = now - 2 * this.options.heartbeatMs;
+    let visited = 0;
     for (const devices of this.users.values()) {
       for (const conn of devices.values()) {
+        if (++visited % SWEEP_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
         if (conn.lastSeen < silentSince) {
           close(conn.socket, CLOSE.heartbeatTimeout, 'heartbeat_timeout', 'no frame for two heartbeat intervals');
         } else if (conn.tokenExpiresAt <= now) {
@@ -115,6 +130,7 @@ export class ConnectionHub {
 }
 
 const PING = JSON.stringify({ type: 'ping' });
+const SWEEP_BATCH = 500;
 
 /** Sends the error frame the protocol promises before a close, then closes. */
 export function close(socket: WebSocket, code: number, errorCode: string, message: string): void {
