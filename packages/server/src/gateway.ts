@@ -9,6 +9,7 @@ import type { Config } from './config/index.js';
 import { loadMasterKey, SecretBox } from './crypto/index.js';
 import { DevicesService } from './devices/index.js';
 import { buildHttpServer, createRegistry, type Services } from './http/index.js';
+import { createCallRateLimiter } from './limits/index.js';
 import { ProvidersService } from './providers/index.js';
 import { ConnectionHub } from './realtime/index.js';
 import {
@@ -107,6 +108,12 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   calls = new CallsService(repo, devices, dispatcher, ringMetrics, log, hub);
   const kaleyraConfigs = new KaleyraConfigStore(store, box);
   kaleyra = new KaleyraService(store, kaleyraConfigs, calls, providerCa ? { ca: providerCa } : {});
+  const limits = createCallRateLimiter({
+    redis: undefined,
+    registry: metrics,
+    appPerMinute: config.rateLimitAppPerMinute,
+    callerPerMinute: config.rateLimitCallerPerMinute,
+  });
   const services: Services = {
     store,
     apps,
@@ -115,6 +122,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     calls,
     tokens: { namespace: config.tokenNamespace, maxLifetimeSeconds: config.tokenMaxLifetimeSeconds },
     kaleyra: { configs: kaleyraConfigs, service: kaleyra },
+    limits,
     adminToken: config.adminToken,
     connections: { hub, heartbeatMs, ackWindowMs: config.ackWindowMs },
   };

@@ -44,7 +44,8 @@ async function until(what: string, probe: () => boolean, ms = 5000): Promise<voi
 beforeAll(async () => {
   hms = await startHmsEmulator();
   fcm = await startFcmEmulator();
-  gw = await startTestGateway('sqlite', {}, { providerCa: fcm.tls?.ca });
+  // These tests place many calls from one caller within a minute: the per-caller limit is not under test.
+  gw = await startTestGateway('sqlite', { CALLPUSH_RATE_LIMIT_CALLER_PER_MINUTE: '0' }, { providerCa: fcm.tls?.ca });
   app = (await request(gw.url, 'POST', '/v1/apps', { auth: `Bearer ${ADMIN_TOKEN}`, body: { name: 'owner' } })).body;
   const port = await freePort();
   authUrl = `http://127.0.0.1:${port}`;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { DevicesService } from '../devices/index.js';
 import { badRequest, conflict, notFound } from '../http/errors.js';
+import { admitCall, type CallRateLimiter } from '../limits/index.js';
 import type { ConnectionHub } from '../realtime/index.js';
 import type { Dispatcher } from './dispatcher.js';
 import { messageFor } from './messages.js';
@@ -64,11 +65,14 @@ export class CallsService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Places a call: stores it with one ring delivery per callee device, then rings them all at once. */
+  /**
+   * Places a call: stores it with one ring delivery per callee device, then rings them all at once. A call
+   * goes through `limits` (429 when over) after validation; a replay of its Idempotency-Key never does.
+   */
   async place(
     appKey: string,
     input: PlaceCall,
-    idempotencyKey?: string,
+    { idempotencyKey, limits }: { idempotencyKey?: string; limits: CallRateLimiter },
   ): Promise<{ call: Call; deliveries: Delivery[]; replayed: boolean }> {
     if (idempotencyKey) {
       const existing = await this.repo.findByIdempotencyKey(appKey, idempotencyKey);
@@ -88,6 +92,7 @@ export class CallsService {
     }
     const callees = [...new Set(input.to)];
     if (callees.includes(input.from)) throw badRequest('invalid_callee', 'a user cannot call itself', 'to');
+    await admitCall(limits, appKey, input.from);
     const now = this.now();
     const call: Call = {
       id: input.id ?? newId('c'),

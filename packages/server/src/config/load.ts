@@ -21,6 +21,9 @@ export interface Config {
   corsOrigins: '*' | string[];
   ackWindowMs: number;
   heartbeatSeconds: number;
+  /** Calls per minute an app, and one caller, may place; 0 = no limit. */
+  rateLimitAppPerMinute: number;
+  rateLimitCallerPerMinute: number;
   logLevel: string;
 }
 
@@ -111,6 +114,18 @@ export function resolveConfig(sources: { flags?: Raw; env?: NodeJS.ProcessEnv; f
     corsOrigins: origins(get('CALLPUSH_CORS_ORIGINS')),
     ackWindowMs: int('CALLPUSH_ACK_WINDOW_MS', get('CALLPUSH_ACK_WINDOW_MS'), 0, 60_000),
     heartbeatSeconds: int('CALLPUSH_HEARTBEAT_SECONDS', get('CALLPUSH_HEARTBEAT_SECONDS'), 1, 3600),
+    rateLimitAppPerMinute: int(
+      'CALLPUSH_RATE_LIMIT_APP_PER_MINUTE',
+      get('CALLPUSH_RATE_LIMIT_APP_PER_MINUTE'),
+      0,
+      100_000_000,
+    ),
+    rateLimitCallerPerMinute: int(
+      'CALLPUSH_RATE_LIMIT_CALLER_PER_MINUTE',
+      get('CALLPUSH_RATE_LIMIT_CALLER_PER_MINUTE'),
+      0,
+      1_000_000,
+    ),
     logLevel: get('LOG_LEVEL'),
   };
 }

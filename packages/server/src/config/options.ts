@@ -113,6 +113,20 @@ export const SERVE_OPTIONS = [
     default: '25',
     description: 'active-connection ping interval; a socket silent for two intervals is closed, seconds',
   },
+  {
+    env: 'CALLPUSH_RATE_LIMIT_APP_PER_MINUTE',
+    flag: '--rate-limit-app',
+    kind: 'int',
+    default: '6000',
+    description: 'calls an app may place per minute, across all nodes (429 above); 0 turns the limit off',
+  },
+  {
+    env: 'CALLPUSH_RATE_LIMIT_CALLER_PER_MINUTE',
+    flag: '--rate-limit-caller',
+    kind: 'int',
+    default: '30',
+    description: 'calls one caller (the from user) may place per minute, across all nodes (429 above); 0 = off',
+  },
   { env: 'LOG_LEVEL', flag: '--log-level', kind: 'string', default: 'info', description: 'pino log level' },
 ] as const satisfies readonly OptionSpec[];
 

@@ -1,6 +1,7 @@
 import type { AppsService } from '../apps/index.js';
 import type { CallsService } from '../calls/index.js';
 import type { DevicesService } from '../devices/index.js';
+import type { CallRateLimiter } from '../limits/index.js';
 import type { ProvidersService } from '../providers/index.js';
 import type { ConnectionHub } from '../realtime/index.js';
 import type { Store } from '../store/index.js';
@@ -16,6 +17,8 @@ export interface Services {
   calls: CallsService;
   tokens: TokenSettings;
   kaleyra: { configs: KaleyraConfigStore; service: KaleyraService };
+  /** Per-app and per-caller limits on placing calls, shared across nodes when Redis is configured. */
+  limits: CallRateLimiter;
   /** Active connections held by this node. */
   connections: { hub: ConnectionHub; heartbeatMs: number; ackWindowMs: number };
   /** Admin bearer token; undefined disables the admin API. */

@@ -148,7 +148,7 @@ export const callsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
         summary: 'Place a call: every device of every callee rings at once',
         headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }),
         body: PlaceCallBody,
-        response: { 200: CallSchema, 201: CallSchema, ...errorResponses(400, 401, 403, 413) },
+        response: { 200: CallSchema, 201: CallSchema, ...errorResponses(400, 401, 403, 413, 429) },
       },
     },
     async (req, reply) => {
@@ -160,7 +160,11 @@ export const callsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       }
       if (from === undefined) throw badRequest('validation_failed', 'from is required', 'from');
       const key = req.headers['idempotency-key'];
-      const result = await calls.place(p.appKey, { ...req.body, from }, typeof key === 'string' ? key : undefined);
+      const result = await calls.place(
+        p.appKey,
+        { ...req.body, from },
+        { ...(typeof key === 'string' ? { idempotencyKey: key } : {}), limits: services.limits },
+      );
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(result.replayed ? 200 : 201).send(view(result.call, result.deliveries));
     },

@@ -66,13 +66,13 @@ const intakeRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (a
         params: AppParams,
         response: {
           200: Type.Object({ event: Type.String(), action: Type.String(), callId: Type.Optional(Type.String()) }),
-          ...errorResponses(400, 401, 413),
+          ...errorResponses(400, 401, 413, 429),
         },
       },
     },
     async (req) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      return services.kaleyra.service.intake(req.params.appKey, raw, req.headers);
+      return services.kaleyra.service.intake(req.params.appKey, raw, req.headers, services.limits);
     },
   );
 };
