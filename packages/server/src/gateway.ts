@@ -4,14 +4,15 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { Gauge } from 'prom-client';
 import { AppsService } from './apps/index.js';
-import { CallsRepository, CallsService, Dispatcher, RingMetrics } from './calls/index.js';
+import { CallsRepository, CallsService, Dispatcher, LeaseKeeper, RingMetrics } from './calls/index.js';
+import { type Cluster, clusterMetrics, LocalCluster, newNodeId, RedisCluster } from './cluster/index.js';
 import type { Config } from './config/index.js';
 import { loadMasterKey, SecretBox } from './crypto/index.js';
 import { DevicesService } from './devices/index.js';
 import { buildHttpServer, createRegistry, type Services } from './http/index.js';
 import { createCallRateLimiter } from './limits/index.js';
 import { ProvidersService } from './providers/index.js';
-import { ConnectionHub } from './realtime/index.js';
+import { ConnectionHub, ConnectionRouter } from './realtime/index.js';
 import {
   configureSandboxProviders,
   describeEmulators,
@@ -77,6 +78,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const repo = new CallsRepository(store);
   const heartbeatMs = config.heartbeatSeconds * 1000;
   const hub = new ConnectionHub({ heartbeatMs });
+  const nodeId = newNodeId();
+  const redis = config.redisUrl ? new RedisCluster(config.redisUrl, nodeId, clusterMetrics(metrics), log) : undefined;
+  await redis?.start();
+  const cluster: Cluster = redis ?? new LocalCluster(nodeId);
+  const router = new ConnectionRouter(hub, cluster);
   new Gauge({
     name: 'callpush_active_connections',
     help: 'active-connection sockets held by this node',
@@ -100,20 +106,27 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         return secret === undefined ? undefined : { key, secret, namespace: config.tokenNamespace };
       },
       payloadFor: (call, delivery) => kaleyra!.payloadFor(call, delivery),
-      connections: hub,
+      connections: router,
       ackWindowMs: config.ackWindowMs,
     },
     (callId, userId) => calls!.stillRinging(callId, userId),
   );
-  calls = new CallsService(repo, devices, dispatcher, ringMetrics, log, hub);
+  const lease = { owner: nodeId, ms: config.deliveryLeaseMs, alone: store.engine === 'sqlite' && !redis };
+  calls = new CallsService(repo, devices, dispatcher, ringMetrics, log, router, lease);
+  const leases = new LeaseKeeper(repo, dispatcher, calls, lease, log);
+  // Other nodes hear of what changes here, and this node of what changes there.
+  calls.onStateChange((call) => cluster.publish('all', { kind: 'call', callId: call.id }));
+  providers.onChange((appKey, name, local) => {
+    if (local) cluster.publish('all', { kind: 'provider', appKey, name });
+  });
+  apps.onDelete((appKey) => cluster.publish('all', { kind: 'app', appKey }));
+  cluster.onEvent((event) => {
+    if (event.kind === 'call') dispatcher.callChanged(event.callId);
+    else if (event.kind === 'provider') providers.changedElsewhere(event.appKey, event.name);
+    else if (event.kind === 'app') apps.forget(event.appKey);
+  });
   const kaleyraConfigs = new KaleyraConfigStore(store, box);
   kaleyra = new KaleyraService(store, kaleyraConfigs, calls, providerCa ? { ca: providerCa } : {});
-  const limits = createCallRateLimiter({
-    redis: undefined,
-    registry: metrics,
-    appPerMinute: config.rateLimitAppPerMinute,
-    callerPerMinute: config.rateLimitCallerPerMinute,
-  });
   const services: Services = {
     store,
     apps,
@@ -122,9 +135,15 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     calls,
     tokens: { namespace: config.tokenNamespace, maxLifetimeSeconds: config.tokenMaxLifetimeSeconds },
     kaleyra: { configs: kaleyraConfigs, service: kaleyra },
-    limits,
     adminToken: config.adminToken,
     connections: { hub, heartbeatMs, ackWindowMs: config.ackWindowMs },
+    cluster,
+    limits: createCallRateLimiter({
+      ...(redis ? { redis: redis.client } : {}),
+      registry: metrics,
+      appPerMinute: config.rateLimitAppPerMinute,
+      callerPerMinute: config.rateLimitCallerPerMinute,
+    }),
   };
   const http = await buildHttpServer(services, {
     bodyLimitBytes: config.bodyLimitBytes,
@@ -137,6 +156,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     hub.close();
     calls.close();
     await dispatcher.close();
+    await leases.stop();
+    await cluster.close();
     kaleyra.close();
     await http.close();
     await sandboxEmulators?.emulators.close();
@@ -166,7 +187,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       emulators: describeEmulators(sandboxEmulators.emulators.credentials, sandboxEmulators.caFile),
     });
   }
-  const resumed = await calls.resume();
-  if (resumed.deliveries > 0) log.info(resumed, 'resumed pending deliveries');
+  await calls.rearmTimeouts();
+  await leases.start();
   return { url, http, services, sandbox, emulators: sandboxEmulators?.emulators, close: shutdown };
 }

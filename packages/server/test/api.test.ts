@@ -315,7 +315,12 @@ describe.each(engines)('gateway HTTP API on %s', (engine) => {
 
     it('serves health, readiness, metrics and the OpenAPI document', async () => {
       expect((await call('GET', '/healthz')).body).toEqual({ status: 'ok' });
-      expect((await call('GET', '/readyz')).body).toEqual({ status: 'ready', database: engine });
+      expect((await call('GET', '/readyz')).body).toEqual({
+        status: 'ready',
+        database: engine,
+        databaseOk: true,
+        redis: 'off',
+      });
       const metrics = await call('GET', '/metrics');
       expect(metrics.text).toContain('callpush_http_request_duration_seconds_bucket');
       expect(metrics.text).toMatch(/route="\/v1\/me\/devices\/:deviceId",status_code="201"/);

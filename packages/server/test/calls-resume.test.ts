@@ -54,6 +54,9 @@ describe('crash safety', () => {
       attempts: 0,
       deadline,
       createdAt: now,
+      // Leased by the gateway that crashed: the one restarted on the same embedded database takes it at once.
+      leaseOwner: 'n_crashed',
+      leaseUntil: now + 60_000,
     });
     const call = (id: string, expiresAt: number) => ({
       id,

@@ -21,6 +21,7 @@ function toApp(row: { key: string; name: string; created_at: number }): App {
 
 export class AppsService {
   private readonly secrets = new Map<string, { secret: string; until: number }>();
+  private readonly deleteListeners: Array<(key: string) => void> = [];
 
   constructor(
     private readonly store: Store,
@@ -60,7 +61,18 @@ export class AppsService {
   async delete(key: string): Promise<boolean> {
     this.secrets.delete(key);
     const result = await this.store.db.deleteFrom('apps').where('key', '=', key).executeTakeFirst();
+    for (const listener of this.deleteListeners) listener(key);
     return Number(result.numDeletedRows) > 0;
+  }
+
+  /** Calls `listener` after an app is deleted here (other nodes forget its cached secret). */
+  onDelete(listener: (key: string) => void): void {
+    this.deleteListeners.push(listener);
+  }
+
+  /** Drops a cached secret: the app was deleted on another node. */
+  forget(key: string): void {
+    this.secrets.delete(key);
   }
 
   /** The app's secret (decrypted), or undefined for an unknown app. */

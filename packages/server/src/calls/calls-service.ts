@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { DevicesService } from '../devices/index.js';
 import { badRequest, conflict, notFound } from '../http/errors.js';
 import { admitCall, type CallRateLimiter } from '../limits/index.js';
-import type { ConnectionHub } from '../realtime/index.js';
+import type { ConnectionRouter } from '../realtime/index.js';
 import type { Dispatcher } from './dispatcher.js';
 import { messageFor } from './messages.js';
 import type { RingMetrics } from './metrics.js';
@@ -54,6 +54,7 @@ function connectionDelivery(call: Call, userId: string, deviceId: string, now: n
 /** Calls: intake, the state machine, cancels, receipts, ring timeouts and resume after a restart. */
 export class CallsService {
   private readonly timeouts = new Map<string, NodeJS.Timeout>();
+  private readonly stateListeners: Array<(call: Call) => void> = [];
 
   constructor(
     private readonly repo: CallsRepository,
@@ -61,7 +62,9 @@ export class CallsService {
     private readonly dispatcher: Dispatcher,
     private readonly metrics: RingMetrics,
     private readonly log: FastifyBaseLogger,
-    private readonly connections?: ConnectionHub,
+    private readonly connections: ConnectionRouter,
+    /** This node's name on the deliveries it works on, and how long its lease on them lasts. */
+    private readonly lease: { owner: string; ms: number },
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -107,7 +110,11 @@ export class CallsService {
       expiresAt: now + (input.ringTimeoutSeconds ?? DEFAULT_RING_SECONDS) * 1000,
       updatedAt: now,
     };
-    const registered = (await Promise.all(callees.map((u) => this.devices.listForUser(appKey, u)))).flat();
+    const [registered, live] = await Promise.all([
+      Promise.all(callees.map((u) => this.devices.listForUser(appKey, u))).then((lists) => lists.flat()),
+      this.connections.locate(appKey, callees),
+    ]);
+    const lease = { leaseOwner: this.lease.owner, leaseUntil: now + this.lease.ms };
     const deliveries: Delivery[] = [
       ...registered.map((device) => ({
         id: newId('d'),
@@ -125,13 +132,13 @@ export class CallsService {
         attempts: 0,
         deadline: call.expiresAt,
         createdAt: now,
+        ...lease,
       })),
       // Devices known only by their socket (a browser tab without Web Push) ring over it alone.
-      ...callees.flatMap((userId) =>
-        (this.connections?.devicesOf(appKey, userId) ?? [])
-          .filter((deviceId) => !registered.some((r) => r.userId === userId && r.deviceId === deviceId))
-          .map((deviceId) => connectionDelivery(call, userId, deviceId, now)),
-      ),
+      ...live
+        .devices()
+        .filter(({ userId, deviceId }) => !registered.some((r) => r.userId === userId && r.deviceId === deviceId))
+        .map(({ userId, deviceId }) => ({ ...connectionDelivery(call, userId, deviceId, now), ...lease })),
     ];
     try {
       await this.repo.insertCall(call, idempotencyKey, deliveries);
@@ -147,6 +154,11 @@ export class CallsService {
     return { call, deliveries, replayed: false };
   }
 
+  /** Calls `listener` after every state change made here (other nodes are told through the cluster). */
+  onStateChange(listener: (call: Call) => void): void {
+    this.stateListeners.push(listener);
+  }
+
   async get(appKey: string, callId: string): Promise<{ call: Call; deliveries: Delivery[] }> {
     const call = await this.repo.findCall(appKey, callId);
     if (!call) throw notFound('call_not_found', `no call ${callId}`);
@@ -160,6 +172,7 @@ export class CallsService {
       if (!call) throw notFound('call_not_found', `no call ${callId}`);
       const { call: next, cancels } = transition(call, event, Math.max(this.now(), call.updatedAt + 1));
       if (!(await this.repo.saveTransition(next, call.updatedAt))) continue;
+      for (const listener of this.stateListeners) listener(next);
       if (next.state !== 'ringing' && !Object.values(next.callees).includes('ringing')) this.clearTimeout(callId);
       if (cancels.length > 0) this.run(this.sendCancels(next, cancels));
       return next;
@@ -204,20 +217,14 @@ export class CallsService {
     return !!call && (call.state === 'ringing' || call.state === 'answered') && call.callees[userId] === 'ringing';
   }
 
-  /** After a restart: resumes pending deliveries before their deadline and re-arms ring timeouts. */
-  async resume(): Promise<{ deliveries: number; calls: number }> {
-    const now = this.now();
-    await this.repo.expireStalePending(now);
-    const pending = await this.repo.pendingDeliveries(now);
-    const byCall = new Map<string, Delivery[]>();
-    for (const d of pending) byCall.set(d.callId, [...(byCall.get(d.callId) ?? []), d]);
-    for (const [callId, deliveries] of byCall) {
-      const call = await this.repo.findCallById(callId);
-      if (call) this.run(this.dispatcher.dispatch(call, deliveries, now));
-    }
-    const open = await this.repo.openCalls(now);
+  /**
+   * After a restart: re-arms the ring timeouts of open calls. Deliveries left owed are taken over through their
+   * expired leases (calls/leases.ts), on this node or another.
+   */
+  async rearmTimeouts(): Promise<number> {
+    const open = await this.repo.openCalls(this.now());
     for (const call of open) this.scheduleTimeout(call);
-    return { deliveries: pending.length, calls: open.length };
+    return open.length;
   }
 
   private async sendCancels(call: Call, orders: CancelOrder[]): Promise<void> {
@@ -245,6 +252,8 @@ export class CallsService {
           firstAttemptAt: undefined,
           sentAt: undefined,
           receivedAt: undefined,
+          leaseOwner: this.lease.owner,
+          leaseUntil: now + this.lease.ms,
         });
       }
     }

@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { createProviderClient } from '../providers/clients.js';
 import type { ProvidersService } from '../providers/index.js';
 import type { ProviderClient, ProviderClientOptions, PushOutcome, PushTarget } from '../push/types.js';
-import type { ConnectionHub } from '../realtime/index.js';
+import type { ConnectionRouter, LiveDevices } from '../realtime/index.js';
 import { messageFor } from './messages.js';
 import type { RingMetrics } from './metrics.js';
 import type { Call, Delivery } from './model.js';
@@ -21,8 +21,8 @@ export interface DispatcherOptions {
    * or undefined. Asked per callee and attempt: a format may carry per-user material (a Kaleyra user token).
    */
   payloadFor?: (call: Call, delivery: Delivery) => Promise<Record<string, string> | undefined>;
-  /** Sockets of this node: a device with one is rung over it first. */
-  connections?: ConnectionHub;
+  /** Sockets on this node and others: a device with one is rung over it first. */
+  connections?: ConnectionRouter;
   /** How long a ring over a socket waits for its receipt before the device's push is sent, ms. */
   ackWindowMs?: number;
 }
@@ -71,13 +71,15 @@ export class Dispatcher {
   }
 
   /** Starts sending; resolves when every delivery has its first outcome (retries continue in the background). */
-  dispatch(call: Call, deliveries: Delivery[], acceptedAt: number): Promise<void> {
+  async dispatch(call: Call, deliveries: Delivery[], acceptedAt: number): Promise<void> {
+    const users = [...new Set(deliveries.map((d) => d.userId))];
+    const live = await this.options.connections?.locate(call.appKey, users);
     const groups = new Map<string, Delivery[]>();
     const done: Promise<void>[] = [];
     for (const d of deliveries) {
-      const live = this.overConnection(call, d, acceptedAt);
-      if (live) {
-        done.push(live);
+      const overSocket = this.overConnection(call, d, acceptedAt, live);
+      if (overSocket) {
+        done.push(overSocket);
         continue;
       }
       // One request per credential and callee: the message differs per callee, and HMS batches a group.
@@ -85,7 +87,7 @@ export class Dispatcher {
       groups.set(key, [...(groups.get(key) ?? []), d]);
     }
     for (const g of groups.values()) done.push(this.attempt(call, g, acceptedAt, true));
-    return Promise.all(done).then(() => undefined);
+    await Promise.all(done);
   }
 
   /**
@@ -93,23 +95,29 @@ export class Dispatcher {
    * receipt before the push is sent. A device known only by its socket, now gone, is not reachable: its ring
    * is recorded as such (it catches up if it reconnects while the call rings). Undefined: send by push.
    */
-  private overConnection(call: Call, d: Delivery, acceptedAt: number): Promise<void> | undefined {
+  private overConnection(
+    call: Call,
+    d: Delivery,
+    acceptedAt: number,
+    live: LiveDevices | undefined,
+  ): Promise<void> | undefined {
     const now = this.now();
     const frame = JSON.stringify(messageFor(call, d, now));
-    const sent = now < d.deadline && !!this.options.connections?.send(d.appKey, d.userId, d.deviceId, frame);
+    const sent = now < d.deadline && !!live?.send(d.userId, d.deviceId, frame);
     if (!sent) {
       if (d.token !== '') return undefined;
-      // Sent before (resumed after a restart, or a cancel to a socket that closed): nothing more to do.
-      if (d.state === 'sent') return Promise.resolve();
+      // Sent before (taken over from a node that died): it rings again if the device reconnects in time.
+      if (d.state === 'sent') return this.repo.updateDelivery(d.id, { lease: 'release' }, now);
       const detail = 'no live connection and no push token';
-      return this.repo.updateDelivery(d.id, { state: d.type === 'ring' ? 'failed' : 'skipped', detail }, now);
+      const state = d.type === 'ring' ? 'failed' : 'skipped';
+      return this.repo.updateDelivery(d.id, { state, detail, lease: 'release' }, now);
     }
     d.attempts += 1;
     this.metrics.outcomes.inc({ provider: 'connection', type: d.type, outcome: 'sent' });
-    if (d.type === 'ring') {
-      this.metrics.ringDispatch.observe((now - acceptedAt) / 1000);
-      if (d.token !== '') this.awaitReceipt(call, d, acceptedAt);
-    }
+    // A ring to a device with a push token still owes its push until the receipt: it keeps its lease.
+    const fallbackOwed = d.type === 'ring' && d.token !== '';
+    if (d.type === 'ring') this.metrics.ringDispatch.observe((now - acceptedAt) / 1000);
+    if (fallbackOwed) this.awaitReceipt(call, d, acceptedAt);
     return this.repo.updateDelivery(
       d.id,
       {
@@ -120,6 +128,7 @@ export class Dispatcher {
         firstAttemptAt: d.firstAttemptAt ?? now,
         sentAt: now,
         detail: 'over the active connection',
+        ...(fallbackOwed ? {} : { lease: 'release' as const }),
       },
       now,
     );
@@ -148,6 +157,24 @@ export class Dispatcher {
     if (calls.size === 0) this.awaiting.delete(device);
   }
 
+  /**
+   * A call changed on another node: rings of it waiting here for a receipt stop waiting if their callee no
+   * longer rings (the push fallback would check anyway; this frees the lease at once).
+   */
+  callChanged(callId: string): void {
+    for (const calls of this.awaiting.values()) {
+      const entry = calls.get(callId);
+      if (!entry) continue;
+      const d = entry.delivery;
+      const stop = async () => {
+        if (await this.stillRinging(callId, d.userId)) return;
+        this.received(d.appKey, d.userId, d.deviceId, callId);
+        await this.repo.updateDelivery(d.id, { lease: 'release' }, this.now());
+      };
+      stop().catch((err: unknown) => this.log.error({ err }, 'call change handling failed'));
+    }
+  }
+
   /** A socket went away before its rings were acknowledged: push them now rather than at the window's end. */
   private connectionLost(appKey: string, userId: string, deviceId: string): void {
     const device = `${appKey}\u0000${userId}\u0000${deviceId}`;
@@ -162,8 +189,11 @@ export class Dispatcher {
     this.received(d.appKey, d.userId, d.deviceId, callId);
     if (this.closed) return;
     const work = async () => {
-      // Answered or cancelled meanwhile: the ring stays recorded as sent over the connection.
-      if (!(await this.stillRinging(callId, d.userId))) return;
+      // Received on another node, answered or cancelled meanwhile: the ring stays recorded as sent.
+      if ((await this.repo.isReceived(d.id)) || !(await this.stillRinging(callId, d.userId))) {
+        await this.repo.updateDelivery(d.id, { lease: 'release' }, this.now());
+        return;
+      }
       d.transport = 'push';
       d.state = 'pending';
       const detail = 'no receipt over the connection';
@@ -267,7 +297,7 @@ export class Dispatcher {
           case 'sent':
             await this.repo.updateDelivery(
               d.id,
-              { ...base, state: 'sent', sentAt: now, detail: outcome.providerId ?? '' },
+              { ...base, state: 'sent', sentAt: now, detail: outcome.providerId ?? '', lease: 'release' },
               now,
             );
             return;
@@ -276,7 +306,12 @@ export class Dispatcher {
             if (now + wait >= d.deadline) {
               await this.repo.updateDelivery(
                 d.id,
-                { ...base, state: 'expired', detail: `next retry past the deadline (${outcome.reason})` },
+                {
+                  ...base,
+                  state: 'expired',
+                  detail: `next retry past the deadline (${outcome.reason})`,
+                  lease: 'release',
+                },
                 now,
               );
               return;
@@ -290,7 +325,12 @@ export class Dispatcher {
             const pruned = await this.repo.pruneDevice(d, startedAt);
             await this.repo.updateDelivery(
               d.id,
-              { ...base, state: 'failed', detail: `${outcome.reason}${pruned ? '; device removed' : ''}` },
+              {
+                ...base,
+                state: 'failed',
+                detail: `${outcome.reason}${pruned ? '; device removed' : ''}`,
+                lease: 'release',
+              },
               now,
             );
             return;
@@ -300,10 +340,18 @@ export class Dispatcher {
               { app: d.appKey, provider: d.provider, reason: outcome.reason },
               'provider configuration error',
             );
-            await this.repo.updateDelivery(d.id, { ...base, state: 'failed', detail: outcome.reason }, now);
+            await this.repo.updateDelivery(
+              d.id,
+              { ...base, state: 'failed', detail: outcome.reason, lease: 'release' },
+              now,
+            );
             return;
           case 'skipped':
-            await this.repo.updateDelivery(d.id, { ...base, state: 'skipped', detail: outcome.reason }, now);
+            await this.repo.updateDelivery(
+              d.id,
+              { ...base, state: 'skipped', detail: outcome.reason, lease: 'release' },
+              now,
+            );
             return;
         }
       }),
@@ -318,7 +366,9 @@ export class Dispatcher {
     detail: string,
     now: number,
   ): Promise<void> {
-    await Promise.all(group.map((d) => this.repo.updateDelivery(d.id, { state, outcome, detail }, now)));
+    await Promise.all(
+      group.map((d) => this.repo.updateDelivery(d.id, { state, outcome, detail, lease: 'release' }, now)),
+    );
   }
 
   private later(ms: number, fn: () => Promise<void>): void {

@@ -46,4 +46,7 @@ export interface Delivery {
   firstAttemptAt?: number;
   sentAt?: number;
   receivedAt?: number;
+  /** Set while the delivery is owed: the node working on it and until when (see calls/leases.ts). */
+  leaseOwner?: string;
+  leaseUntil?: number;
 }

@@ -1,7 +1,7 @@
-import { type Selectable, sql } from 'kysely';
+import { type ExpressionBuilder, type Selectable, sql } from 'kysely';
 import type { CancelReason } from '../push/wire.js';
 import type { Store } from '../store/index.js';
-import type { CallsTable, DeliveriesTable } from '../store/schema.js';
+import type { CallsTable, Database, DeliveriesTable } from '../store/schema.js';
 import type { Call, CalleeState, Delivery, DeliveryState } from './model.js';
 
 function toCall(row: Selectable<CallsTable>): Call {
@@ -48,6 +48,8 @@ function toDelivery(row: Selectable<DeliveriesTable>): Delivery {
     firstAttemptAt: row.first_attempt_at === null ? undefined : Number(row.first_attempt_at),
     sentAt: row.sent_at === null ? undefined : Number(row.sent_at),
     receivedAt: row.received_at === null ? undefined : Number(row.received_at),
+    leaseOwner: opt(row.lease_owner),
+    leaseUntil: row.lease_until === null ? undefined : Number(row.lease_until),
   };
 }
 
@@ -75,6 +77,8 @@ function deliveryRow(d: Delivery): DeliveriesTable {
     sent_at: d.sentAt ?? null,
     received_at: d.receivedAt ?? null,
     updated_at: d.createdAt,
+    lease_owner: d.leaseOwner ?? null,
+    lease_until: d.leaseUntil ?? null,
   };
 }
 
@@ -185,7 +189,10 @@ export class CallsRepository {
         Delivery,
         'state' | 'transport' | 'outcome' | 'detail' | 'attempts' | 'firstAttemptAt' | 'sentAt' | 'receivedAt'
       >
-    >,
+    > & {
+      /** `release`: the delivery is done, nobody owes it anything more. */
+      lease?: 'release';
+    },
     now: number,
   ): Promise<void> {
     await this.store.db
@@ -202,6 +209,7 @@ export class CallsRepository {
         ...(patch.firstAttemptAt !== undefined ? { first_attempt_at: patch.firstAttemptAt } : {}),
         ...(patch.sentAt !== undefined ? { sent_at: patch.sentAt } : {}),
         ...(patch.receivedAt !== undefined ? { received_at: patch.receivedAt } : {}),
+        ...(patch.lease === 'release' ? { lease_owner: null, lease_until: null } : {}),
         updated_at: now,
       })
       .where('id', '=', id)
@@ -222,30 +230,11 @@ export class CallsRepository {
     if (row.received_at === null) {
       await this.store.db
         .updateTable('deliveries')
-        .set({ state: 'received', received_at: now, updated_at: now })
+        .set({ state: 'received', received_at: now, updated_at: now, lease_owner: null, lease_until: null })
         .where('id', '=', row.id)
         .execute();
     }
     return toDelivery({ ...row, state: 'received', received_at: row.received_at ?? now });
-  }
-
-  /**
-   * Deliveries still owed whose deadline has not passed (crash resume): pending ones, and rings sent over an
-   * active connection whose receipt never came (that socket died with the process; their push is still owed).
-   */
-  async pendingDeliveries(now: number): Promise<Delivery[]> {
-    const rows = await this.store.db
-      .selectFrom('deliveries')
-      .selectAll()
-      .where((eb) =>
-        eb.or([
-          eb('state', '=', 'pending'),
-          eb.and([eb('state', '=', 'sent'), eb('transport', '=', 'connection'), eb('type', '=', 'ring')]),
-        ]),
-      )
-      .where('deadline', '>', now)
-      .execute();
-    return rows.map(toDelivery);
   }
 
   /** Calls of an app still ringing for `userId` (a device that connects mid-ring catches up on them). */
@@ -258,6 +247,15 @@ export class CallsRepository {
       .where('expires_at', '>', now)
       .execute();
     return rows.map(toCall).filter((c) => c.callees[userId] === 'ringing');
+  }
+
+  async isReceived(deliveryId: string): Promise<boolean> {
+    const row = await this.store.db
+      .selectFrom('deliveries')
+      .select('received_at')
+      .where('id', '=', deliveryId)
+      .executeTakeFirst();
+    return row?.received_at != null;
   }
 
   /** Whether a device already has a ring delivery for a call. */
@@ -273,18 +271,83 @@ export class CallsRepository {
     return row !== undefined;
   }
 
-  async expireStalePending(now: number): Promise<void> {
+  /** Extends the leases this node holds (it is alive and still working on those deliveries). */
+  async renewLeases(owner: string, until: number): Promise<void> {
     await this.store.db
       .updateTable('deliveries')
-      .set({
-        state: 'expired',
-        outcome: 'expired',
-        detail: 'deadline passed while the gateway was down',
-        updated_at: now,
-      })
-      .where('state', '=', 'pending')
-      .where('deadline', '<=', now)
+      .set({ lease_until: until })
+      .where('lease_owner', '=', owner)
+      .where('lease_until', 'is not', null)
       .execute();
+  }
+
+  /** Gives up this node's leases at once (a clean shutdown): another node takes them over without waiting. */
+  async releaseLeases(owner: string): Promise<void> {
+    await this.store.db
+      .updateTable('deliveries')
+      .set({ lease_until: 0 })
+      .where('lease_owner', '=', owner)
+      .where('lease_until', 'is not', null)
+      .execute();
+  }
+
+  /**
+   * Takes over owed deliveries whose lease ran out (their node died) and whose deadline has not passed, at most
+   * `limit`, soonest deadline first. On PostgreSQL rows another node is claiming are skipped
+   * (`FOR UPDATE SKIP LOCKED`), so each delivery has one owner; SQLite has one writer.
+   */
+  async claimExpiredLeases(
+    owner: string,
+    leasedBefore: number,
+    now: number,
+    until: number,
+    limit: number,
+  ): Promise<Delivery[]> {
+    const db = this.store.db;
+    let expired = db
+      .selectFrom('deliveries')
+      .select('id')
+      .where('lease_until', '<', leasedBefore)
+      .where('deadline', '>', now)
+      .orderBy('deadline')
+      .limit(limit);
+    if (this.store.engine === 'postgres') expired = expired.forUpdate().skipLocked();
+    const rows = await db
+      .updateTable('deliveries')
+      .set({ lease_owner: owner, lease_until: until })
+      .where('id', 'in', expired)
+      .returningAll()
+      .execute();
+    return rows.map(toDelivery);
+  }
+
+  /** Owed deliveries whose deadline passed while nobody held them: a ring not sent by then is expired. */
+  async expireOverdueLeases(leasedBefore: number, now: number): Promise<void> {
+    const overdue = (eb: ExpressionBuilder<Database, 'deliveries'>) =>
+      eb.and([eb('lease_until', '<', leasedBefore), eb('deadline', '<=', now)]);
+    await this.store.db
+      .updateTable('deliveries')
+      .set({ state: 'expired', outcome: 'expired', detail: 'deadline passed while no node held it', updated_at: now })
+      .where(overdue)
+      .where('state', '=', 'pending')
+      .execute();
+    await this.store.db
+      .updateTable('deliveries')
+      .set({ lease_owner: null, lease_until: null })
+      .where(overdue)
+      .execute();
+  }
+
+  /** Calls still ringing although their deadline passed before `before`: their node died before timing them out. */
+  async overdueCalls(before: number): Promise<Call[]> {
+    const rows = await this.store.db
+      .selectFrom('calls')
+      .selectAll()
+      .where('state', '=', 'ringing')
+      .where('expires_at', '<', before)
+      .limit(100)
+      .execute();
+    return rows.map(toCall);
   }
 
   /** Calls still open (ringing, or answered with callees still ringing) for timers after a restart. */

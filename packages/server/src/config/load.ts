@@ -7,6 +7,8 @@ export interface Config {
   port: number;
   dataDir: string;
   databaseUrl?: string;
+  redisUrl?: string;
+  deliveryLeaseMs: number;
   adminToken?: string;
   masterKey?: string;
   tokenNamespace: string;
@@ -92,6 +94,8 @@ export function resolveConfig(sources: { flags?: Raw; env?: NodeJS.ProcessEnv; f
     port: int('PORT', get('PORT'), 0, 65535),
     dataDir: path.resolve(get('CALLPUSH_DATA_DIR')),
     databaseUrl,
+    redisUrl: pick('REDIS_URL'),
+    deliveryLeaseMs: int('CALLPUSH_DELIVERY_LEASE_MS', get('CALLPUSH_DELIVERY_LEASE_MS'), 300, 60_000),
     adminToken,
     masterKey,
     tokenNamespace: get('CALLPUSH_TOKEN_NAMESPACE'),

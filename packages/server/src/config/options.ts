@@ -30,6 +30,20 @@ export const SERVE_OPTIONS = [
     description: 'PostgreSQL connection string; when set, PostgreSQL replaces the embedded SQLite database',
   },
   {
+    env: 'REDIS_URL',
+    flag: '--redis-url',
+    kind: 'string',
+    secret: true,
+    description: 'Redis for running several nodes: socket presence, cross-node events, shared rate limits',
+  },
+  {
+    env: 'CALLPUSH_DELIVERY_LEASE_MS',
+    flag: '--delivery-lease',
+    kind: 'int',
+    default: '3000',
+    description: 'lease of a node on the deliveries it sends; a stopped node’s are taken over after this, ms',
+  },
+  {
     env: 'CALLPUSH_ADMIN_TOKEN',
     flag: '--admin-token',
     kind: 'string',

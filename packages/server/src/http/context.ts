@@ -1,5 +1,6 @@
 import type { AppsService } from '../apps/index.js';
 import type { CallsService } from '../calls/index.js';
+import type { Cluster } from '../cluster/index.js';
 import type { DevicesService } from '../devices/index.js';
 import type { CallRateLimiter } from '../limits/index.js';
 import type { ProvidersService } from '../providers/index.js';
@@ -19,6 +20,8 @@ export interface Services {
   kaleyra: { configs: KaleyraConfigStore; service: KaleyraService };
   /** Per-app and per-caller limits on placing calls, shared across nodes when Redis is configured. */
   limits: CallRateLimiter;
+  /** The other nodes (a `LocalCluster` when alone). */
+  cluster: Cluster;
   /** Active connections held by this node. */
   connections: { hub: ConnectionHub; heartbeatMs: number; ackWindowMs: number };
   /** Admin bearer token; undefined disables the admin API. */

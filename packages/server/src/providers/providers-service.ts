@@ -33,7 +33,7 @@ const COLUMNS = ['name', 'type', 'public_json', 'created_at', 'updated_at'] as c
 
 /** Named provider credentials of an app, stored encrypted. */
 export class ProvidersService {
-  private readonly changeListeners = new Set<(appKey: string, name: string) => void>();
+  private readonly changeListeners = new Set<(appKey: string, name: string, local: boolean) => void>();
 
   constructor(
     private readonly store: Store,
@@ -122,12 +122,20 @@ export class ProvidersService {
     return row && (JSON.parse(this.box.open(row.config_enc)) as ProviderCredential);
   }
 
-  /** Calls `listener` whenever a credential is replaced or deleted (provider clients built on it are stale). */
-  onChange(listener: (appKey: string, name: string) => void): void {
+  /**
+   * Calls `listener` whenever a credential is replaced or deleted (provider clients built on it are stale):
+   * here (`local`), or on another node (`changedElsewhere`).
+   */
+  onChange(listener: (appKey: string, name: string, local: boolean) => void): void {
     this.changeListeners.add(listener);
   }
 
+  /** Another node replaced or deleted a credential. */
+  changedElsewhere(appKey: string, name: string): void {
+    for (const listener of this.changeListeners) listener(appKey, name, false);
+  }
+
   private changed(appKey: string, name: string): void {
-    for (const listener of this.changeListeners) listener(appKey, name);
+    for (const listener of this.changeListeners) listener(appKey, name, true);
   }
 }

@@ -26,6 +26,7 @@ const userKey = (appKey: string, userId: string) => `${appKey}\u0000${userId}`;
  */
 export class ConnectionHub {
   private readonly users = new Map<string, Map<string, Connection>>();
+  private readonly addedListeners: Array<(c: Connection) => void> = [];
   private readonly lostListeners: Array<(c: Connection) => void> = [];
   private readonly sweep: NodeJS.Timeout;
   private readonly now: () => number;
@@ -59,6 +60,7 @@ export class ConnectionHub {
     } else {
       this.count += 1;
     }
+    for (const listener of this.addedListeners) listener(conn);
   }
 
   /** Removes a socket that closed, if it is still the device's current one, and tells the listeners. */
@@ -70,6 +72,16 @@ export class ConnectionHub {
     if (devices.size === 0) this.users.delete(key);
     this.count -= 1;
     for (const listener of this.lostListeners) listener(conn);
+  }
+
+  /** Called when a device's socket is added (it is announced to the other nodes). */
+  onAdded(listener: (c: Connection) => void): void {
+    this.addedListeners.push(listener);
+  }
+
+  /** Every socket held here. */
+  *all(): Iterable<Connection> {
+    for (const devices of this.users.values()) yield* devices.values();
   }
 
   /** Called when a device's socket goes away (its unacknowledged rings fall back to push). */

@@ -3,6 +3,7 @@ import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_calls.js';
 import * as m0003 from './migrations/0003_kaleyra.js';
 import * as m0004 from './migrations/0004_delivery_transport.js';
+import * as m0005 from './migrations/0005_delivery_leases.js';
 import type { Database } from './schema.js';
 
 /** Migrations are imported statically so the built package needs no file-system scan. */
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_calls': m0002,
   '0003_kaleyra': m0003,
   '0004_delivery_transport': m0004,
+  '0005_delivery_leases': m0005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -79,6 +79,10 @@ export interface DeliveriesTable {
   sent_at: number | null;
   received_at: number | null;
   updated_at: number;
+  /** The node working on the delivery while it is owed; null once it is done. */
+  lease_owner: string | null;
+  /** Epoch ms after which another node may take the delivery over; null once it is done. */
+  lease_until: number | null;
 }
 
 export interface KaleyraWebhooksTable {

@@ -15,26 +15,47 @@ export const opsRoutes: FastifyPluginAsyncTypebox<{ services: Services; metrics:
     async () => ({ status: 'ok' as const }),
   );
 
+  const Readiness = Type.Object({
+    status: Type.String({ description: 'ready or unavailable' }),
+    database: Type.String({ description: 'the engine, sqlite or postgres' }),
+    databaseOk: Type.Boolean(),
+    redis: Type.String({ description: 'ok, unreachable, or off (one node, no Redis)' }),
+  });
   app.get(
     '/readyz',
     {
       schema: {
         tags,
-        summary: 'Ready to serve: the database answers',
-        response: {
-          200: Type.Object({ status: Type.String(), database: Type.String() }),
-          503: Type.Object({ status: Type.String(), database: Type.String() }),
-        },
+        summary: 'Ready to serve: the database answers, and Redis when several nodes share it',
+        response: { 200: Readiness, 503: Readiness },
       },
     },
     async (_req, reply) => {
-      try {
-        await services.store.ping();
-        return { status: 'ready', database: services.store.engine };
-      } catch (err) {
-        reply.log.warn({ err: (err as Error).message }, 'readiness check failed');
-        return reply.code(503).send({ status: 'unavailable', database: services.store.engine });
-      }
+      const [database, redis] = await Promise.all([
+        services.store.ping().then(
+          () => true,
+          (err: Error) => {
+            reply.log.warn({ err: err.message }, 'readiness: the database does not answer');
+            return false;
+          },
+        ),
+        services.cluster.shared
+          ? services.cluster.ping().then(
+              () => 'ok',
+              (err: Error) => {
+                reply.log.warn({ err: err.message }, 'readiness: redis does not answer');
+                return 'unreachable';
+              },
+            )
+          : 'off',
+      ]);
+      const ready = database && redis !== 'unreachable';
+      return reply.code(ready ? 200 : 503).send({
+        status: ready ? 'ready' : 'unavailable',
+        database: services.store.engine,
+        databaseOk: database,
+        redis,
+      });
     },
   );
 

@@ -1,0 +1,96 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { CallsService } from './calls-service.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { Delivery } from './model.js';
+import type { CallsRepository } from './repository.js';
+
+export interface LeaseSettings {
+  /** This node's id, written on the deliveries it works on. */
+  owner: string;
+  /** How long a lease lasts without renewal: how long a dead node's deliveries wait for another node. */
+  ms: number;
+  /**
+   * No other node can exist (the embedded database): at start every lease is a previous run's, so its work is
+   * taken over at once instead of when the lease runs out.
+   */
+  alone?: boolean;
+}
+
+/** Deliveries claimed per pass: a dead node's backlog is taken over in slices, soonest deadline first. */
+const CLAIM_BATCH = 500;
+/** A call still ringing this long past its deadline was not timed out by its node, which must have died. */
+const TIMEOUT_GRACE_MS = 2000;
+
+/**
+ * Keeps the deliveries this node works on leased to it, and takes over those of nodes that died (design §2:
+ * "accepted means durable"; §4: PostgreSQL hands pending deliveries to one node at a time). The node that
+ * accepts a call dispatches it directly while holding the lease; nothing waits for this loop unless that node
+ * is gone. The same loop resumes a single node's work after a crash.
+ */
+export class LeaseKeeper {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly repo: CallsRepository,
+    private readonly dispatcher: Dispatcher,
+    private readonly calls: CallsService,
+    private readonly settings: LeaseSettings,
+    private readonly log: FastifyBaseLogger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Starts the loop; the first pass runs now. */
+  start(): Promise<void> {
+    const period = Math.max(100, Math.floor(this.settings.ms / 3));
+    this.timer = setInterval(() => void this.pass(), period);
+    this.timer.unref();
+    return this.pass(this.settings.alone);
+  }
+
+  /** One renewal and takeover pass (never two at once); `all` takes over unexpired leases too. */
+  pass(all = false): Promise<void> {
+    this.running ??= this.work(all)
+      .catch((err: unknown) => this.log.error({ err }, 'delivery lease pass failed'))
+      .finally(() => {
+        this.running = undefined;
+      });
+    return this.running;
+  }
+
+  /** Stops the loop and hands this node's leases over at once (a clean shutdown loses no time). */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+    await this.repo.releaseLeases(this.settings.owner);
+  }
+
+  private async work(all: boolean): Promise<void> {
+    const now = this.now();
+    const until = now + this.settings.ms;
+    const leasedBefore = all ? Number.MAX_SAFE_INTEGER : now;
+    await this.repo.renewLeases(this.settings.owner, until);
+    await this.repo.expireOverdueLeases(leasedBefore, now);
+    const claimed = await this.repo.claimExpiredLeases(this.settings.owner, leasedBefore, now, until, CLAIM_BATCH);
+    if (claimed.length > 0) {
+      this.log.info({ deliveries: claimed.length }, 'took over deliveries whose node stopped');
+      await this.resume(claimed, now);
+    }
+    for (const call of await this.repo.overdueCalls(now - TIMEOUT_GRACE_MS)) {
+      await this.calls.apply(call.appKey, call.id, { type: 'timeout' }).catch(() => undefined);
+    }
+  }
+
+  private async resume(deliveries: Delivery[], now: number): Promise<void> {
+    const byCall = new Map<string, Delivery[]>();
+    for (const d of deliveries) byCall.set(d.callId, [...(byCall.get(d.callId) ?? []), d]);
+    for (const [callId, owed] of byCall) {
+      const call = await this.repo.findCallById(callId);
+      if (!call) continue;
+      // Background: the pass goes on to the next call while these are sent.
+      this.dispatcher
+        .dispatch(call, owed, now)
+        .catch((err: unknown) => this.log.error({ err }, 'taken-over deliveries failed'));
+    }
+  }
+}
