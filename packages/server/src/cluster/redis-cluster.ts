@@ -114,9 +114,11 @@ export class RedisCluster implements Cluster {
       return found;
     }
     try {
-      const pipeline = this.cmd.pipeline();
+      // Which nodes are alive is read in the same round trip: a node that just started is reached at once.
+      const pipeline = this.cmd.pipeline().zrangebyscore(NODES, Date.now() - NODE_TTL_MS, '+inf');
       for (const userId of userIds) pipeline.hgetall(presenceKey(appKey, userId));
-      const results = (await pipeline.exec()) ?? [];
+      const [live, ...results] = (await pipeline.exec()) ?? [];
+      if (live && !live[0]) this.liveNodes = new Set(live[1] as string[]);
       results.forEach(([err, value], i) => {
         if (err || !value) return;
         const devices = new Map<string, string>();
