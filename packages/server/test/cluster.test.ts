@@ -1,8 +1,10 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Emulators, startEmulators } from '@callpush/emulators';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorProviderCredentials } from '../src/sandbox/index.js';
@@ -206,6 +208,88 @@ describe.skipIf(!services)('several nodes on PostgreSQL and Redis', () => {
     expect(statuses).toEqual([...Array(CALLER_LIMIT).fill(201), 429]);
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
   });
+
+  it('a credential or an app changed on one node is dropped from the caches of the others at once', async () => {
+    const [one, two] = nodes as [NodeProcess, NodeProcess];
+    // Node one builds (and caches) its FCM client for this app by ringing once.
+    await register('judy', 'phone', 'judy-phone');
+    const first = await place(one, 'ken-1', 'judy');
+    await until('first ring', () => pushesTo('judy-phone').some((m) => m.callId === first.body.callId));
+    expect((await on(two, 'DELETE', `/v1/apps/${app.key}/providers/fcm`, { auth: appAuth() })).status).toBe(204);
+    await sleep(200);
+    const second = await place(one, 'ken-2', 'judy');
+    const failed = await until('second outcome', async () => {
+      const d = (await on(one, 'GET', `/v1/calls/${second.body.callId}`, { auth: appAuth() })).body.deliveries[0];
+      return d.state === 'pending' ? undefined : d;
+    });
+    expect(failed).toMatchObject({ state: 'failed', detail: 'the provider credential no longer exists' });
+    const { fcm } = emulatorProviderCredentials(emu.credentials, 'com.example.calls');
+    expect((await on(two, 'PUT', `/v1/apps/${app.key}/providers/fcm`, { auth: appAuth(), body: fcm })).status).toBe(
+      201,
+    );
+
+    // An app deleted on node two stops authenticating on node one, whose secret cache still held it.
+    const other = (await on(one, 'POST', '/v1/apps', { auth: `Bearer ${ADMIN_TOKEN}`, body: { name: 'gone' } })).body;
+    const auth = basic(other.key, other.secret);
+    expect((await on(one, 'POST', '/v1/users/u/access-tokens', { auth })).status).toBe(201);
+    expect((await on(two, 'DELETE', `/v1/apps/${other.key}`, { auth: `Bearer ${ADMIN_TOKEN}` })).status).toBe(204);
+    await sleep(200);
+    expect((await on(one, 'POST', '/v1/users/u/access-tokens', { auth })).status).toBe(401);
+  });
+
+  it('a node that loses Redis keeps ringing, and announces its sockets again when Redis is back', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const startRedis = () => {
+      const server = spawn('redis-server', [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ]);
+      return new Promise<ChildProcess>((resolve, reject) => {
+        server.stdout!.on('data', (d: Buffer) => {
+          if (d.toString().includes('Ready to accept connections')) resolve(server);
+        });
+        server.once('exit', (code) => reject(new Error(`redis-server exited ${code}`)));
+      });
+    };
+    let redis = await startRedis();
+    const lone = await node({ REDIS_URL: `redis://127.0.0.1:${port}` });
+    try {
+      await register('liam', 'phone', 'liam-phone');
+      const tab = await socket(lone, 'liam', 'tab');
+      const presence = new Redis(port, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      presence.on('error', () => undefined); // it loses Redis too
+      await presence.connect();
+      const key = `callpush:presence:${app.key}:liam`;
+      expect(await presence.hgetall(key)).toEqual({ tab: expect.stringMatching(/^n_/) });
+
+      redis.kill('SIGKILL');
+      await until('unready', async () => (await on(lone, 'GET', '/readyz')).status === 503);
+      const placed = await place(lone, 'mia', 'liam');
+      expect(placed.status, placed.text).toBe(201);
+      await tab.next((f) => f.type === 'call.ring' && f.callId === placed.body.callId);
+      await until('push', () => pushesTo('liam-phone').some((m) => m.callId === placed.body.callId));
+
+      // A fresh Redis knows nothing: the node announces the socket it holds again.
+      redis = await startRedis();
+      await until('ready again', async () => (await on(lone, 'GET', '/readyz')).status === 200, 10_000);
+      await until(
+        'presence again',
+        async () => (await presence.hgetall(key).catch(() => ({}) as Record<string, string>)).tab,
+        10_000,
+      );
+      presence.disconnect();
+    } finally {
+      await lone.stop();
+      nodes = nodes.filter((n) => n !== lone);
+      redis.kill('SIGKILL');
+    }
+  }, 30_000);
 
   it('a node that cannot reach Redis says so and still rings by push', async () => {
     const lonely = await node({ REDIS_URL: 'redis://127.0.0.1:1' });

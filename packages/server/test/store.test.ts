@@ -64,3 +64,26 @@ describe.each(targets)('storage on %s', (engine, options) => {
     await store.close();
   });
 });
+
+describe.skipIf(targets.length < 2)('PostgreSQL shared with other deployments', () => {
+  it('migrates a fresh schema while a neighbouring schema already holds a migrated callpush', async () => {
+    // The first describe block migrated `schema`; a second deployment in its own schema must not mistake
+    // that one's migration tables for its own.
+    const neighbour = await openStore({ dataDir, databaseUrl: PG_URL, pgSchema: schema });
+    await neighbour.close();
+    const own = `s_${randomBytes(6).toString('hex')}`;
+    const url = new URL(PG_URL);
+    url.searchParams.set('options', `-c search_path=${own}`);
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    await client.query(`CREATE SCHEMA "${own}"`);
+    try {
+      const store = await openStore({ dataDir, databaseUrl: url.toString() });
+      expect(await store.db.selectFrom('apps').selectAll().execute()).toEqual([]);
+      await store.close();
+    } finally {
+      await client.query(`DROP SCHEMA IF EXISTS "${own}" CASCADE`);
+      await client.end();
+    }
+  });
+});

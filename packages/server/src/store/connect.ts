@@ -88,7 +88,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cacheStatements(file) }) });
   }
   try {
-    await migrateToLatest(db);
+    await migrateToLatest(db, engine === 'postgres' ? await currentSchema(db) : undefined);
   } catch (err) {
     await db.destroy();
     throw err;
@@ -101,4 +101,12 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     },
     close: () => db.destroy(),
   };
+}
+
+/** The schema new tables go to: the first of the search path (the URL's `options=-c search_path=…` or the default). */
+async function currentSchema(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (!schema) throw new Error('PostgreSQL has no current schema: the search path names no existing schema');
+  return schema;
 }
