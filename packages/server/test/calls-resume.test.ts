@@ -72,6 +72,12 @@ describe('crash safety', () => {
     });
     await repo.insertCall(call('c_live', now + 30_000), undefined, [delivery('d_live', 'c_live', now + 30_000)]);
     await repo.insertCall(call('c_late', now - 1), undefined, [delivery('d_late', 'c_late', now - 1)]);
+    // Answered on another device while its ring was still owed: the ring is not sent after the restart.
+    await repo.insertCall(
+      { ...call('c_answered', now + 30_000), state: 'answered', callees: { bob: 'answered' } },
+      undefined,
+      [delivery('d_answered', 'c_answered', now + 30_000)],
+    );
     await store.close();
 
     const second = await startTestGateway('sqlite', {}, { providerCa: emu.tls.ca, dataDir, keep: true });
@@ -82,6 +88,8 @@ describe('crash safety', () => {
     });
     const late = await request(second.url, 'GET', '/v1/calls/c_late', { auth });
     expect(late.body.deliveries[0].state).toBe('expired');
+    const answered = await request(second.url, 'GET', '/v1/calls/c_answered', { auth });
+    expect(answered.body.deliveries[0]).toMatchObject({ state: 'skipped', detail: 'the call stopped ringing' });
     expect(emu.fcm.messages.list({ token: 'resume-token' })).toHaveLength(1);
     await second.stop();
   });

@@ -84,9 +84,18 @@ export class LeaseKeeper {
   private async resume(deliveries: Delivery[], now: number): Promise<void> {
     const byCall = new Map<string, Delivery[]>();
     for (const d of deliveries) byCall.set(d.callId, [...(byCall.get(d.callId) ?? []), d]);
-    for (const [callId, owed] of byCall) {
+    for (const [callId, all] of byCall) {
       const call = await this.repo.findCallById(callId);
       if (!call) continue;
+      // A ring whose callee stopped ringing while its node was dead is not sent any more; cancels always are.
+      const open = call.state === 'ringing' || call.state === 'answered';
+      const owed = all.filter((d) => d.type === 'cancel' || (open && call.callees[d.userId] === 'ringing'));
+      for (const d of all) {
+        if (owed.includes(d)) continue;
+        const patch = d.state === 'pending' ? { state: 'skipped' as const, detail: 'the call stopped ringing' } : {};
+        await this.repo.updateDelivery(d.id, { ...patch, lease: 'release' }, now);
+      }
+      if (owed.length === 0) continue;
       // Background: the pass goes on to the next call while these are sent.
       this.dispatcher
         .dispatch(call, owed, now)
