@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { Counter, type Registry } from 'prom-client';
+import type { Counter, Registry } from 'prom-client';
+import { clusterMetrics } from '../cluster/index.js';
 import { MemoryCallRateLimiter } from './memory.js';
 import { positionAt, verdictOf, WINDOW_MS, type WindowPosition } from './sliding-window.js';
 import type { CallRateLimiter, RateLimits, RateLimitVerdict } from './types.js';
@@ -43,20 +44,7 @@ type Script = (...keysThenArgs: string[]) => Promise<number[]>;
 /** Longest wait on Redis per check: a call never waits on a sick Redis longer than this. */
 const TIMEOUT_MS = 100;
 
-const DEGRADED_METRIC = 'callpush_degraded_total';
 const DEGRADED_REASON = 'rate_limit_redis';
-
-/** Shared with other features that fall back when a service is away: one counter, a reason each. */
-function degradedCounter(registry: Registry): Counter<'reason'> {
-  const existing = registry.getSingleMetric(DEGRADED_METRIC);
-  if (existing) return existing as Counter<'reason'>;
-  return new Counter({
-    name: DEGRADED_METRIC,
-    help: 'work done by this node alone because a shared service (Redis) did not answer, by reason',
-    labelNames: ['reason'],
-    registers: [registry],
-  });
-}
 
 /**
  * Limits shared by every node through Redis. A Redis that errors or is slower than `TIMEOUT_MS` never fails or
@@ -76,7 +64,7 @@ export class RedisCallRateLimiter implements CallRateLimiter {
     redis.defineCommand(COMMAND, { numberOfKeys: 4, lua: SCRIPT });
     this.script = (redis as unknown as Record<typeof COMMAND, Script>)[COMMAND].bind(redis);
     this.fallback = new MemoryCallRateLimiter(limits, now);
-    this.degraded = degradedCounter(registry);
+    this.degraded = clusterMetrics(registry).degraded;
     // Exported at 0 from the start, so a dashboard sees the series before the first fallback.
     this.degraded.inc({ reason: DEGRADED_REASON }, 0);
   }
