@@ -99,7 +99,7 @@ async function ring(
 ): Promise<RingResult> {
   const durationMs = (1000 * callees.length) / RING_RATE;
   const spec = {
-    url: gw.url,
+    urls: [gw.url],
     auth,
     caller: 'bench-caller',
     callees,

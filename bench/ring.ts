@@ -1,21 +1,24 @@
 import { hotSpots, latestProfile } from './lib/cpu-profile.js';
+import { type Deployment, startDeployment, type Topology, topologyLabel } from './lib/deployment.js';
 import type { Arrivals, EmulatorInfo, emulatorHandlers } from './lib/emulator-process.js';
-import { type GatewayProcess, startGatewayProcess } from './lib/gateway.js';
 import { forkRpc, type Rpc } from './lib/ipc.js';
 import type { LoadResult, LoadSpec, loadgenHandlers } from './lib/loadgen-process.js';
-import { cpuShares, cpuTimes } from './lib/machine.js';
+import { commandCpu, commandCpuDelta, cpuShares, cpuTimes } from './lib/machine.js';
 import { histogram, type Sample, scrape, total } from './lib/prometheus.js';
-import { setUpFixture } from './lib/setup.js';
+import { type Fixture, setUpFixture } from './lib/setup.js';
 import { histogramDelta, histogramMaxBound, histogramQuantile, type Summary, summarize } from './lib/stats.js';
 import { int, markdownTable, ms } from './lib/table.js';
 import { waitForCount } from './lib/wait.js';
 
 /**
- * `npm run bench -- ring`: calls placed at fixed open-loop rates against the gateway (built CLI, SQLite),
- * each ringing two devices (FCM and APNs VoIP) on the emulators, every party in its own process.
+ * `npm run bench -- ring`: calls placed at fixed open-loop rates against the gateway (built CLI), each ringing
+ * two devices (FCM and APNs VoIP) on the emulators, every party in its own process. With `--nodes` the same
+ * steps run against each deployment in turn: one node on SQLite, or several on PostgreSQL + Redis with the
+ * calls spread round-robin over the nodes.
  */
 
 export interface RingOptions {
+  topologies: Topology[];
   rates: number[];
   durationS: number;
   warmupS: number;
@@ -27,11 +30,14 @@ export interface RingOptions {
 /** Long enough that no ring times out (and sends cancels) while the bench is still measuring. */
 const RING_TIMEOUT_S = 120;
 const DEVICES_PER_CALL = 2;
+/** The shared services' processes, whose CPU counts against the deployments that use them. */
+const SERVICES = ['postgres', 'redis-server'];
 
 type Emu = Rpc<typeof emulatorHandlers>;
 type Load = Rpc<typeof loadgenHandlers>;
 
 interface StepResult {
+  deployment: string;
   rate: number;
   load: LoadResult;
   http: Summary;
@@ -40,15 +46,27 @@ interface StepResult {
   received: Summary;
   receivedBy: Record<keyof Arrivals, Summary>;
   missing: number;
+  /** Rings that reached an emulator more than once (same call, same provider). */
+  duplicates: number;
   /** Ring delivery attempts whose outcome was not `sent`, by provider and outcome. */
   notSent: Record<string, number>;
   /** CPU, % of one core, over the step; the machine's busy and stolen shares in % of all its CPUs. */
-  cpu: { gateway: number; emulators: number; loadgen: number; machine: number; stolen: number; others: number };
-  /** Gateway CPU time per accepted call, ms. */
+  cpu: {
+    /** Each node's. */
+    gateways: number[];
+    emulators: number;
+    loadgen: number;
+    postgres: number;
+    redis: number;
+    machine: number;
+    stolen: number;
+    others: number;
+  };
+  /** Gateway CPU time per accepted call, ms, all nodes together. */
   cpuPerCall: number;
   /** Provider request → answer as the gateway saw it (pool queueing included), p50/p99 ms by provider. */
   providerResponse: Record<keyof Arrivals, { p50: number; p99: number }>;
-  /** The gateway's event-loop delay p99 over the step, ms. */
+  /** The gateway's event-loop delay p99 over the step, ms (the worst node's). */
   loopP99: number;
   lagP99: number;
 }
@@ -65,9 +83,9 @@ function waitForArrivals(emu: Emu, expected: number, timeoutMs: number): Promise
   );
 }
 
-function loadSpec(gw: GatewayProcess, auth: string, callees: string[], rate: number, seconds: number): LoadSpec {
+function loadSpec(dep: Deployment, auth: string, callees: string[], rate: number, seconds: number): LoadSpec {
   return {
-    url: gw.url,
+    urls: dep.urls,
     auth,
     caller: 'bench-caller',
     callees,
@@ -94,10 +112,35 @@ function outcomeDelta(before: Sample[], after: Sample[]): Record<string, number>
   return out;
 }
 
-async function measureStep(emu: Emu, load: Load, gw: GatewayProcess, spec: LoadSpec): Promise<StepResult> {
+/** Every node's /metrics; `histogram` and `total` over the concatenation merge the nodes. */
+const scrapeAll = (dep: Deployment) => Promise.all(dep.urls.map(scrape));
+
+/** Arrival latencies of the calls placed, and how many arrivals repeated a call already seen. */
+function matchArrivals(
+  arrivals: Array<[string, number]>,
+  createdAt: Map<string, number>,
+): { latencies: number[]; duplicates: number } {
+  const seen = new Set<string>();
+  const latencies: number[] = [];
+  let duplicates = 0;
+  for (const [callId, at] of arrivals) {
+    const created = createdAt.get(callId);
+    if (created === undefined) continue;
+    if (seen.has(callId)) duplicates++;
+    else {
+      seen.add(callId);
+      latencies.push(at - created);
+    }
+  }
+  return { latencies, duplicates };
+}
+
+async function measureStep(emu: Emu, load: Load, dep: Deployment, spec: LoadSpec): Promise<StepResult> {
   await emu.call('drain', undefined, 10_000);
-  const m0 = await scrape(gw.url);
+  const nodes0 = await scrapeAll(dep);
+  const m0 = nodes0.flat();
   const emuCpu0 = await emu.call('cpu', undefined, 5000);
+  const services0 = commandCpu(SERVICES);
   const machine0 = cpuTimes();
   const own0 = process.cpuUsage();
   const t0 = performance.now();
@@ -106,17 +149,16 @@ async function measureStep(emu: Emu, load: Load, gw: GatewayProcess, spec: LoadS
   const wallS = (performance.now() - t0) / 1000;
   const machine = cpuShares(machine0, cpuTimes());
   const own = process.cpuUsage(own0);
-  const m1 = await scrape(gw.url);
+  const services = commandCpuDelta(services0, commandCpu(SERVICES));
+  const nodes1 = await scrapeAll(dep);
+  const m1 = nodes1.flat();
   const emuCpu1 = await emu.call('cpu', undefined, 5000);
   const arrivals = await emu.call('drain', undefined, 10_000);
 
   const createdAt = new Map(result.calls);
-  const latencies = (list: Array<[string, number]>) =>
-    list.flatMap(([callId, at]) => {
-      const created = createdAt.get(callId);
-      return created === undefined ? [] : [at - created];
-    });
-  const byProvider = { fcm: latencies(arrivals.fcm), apns: latencies(arrivals.apns) };
+  const fcm = matchArrivals(arrivals.fcm, createdAt);
+  const apns = matchArrivals(arrivals.apns, createdAt);
+  const byProvider = { fcm: fcm.latencies, apns: apns.latencies };
   const all = [...byProvider.fcm, ...byProvider.apns];
   const dispatch = histogramDelta(
     histogram(m1, 'callpush_ring_dispatch_seconds'),
@@ -128,13 +170,22 @@ async function measureStep(emu: Emu, load: Load, gw: GatewayProcess, spec: LoadS
     const h = histogramDelta(histogram(m1, name, { provider }), histogram(m0, name, { provider }));
     return { p50: histogramQuantile(h, 0.5) * 1000, p99: histogramQuantile(h, 0.99) * 1000 };
   };
+  const pct = (micros: number) => (100 * micros) / 1e6 / wallS;
+  const gateways = nodes1.map(
+    (m, i) => (100 * (total(m, 'process_cpu_seconds_total') - total(nodes0[i]!, 'process_cpu_seconds_total'))) / wallS,
+  );
   const cpu = {
-    gateway: (100 * cpuS('process_cpu_seconds_total')) / wallS,
-    emulators: (100 * (emuCpu1 - emuCpu0)) / 1e6 / wallS,
-    loadgen: (100 * result.cpuMicros) / 1e6 / wallS,
-    coordinator: (100 * (own.user + own.system)) / 1e6 / wallS,
+    emulators: pct(emuCpu1 - emuCpu0),
+    loadgen: pct(result.cpuMicros),
+    coordinator: pct(own.user + own.system),
+    postgres: pct(services.postgres ?? 0),
+    redis: pct(services['redis-server'] ?? 0),
   };
+  const benchCpu = [...gateways, cpu.emulators, cpu.loadgen, cpu.coordinator].reduce((a, b) => a + b, 0);
+  // PostgreSQL and Redis are the deployment's only when it uses them; otherwise they are someone else's.
+  const shared = dep.topology.engine === 'postgres' ? cpu.postgres + cpu.redis : 0;
   return {
+    deployment: topologyLabel(dep.topology),
     rate: spec.rate,
     load: result,
     http: summarize(result.latencyMs),
@@ -147,19 +198,22 @@ async function measureStep(emu: Emu, load: Load, gw: GatewayProcess, spec: LoadS
     received: summarize(all),
     receivedBy: { fcm: summarize(byProvider.fcm), apns: summarize(byProvider.apns) },
     missing: result.accepted * DEVICES_PER_CALL - all.length,
+    duplicates: fcm.duplicates + apns.duplicates,
     notSent: outcomeDelta(m0, m1),
     cpu: {
-      gateway: cpu.gateway,
+      gateways,
       emulators: cpu.emulators,
       loadgen: cpu.loadgen,
+      postgres: cpu.postgres,
+      redis: cpu.redis,
       machine: machine.busy,
       stolen: machine.steal,
-      // Whatever else ran on the machine meanwhile: not the gateway, emulators, load generator or this process.
-      others: machine.busyCores - cpu.gateway - cpu.emulators - cpu.loadgen - cpu.coordinator,
+      // Whatever else ran on the machine meanwhile: not the bench's processes (nor the services it uses).
+      others: machine.busyCores - benchCpu - shared,
     },
     cpuPerCall: (1000 * cpuS('process_cpu_seconds_total')) / Math.max(1, result.accepted),
     providerResponse: { fcm: response('fcm'), apns: response('apns') },
-    loopP99: total(m1, 'nodejs_eventloop_lag_p99_seconds') * 1000,
+    loopP99: Math.max(...nodes1.map((m) => total(m, 'nodejs_eventloop_lag_p99_seconds') * 1000)),
     lagP99: summarize(result.lagMs).p99,
   };
 }
@@ -169,35 +223,39 @@ function errorsCell(s: StepResult): string {
     ...Object.entries(s.load.failures).map(([why, n]) => `${/^\d+$/.test(why) ? `HTTP ${why}` : why}: ${n}`),
     ...Object.entries(s.notSent).map(([outcome, n]) => `${outcome}: ${n}`),
     ...(s.missing > 0 ? [`not received: ${s.missing}`] : []),
+    ...(s.duplicates > 0 ? [`received twice: ${s.duplicates}`] : []),
   ];
   return parts.length ? parts.join(', ') : '0';
 }
 
 const trio = (s: Summary) => `${ms(s.p50)} / ${ms(s.p99)} / ${ms(s.max)}`;
 
-export function ringReport(steps: StepResult[], options: RingOptions): string {
+export function ringReport(steps: StepResult[], options: RingOptions, notes: string[]): string {
   const main = markdownTable(
     [
+      'gateways',
       'offered calls/s',
       'accepted calls/s',
       'POST /v1/calls p50 / p99 ms',
       'ring dispatch p50 / p99 / max ms',
       'accepted → provider received p50 / p99 / max ms',
       'errors',
-      'gateway CPU (ms/call)',
+      'gateway CPU per node (ms/call)',
     ],
     steps.map((s) => [
+      s.deployment,
       int(s.rate),
       int(s.load.accepted / (s.load.elapsedMs / 1000)),
       `${ms(s.http.p50)} / ${ms(s.http.p99)}`,
       `${ms(s.dispatch.p50)} / ${ms(s.dispatch.p99)} / ≤ ${ms(s.dispatch.maxBound)}`,
       trio(s.received),
       errorsCell(s),
-      `${s.cpu.gateway.toFixed(0)} % (${s.cpuPerCall.toFixed(1)})`,
+      `${s.cpu.gateways.map((c) => `${c.toFixed(0)} %`).join(' + ')} (${s.cpuPerCall.toFixed(1)})`,
     ]),
   );
   const detail = markdownTable(
     [
+      'gateways',
       'offered calls/s',
       'calls (rings)',
       'FCM received p50 / p99 / max ms',
@@ -205,10 +263,12 @@ export function ringReport(steps: StepResult[], options: RingOptions): string {
       'provider answer p50 / p99 ms FCM · APNs',
       'gateway event-loop delay p99 ms',
       'CPU emulators / load generator',
+      'CPU PostgreSQL / Redis',
       'machine busy / stolen; other processes',
       'generator lag p99 ms',
     ],
     steps.map((s) => [
+      s.deployment,
       int(s.rate),
       `${int(s.load.accepted)} (${int(s.received.n)})`,
       trio(s.receivedBy.fcm),
@@ -216,6 +276,7 @@ export function ringReport(steps: StepResult[], options: RingOptions): string {
       `${ms(s.providerResponse.fcm.p50)} / ${ms(s.providerResponse.fcm.p99)} · ${ms(s.providerResponse.apns.p50)} / ${ms(s.providerResponse.apns.p99)}`,
       ms(s.loopP99),
       `${s.cpu.emulators.toFixed(0)} % / ${s.cpu.loadgen.toFixed(0)} %`,
+      `${s.cpu.postgres.toFixed(0)} % / ${s.cpu.redis.toFixed(0)} %`,
       `${s.cpu.machine.toFixed(0)} % / ${s.cpu.stolen.toFixed(0)} %; ${Math.max(0, s.cpu.others).toFixed(0)} %`,
       ms(s.lagP99),
     ]),
@@ -227,15 +288,49 @@ export function ringReport(steps: StepResult[], options: RingOptions): string {
     '',
     detail,
     '',
-    'POST latency counts from the scheduled send time (open loop). Ring dispatch: the gateway histogram ' +
-      '`callpush_ring_dispatch_seconds` (call committed → provider request written), quantiles interpolated in its ' +
-      'buckets, max as the bucket bound. Accepted → provider received: the call’s `createdAt` (before the commit) ' +
-      'to the emulator’s `receivedAt`, whole milliseconds on one clock. Provider answer: ' +
-      '`callpush_provider_response_seconds` (the client’s request → answer, waiting for a free stream included; ' +
-      'interpolated in its buckets, 5000 = above the last). Process CPU in % of one core (200 % = the machine); machine ' +
-      'busy and stolen (hypervisor steal) in % of both CPUs, from /proc/stat; other processes: machine busy time ' +
-      'not spent by the bench’s processes, in % of one core.',
+    ...notes.map((n) => `${n}\n`),
+    'Gateways: one node on the embedded SQLite, or N nodes (`callpush serve` each) sharing PostgreSQL and Redis, ' +
+      'the calls spread round-robin over them. POST latency counts from the scheduled send time (open loop). Ring ' +
+      'dispatch: the gateway histogram `callpush_ring_dispatch_seconds` (call committed → provider request written), ' +
+      'every node’s merged, quantiles interpolated in its buckets, max as the bucket bound. Accepted → provider ' +
+      'received: the call’s `createdAt` (before the commit) to the emulator’s `receivedAt` of its first arrival, ' +
+      'whole milliseconds on one clock. Provider answer: `callpush_provider_response_seconds` (the client’s ' +
+      'request → answer, waiting for a free stream included; interpolated in its buckets, 5000 = above the last). ' +
+      'Event-loop delay: the worst node’s. Process CPU in % of one core (200 % = the machine); PostgreSQL is all its ' +
+      'processes, whoever they serve; machine busy and stolen (hypervisor steal) in % of both CPUs, from ' +
+      '/proc/stat; other processes: machine busy time not spent by the bench’s processes (nor by PostgreSQL and ' +
+      'Redis when the gateways use them), in % of one core.',
   ].join('\n');
+}
+
+/** Runs every rate against one deployment; `calls` counts all it accepted, warm-ups included. */
+async function runDeployment(
+  emu: Emu,
+  load: Load,
+  dep: Deployment,
+  fixture: Fixture,
+  options: RingOptions,
+): Promise<{ steps: StepResult[]; calls: number }> {
+  const steps: StepResult[] = [];
+  let calls = 0;
+  const label = topologyLabel(dep.topology);
+  for (const rate of options.rates) {
+    // Warm-up at the step's rate: JIT, provider sessions and OAuth tokens, database pages, sockets.
+    const warm = await runLoad(load, loadSpec(dep, fixture.auth, fixture.callees, rate, options.warmupS));
+    await waitForArrivals(emu, warm.accepted * DEVICES_PER_CALL, 15_000);
+    const step = await measureStep(
+      emu,
+      load,
+      dep,
+      loadSpec(dep, fixture.auth, fixture.callees, rate, options.durationS),
+    );
+    calls += warm.accepted + step.load.accepted;
+    console.error(
+      `ring: ${label}, ${rate}/s → accepted ${step.load.accepted}/${step.load.offered}, dispatch p99 ${ms(step.dispatch.p99)} ms, received p99 ${ms(step.received.p99)} ms`,
+    );
+    steps.push(step);
+  }
+  return { steps, calls };
 }
 
 export async function ringBench(options: RingOptions): Promise<string> {
@@ -246,7 +341,7 @@ export async function ringBench(options: RingOptions): Promise<string> {
         'will then add to the load of the later steps',
     );
   }
-  const stops: Array<() => Promise<void>> = [];
+  const stops: Array<() => Promise<unknown>> = [];
   try {
     const emu = await forkRpc<typeof emulatorHandlers>(
       new URL('./lib/emulator-process.ts', import.meta.url),
@@ -255,52 +350,51 @@ export async function ringBench(options: RingOptions): Promise<string> {
     );
     stops.push(() => emu.stop());
     const info = emu.info as EmulatorInfo;
-    const gw = await startGatewayProcess({ providerCa: info.ca, cpuProfile: options.cpuProfile });
-    stops.unshift(() => gw.stop());
     const load = await forkRpc<typeof loadgenHandlers>(
       new URL('./lib/loadgen-process.ts', import.meta.url),
       [],
       30_000,
     );
     stops.unshift(() => load.stop());
-    const setupStarted = Date.now();
-    const fixture = await setUpFixture(gw.url, gw.adminToken, info, options.callees);
-    console.error(`ring: ${options.callees} callees with 2 devices each set up in ${Date.now() - setupStarted} ms`);
-
     const steps: StepResult[] = [];
-    for (const rate of options.rates) {
-      // Warm-up at the step's rate: JIT, provider sessions and OAuth tokens, SQLite pages, sockets.
-      const warm = await runLoad(load, loadSpec(gw, fixture.auth, fixture.callees, rate, options.warmupS));
-      await waitForArrivals(emu, warm.accepted * DEVICES_PER_CALL, 15_000);
-      const step = await measureStep(
-        emu,
-        load,
-        gw,
-        loadSpec(gw, fixture.auth, fixture.callees, rate, options.durationS),
-      );
+    const notes: string[] = [];
+    const profiles: string[] = [];
+    // One deployment at a time, each with its own fixture, so that none shares the machine with another.
+    for (const topology of options.topologies) {
+      const label = topologyLabel(topology);
+      const dep = await startDeployment(topology, info.ca, options.cpuProfile);
+      stops.unshift(() => dep.stop());
+      const setupStarted = Date.now();
+      const fixture = await setUpFixture(dep.urls[0]!, dep.adminToken, info, options.callees);
       console.error(
-        `ring: ${rate}/s → accepted ${step.load.accepted}/${step.load.offered}, dispatch p99 ${ms(step.dispatch.p99)} ms, received p99 ${ms(step.received.p99)} ms`,
+        `ring: ${label}: ${options.callees} callees with 2 devices each set up in ${Date.now() - setupStarted} ms`,
       );
-      steps.push(step);
+      const run = await runDeployment(emu, load, dep, fixture, options);
+      steps.push(...run.steps);
+      const work = await dep.stop(); // also writes the CPU profiles
+      if (work) {
+        notes.push(
+          `${label}: ${(work.rowsWritten / run.calls).toFixed(1)} rows written to \`calls\` and \`deliveries\` per ` +
+            `call, ${(work.commits / run.calls).toFixed(1)} transactions committed in the database per call ` +
+            `(${int(run.calls)} calls, warm-ups included; the commits also count the set-up and any other session).`,
+        );
+      }
+      const profileDir = dep.nodes[0]?.profileDir;
+      if (options.cpuProfile && profileDir) profiles.push(profileReport(profileDir, label));
     }
-    let report = ringReport(steps, options);
-    if (options.cpuProfile && gw.profileDir) {
-      await gw.stop(); // writes the profile; the cleanup's second stop is a no-op
-      report += `\n\n${profileReport(gw.profileDir)}`;
-    }
-    return report;
+    return [ringReport(steps, options, notes), ...profiles].join('\n\n');
   } finally {
     for (const stop of stops) await stop().catch((err: unknown) => console.error(`ring: cleanup failed: ${err}`));
   }
 }
 
-function profileReport(dir: string): string {
+function profileReport(dir: string, label: string): string {
   const file = latestProfile(dir);
-  if (!file) return 'No CPU profile was written.';
+  if (!file) return `No CPU profile was written (${label}).`;
   const { functions, areas } = hotSpots(file, 15);
   const pct = (share: number) => `${(share * 100).toFixed(1)} %`;
   return [
-    `### gateway CPU profile (${file})`,
+    `### gateway CPU profile, ${label}, first node (${file})`,
     '',
     markdownTable(
       ['area', 'self time'],

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { connectionsBench } from './connections.js';
 import { fcmBench } from './fcm.js';
+import { parseTopologies } from './lib/deployment.js';
 import { describeMachine } from './lib/machine.js';
 import { ringBench } from './ring.js';
 
@@ -11,6 +12,8 @@ import { ringBench } from './ring.js';
 
 const USAGE = `usage: npm run bench -- [ring|fcm|connections] [options]
 ring:  --rates 100,500,1000  --duration 10 (s per rate)  --warmup 2 (s per rate)  --callees 500  --cpu-prof
+       --nodes sqlite (deployments, each in turn: sqlite = one node on SQLite; N = N nodes on PostgreSQL + Redis,
+       e.g. sqlite,1,2; CALLPUSH_BENCH_DATABASE_URL, CALLPUSH_BENCH_REDIS_URL)
 fcm:   --messages 10000  --concurrency 100,500  --batch 500  --rounds 3  --latency 0,50 (ms, one scenario each)
 connections:  --sockets 10000  --heartbeat 25 (s)  --calls 100 (rung over the sockets; 0: none)`;
 
@@ -31,6 +34,7 @@ const { values, positionals } = parseArgs({
     warmup: { type: 'string', default: '2' },
     callees: { type: 'string', default: '500' },
     'cpu-prof': { type: 'boolean', default: false },
+    nodes: { type: 'string', default: 'sqlite' },
     messages: { type: 'string', default: '10000' },
     latency: { type: 'string', default: '0,50' },
     concurrency: { type: 'string', default: '100,500' },
@@ -63,6 +67,7 @@ for (const name of which) {
     sections.push(
       '',
       await ringBench({
+        topologies: parseTopologies(values.nodes),
         rates: positive('rates', list(values.rates)),
         durationS: one('duration', values.duration),
         warmupS: one('warmup', values.warmup),

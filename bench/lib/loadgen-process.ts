@@ -10,7 +10,8 @@ import { serveRpc } from './ipc.js';
  */
 
 export interface LoadSpec {
-  url: string;
+  /** Gateway nodes; call i goes to node i mod n, as a round-robin load balancer would send it. */
+  urls: string[];
   /** `Authorization` header value (app Basic credentials). */
   auth: string;
   caller: string;
@@ -76,7 +77,7 @@ function post(spec: LoadSpec, url: URL, body: string): Promise<{ status: number;
 }
 
 async function run(spec: LoadSpec): Promise<LoadResult> {
-  const url = new URL('/v1/calls', spec.url);
+  const targets = spec.urls.map((u) => new URL('/v1/calls', u));
   const total = Math.round((spec.rate * spec.durationMs) / 1000);
   const interval = 1000 / spec.rate;
   const result: LoadResult = {
@@ -112,7 +113,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
       ringTimeoutSeconds: spec.ringTimeoutSeconds,
     });
     answers.push(
-      post(spec, url, body).then(
+      post(spec, targets[i % targets.length]!, body).then(
         ({ status, text }) => {
           inflight--;
           const now = performance.now();

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 
 /** The machine a result was measured on, for the report header. */
@@ -51,4 +51,47 @@ export function cpuShares(before: CpuTimes, after: CpuTimes): { busy: number; st
     steal: (100 * steal) / all,
     busyCores: (100 * busy * os.availableParallelism()) / all,
   };
+}
+
+/** Linux's USER_HZ: the unit of the CPU times in /proc/<pid>/stat. */
+const USER_HZ = 100;
+
+/** CPU time (user + system, µs) of every running process whose command is one of `commands`, by pid. */
+export function commandCpu(commands: readonly string[]): Map<number, { command: string; micros: number }> {
+  const out = new Map<number, { command: string; micros: number }>();
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // `pid (comm) state …`: comm may hold spaces and parentheses, so split after the last ')'.
+      const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (!commands.includes(command)) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      out.set(Number(pid), { command, micros: (ticks * 1e6) / USER_HZ });
+    } catch {
+      // The process exited between the listing and the read.
+    }
+  }
+  return out;
+}
+
+/**
+ * CPU time each command spent between two readings, µs. A process started in between counts from zero; one
+ * that exited in between is lost (PostgreSQL's pooled backends and Redis live through a step).
+ */
+export function commandCpuDelta(
+  before: ReturnType<typeof commandCpu>,
+  after: ReturnType<typeof commandCpu>,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [pid, { command, micros }] of after) {
+    out[command] = (out[command] ?? 0) + micros - (before.get(pid)?.micros ?? 0);
+  }
+  return out;
 }
