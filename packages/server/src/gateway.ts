@@ -120,6 +120,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     if (local) cluster.publish('all', { kind: 'provider', appKey, name });
   });
   apps.onDelete((appKey) => cluster.publish('all', { kind: 'app', appKey }));
+  // Events sent while Redis was away are lost: rebuild what they would have invalidated.
+  cluster.onReconnect(() => {
+    dispatcher.dropAllClients();
+    apps.forget();
+  });
   cluster.onEvent((event) => {
     if (event.kind === 'call') dispatcher.callChanged(event.callId);
     else if (event.kind === 'provider') providers.changedElsewhere(event.appKey, event.name);
@@ -153,13 +158,14 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     corsOrigins: config.corsOrigins,
   });
   const shutdown = async () => {
+    // Stop accepting first: a call accepted while the rest shuts down would wait for a lease takeover.
     hub.close();
+    await http.close();
     calls.close();
     await dispatcher.close();
     await leases.stop();
     await cluster.close();
     kaleyra.close();
-    await http.close();
     await sandboxEmulators?.emulators.close();
     await store.close();
   };

@@ -274,6 +274,9 @@ describe.skipIf(!services)('several nodes on PostgreSQL and Redis', () => {
       expect(placed.status, placed.text).toBe(201);
       await tab.next((f) => f.type === 'call.ring' && f.callId === placed.body.callId);
       await until('push', () => pushesTo('liam-phone').some((m) => m.callId === placed.body.callId));
+      // Deleted while the node could not hear of it (it now holds an FCM client built on the credential).
+      const deleted = await on(nodes[0]!, 'DELETE', `/v1/apps/${app.key}/providers/fcm`, { auth: appAuth() });
+      expect(deleted.status).toBe(204);
 
       // A fresh Redis knows nothing: the node announces the socket it holds again.
       redis = await startRedis();
@@ -282,6 +285,17 @@ describe.skipIf(!services)('several nodes on PostgreSQL and Redis', () => {
         'presence again',
         async () => (await presence.hgetall(key).catch(() => ({}) as Record<string, string>)).tab,
         10_000,
+      );
+      // What it may have missed meanwhile is rebuilt from the database: the credential is gone.
+      const after = (await place(lone, 'mia', 'liam')).body.callId;
+      const phone = await until('outcome', async () => {
+        const ds = (await on(lone, 'GET', `/v1/calls/${after}`, { auth: appAuth() })).body.deliveries;
+        return ds.find((d: { deviceId: string; state: string }) => d.deviceId === 'phone' && d.state !== 'pending');
+      });
+      expect(phone).toMatchObject({ state: 'failed', detail: 'the provider credential no longer exists' });
+      const { fcm } = emulatorProviderCredentials(emu.credentials, 'com.example.calls');
+      expect((await on(lone, 'PUT', `/v1/apps/${app.key}/providers/fcm`, { auth: appAuth(), body: fcm })).status).toBe(
+        201,
       );
       presence.disconnect();
     } finally {

@@ -70,9 +70,10 @@ export class AppsService {
     this.deleteListeners.push(listener);
   }
 
-  /** Drops a cached secret: the app was deleted on another node. */
-  forget(key: string): void {
-    this.secrets.delete(key);
+  /** Drops a cached secret (the app was deleted on another node), or all of them. */
+  forget(key?: string): void {
+    if (key === undefined) this.secrets.clear();
+    else this.secrets.delete(key);
   }
 
   /** The app's secret (decrypted), or undefined for an unknown app. */

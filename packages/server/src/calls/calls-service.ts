@@ -150,7 +150,7 @@ export class CallsService {
     }
     const acceptedAt = this.now();
     this.scheduleTimeout(call);
-    this.run(this.dispatcher.dispatch(call, deliveries, acceptedAt));
+    this.run(this.dispatcher.dispatch(call, deliveries, acceptedAt, live));
     return { call, deliveries, replayed: false };
   }
 

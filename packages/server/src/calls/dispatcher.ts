@@ -71,9 +71,10 @@ export class Dispatcher {
   }
 
   /** Starts sending; resolves when every delivery has its first outcome (retries continue in the background). */
-  async dispatch(call: Call, deliveries: Delivery[], acceptedAt: number): Promise<void> {
+  async dispatch(call: Call, deliveries: Delivery[], acceptedAt: number, located?: LiveDevices): Promise<void> {
     const users = [...new Set(deliveries.map((d) => d.userId))];
-    const live = await this.options.connections?.locate(call.appKey, users);
+    // The caller may have looked the sockets up already (placing a call does): one Redis round trip, not two.
+    const live = located ?? (await this.options.connections?.locate(call.appKey, users));
     const groups = new Map<string, Delivery[]>();
     const done: Promise<void>[] = [];
     for (const d of deliveries) {
@@ -400,6 +401,13 @@ export class Dispatcher {
       this.clients.set(key, client);
     }
     return client;
+  }
+
+  /** Drops every provider client: change events may have been missed (Redis was away), so rebuild from the store. */
+  dropAllClients(): void {
+    const clients = [...this.clients.values()];
+    this.clients.clear();
+    for (const client of clients) void client.then((c) => c?.close()).catch(() => undefined);
   }
 
   private dropClient(appKey: string, name: string): void {

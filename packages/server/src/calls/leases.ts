@@ -97,8 +97,9 @@ export class LeaseKeeper {
       }
       if (owed.length === 0) continue;
       // Background: the pass goes on to the next call while these are sent.
+      // Measured from the call's acceptance: the ring-dispatch histogram shows what the takeover cost.
       this.dispatcher
-        .dispatch(call, owed, now)
+        .dispatch(call, owed, call.createdAt)
         .catch((err: unknown) => this.log.error({ err }, 'taken-over deliveries failed'));
     }
   }
