@@ -77,7 +77,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const devices = new DevicesService(store, config.maxDevicesPerUser);
   const repo = new CallsRepository(store);
   const heartbeatMs = config.heartbeatSeconds * 1000;
-  const hub = new ConnectionHub({ heartbeatMs });
+  const hub = new ConnectionHub({ heartbeatMs, maxPerUser: config.maxDevicesPerUser });
   const nodeId = newNodeId();
   const redis = config.redisUrl ? new RedisCluster(config.redisUrl, nodeId, clusterMetrics(metrics), log) : undefined;
   await redis?.start();

@@ -10,6 +10,7 @@ import { sleep, until } from './support/wait.js';
 
 const engines: EngineName[] = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
 const ACK_WINDOW_MS = 400;
+const MAX_DEVICES = 3;
 
 describe.each(engines)('active connection on %s', (engine) => {
   let emu: Emulators;
@@ -44,7 +45,11 @@ describe.each(engines)('active connection on %s', (engine) => {
     emu = await startEmulators();
     gw = await startTestGateway(
       engine,
-      { CALLPUSH_ACK_WINDOW_MS: String(ACK_WINDOW_MS), CALLPUSH_HEARTBEAT_SECONDS: '1' },
+      {
+        CALLPUSH_ACK_WINDOW_MS: String(ACK_WINDOW_MS),
+        CALLPUSH_HEARTBEAT_SECONDS: '1',
+        CALLPUSH_MAX_DEVICES_PER_USER: String(MAX_DEVICES),
+      },
       { providerCa: emu.tls.ca },
     );
     app = (await call('POST', '/v1/apps', { auth: `Bearer ${ADMIN_TOKEN}`, body: { name: 'live' } })).body;
@@ -209,10 +214,16 @@ describe.each(engines)('active connection on %s', (engine) => {
     expect(doc.paths['/v1/connect'].get.summary).toMatch(/Active connection/);
   });
 
-  it('replaces an older socket of the same device', async () => {
+  it('replaces an older socket of the same device, and closes the oldest beyond the device limit', async () => {
     const first = await device('pixel');
     await device('pixel');
     expect(await first.closed).toMatchObject({ code: 4009, reason: 'replaced' });
+
+    const carol = await userToken('carol');
+    const tabs = [];
+    for (let i = 0; i < MAX_DEVICES + 1; i++) tabs.push(await device(`tab-${i}`, carol));
+    expect(await tabs[0]!.closed).toMatchObject({ code: 4009, reason: 'evicted' });
+    expect(tabs.slice(1).every((t) => t.ws.readyState === t.ws.OPEN)).toBe(true);
   });
 
   it('pings, closes a silent socket, and keeps one that answers', async () => {

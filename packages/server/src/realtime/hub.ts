@@ -15,6 +15,8 @@ export interface Connection {
 
 export interface HubOptions {
   heartbeatMs: number;
+  /** Sockets one user may hold (the device limit): one more closes the user's oldest. */
+  maxPerUser: number;
   now?: () => number;
 }
 
@@ -52,6 +54,7 @@ export class ConnectionHub {
       this.users.set(key, devices);
     }
     const previous = devices.get(conn.deviceId);
+    devices.delete(conn.deviceId);
     devices.set(conn.deviceId, conn);
     if (previous) {
       // Detached first, so its close does not count as the device going away.
@@ -59,6 +62,12 @@ export class ConnectionHub {
       close(previous.socket, CLOSE.replaced, 'replaced', 'another socket of this device connected');
     } else {
       this.count += 1;
+    }
+    // Maps keep insertion order: the first entry is the user's oldest socket.
+    const oldest = devices.size > this.options.maxPerUser ? devices.values().next().value : undefined;
+    if (oldest) {
+      close(oldest.socket, CLOSE.replaced, 'evicted', 'the user has too many sockets; the oldest is closed');
+      this.remove(oldest);
     }
     for (const listener of this.addedListeners) listener(conn);
   }
