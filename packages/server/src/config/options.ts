@@ -76,7 +76,8 @@ export const SERVE_OPTIONS = [
     flag: '--max-devices-per-user',
     kind: 'int',
     default: '25',
-    description: 'devices kept per user; registering one more evicts the least recently registered',
+    description:
+      'devices kept per user (registering one more evicts the least recently registered), and sockets a user may hold',
   },
   {
     env: 'CALLPUSH_BODY_LIMIT_BYTES',
