@@ -1,4 +1,4 @@
-import { createECDH, createPrivateKey } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { parseVapidAuthorization, verifyVapid } from '../src/webpush/index.js';
@@ -16,18 +16,10 @@ const beforeExp = RFC.exp * 1000 - HOUR;
 
 /** A fresh VAPID key pair and a signer for claims, like an application server has. */
 function vapidKeys() {
-  const ecdh = createECDH('prime256v1');
-  const publicKey = ecdh.generateKeys();
-  const privateKey = createPrivateKey({
-    key: {
-      kty: 'EC',
-      crv: 'P-256',
-      d: ecdh.getPrivateKey().toString('base64url'),
-      x: publicKey.subarray(1, 33).toString('base64url'),
-      y: publicKey.subarray(33).toString('base64url'),
-    },
-    format: 'jwk',
-  });
+  const { privateKey, publicKey: key } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { x, y } = key.export({ format: 'jwk' });
+  // The uncompressed point, as the `k` parameter carries it (JWK coordinates are always 32 bytes each).
+  const publicKey = Buffer.concat([Buffer.from([4]), Buffer.from(x!, 'base64url'), Buffer.from(y!, 'base64url')]);
   const sign = (claims: Record<string, unknown>) =>
     new SignJWT(claims).setProtectedHeader({ typ: 'JWT', alg: 'ES256' }).sign(privateKey);
   return { publicKey, sign };

@@ -1,6 +1,6 @@
-import { createECDH } from 'node:crypto';
 import { type IssuedSubscription, startWebPushEmulator, type WebPushEmulator } from '@callpush/emulators';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import webpush from 'web-push';
 import { createWebPushClient } from '../src/providers/webpush/client.js';
 import type { WebPushCredential } from '../src/providers/webpush/credential.js';
 import type { ProviderClient, ProviderClientOptions, PushTarget } from '../src/push/types.js';
@@ -19,12 +19,11 @@ afterEach(async () => {
 afterAll(() => push.close());
 
 function vapidCredential(overrides: Partial<WebPushCredential> = {}): WebPushCredential {
-  const ecdh = createECDH('prime256v1');
-  ecdh.generateKeys();
+  const vapid = webpush.generateVAPIDKeys();
   return {
     type: 'webpush',
-    vapidPublicKey: ecdh.getPublicKey().toString('base64url'),
-    vapidPrivateKey: ecdh.getPrivateKey().toString('base64url'),
+    vapidPublicKey: vapid.publicKey,
+    vapidPrivateKey: vapid.privateKey,
     subject: 'mailto:ops@example.com',
     ...overrides,
   };

@@ -1,7 +1,7 @@
-import { createECDH } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type EmulatorCredentials, type Emulators, startEmulators } from '@callpush/emulators';
+import webpush from 'web-push';
 import type { DevicesService } from '../devices/index.js';
 import type { ProviderCredential, ProvidersService } from '../providers/index.js';
 
@@ -24,8 +24,8 @@ export function emulatorProviderCredentials(
   c: EmulatorCredentials,
   apnsTopic = SANDBOX_APNS_TOPIC,
 ): Record<'fcm' | 'hms' | 'apns' | 'webpush', ProviderCredential> {
-  const vapid = createECDH('prime256v1');
-  vapid.generateKeys();
+  // web-push pads the private key to 32 bytes; a bare ECDH key is one byte short once in 256 generations.
+  const vapid = webpush.generateVAPIDKeys();
   return {
     fcm: { type: 'fcm', serviceAccount: c.fcm.serviceAccount, endpoint: c.fcm.baseUrl },
     hms: {
@@ -46,8 +46,8 @@ export function emulatorProviderCredentials(
     },
     webpush: {
       type: 'webpush',
-      vapidPublicKey: vapid.getPublicKey().toString('base64url'),
-      vapidPrivateKey: vapid.getPrivateKey().toString('base64url'),
+      vapidPublicKey: vapid.publicKey,
+      vapidPrivateKey: vapid.privateKey,
       subject: 'mailto:sandbox@callpush.invalid',
       endpoint: c.webpush.baseUrl,
     },

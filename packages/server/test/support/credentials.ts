@@ -1,4 +1,5 @@
 import { createECDH, generateKeyPairSync } from 'node:crypto';
+import webpush from 'web-push';
 
 /** Provider credentials with freshly generated keys, as an app owner would upload them. */
 export function fcmCredential(projectId = 'demo-project') {
@@ -30,12 +31,12 @@ export function apnsCredential() {
 }
 
 export function webPushCredential() {
-  const ecdh = createECDH('prime256v1');
-  ecdh.generateKeys();
+  // web-push pads the private key to 32 bytes (a bare ECDH key is a byte short once in 256).
+  const vapid = webpush.generateVAPIDKeys();
   return {
     type: 'webpush' as const,
-    vapidPublicKey: ecdh.getPublicKey().toString('base64url'),
-    vapidPrivateKey: ecdh.getPrivateKey().toString('base64url'),
+    vapidPublicKey: vapid.publicKey,
+    vapidPrivateKey: vapid.privateKey,
     subject: 'mailto:ops@example.com',
   };
 }
