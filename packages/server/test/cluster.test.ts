@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { type Emulators, startEmulators } from '@callpush/emulators';
@@ -238,7 +239,7 @@ describe.skipIf(!services)('several nodes on PostgreSQL and Redis', () => {
   });
 
   it('a node that loses Redis keeps ringing, and announces its sockets again when Redis is back', async () => {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     const startRedis = () => {
       const server = spawn('redis-server', [
         '--port',
@@ -319,3 +320,15 @@ describe.skipIf(!services)('several nodes on PostgreSQL and Redis', () => {
     nodes = nodes.filter((n) => n !== lonely);
   });
 });
+
+/** A loopback port nobody listens on right now (the kernel picks it), for a private redis-server. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
