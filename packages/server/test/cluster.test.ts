@@ -194,8 +194,9 @@ describe.skipIf(!services)('several nodes on PostgreSQL and Redis', () => {
       victim = await next;
     }
     expect(lost).toEqual([]);
-    // Taken over within the lease, a sweep and the Retry-After, well before the 20 s deadline.
-    expect(Math.max(...delays)).toBeLessThan(LEASE_MS + 1000 + 3000);
+    // Taken over within the lease, a pass and the Retry-After (about 2.1 s here), well before the 20 s deadline;
+    // the margin is for a loaded CI machine.
+    expect(Math.max(...delays)).toBeLessThan(8000);
   }, 240_000);
 
   it('holds the per-caller rate limit across nodes', async () => {
