@@ -112,7 +112,13 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     (callId, userId) => calls!.stillRinging(callId, userId),
   );
   const lease = { owner: nodeId, ms: config.deliveryLeaseMs, alone: store.engine === 'sqlite' && !redis };
-  calls = new CallsService(repo, devices, dispatcher, ringMetrics, log, router, lease);
+  const limits = createCallRateLimiter({
+    ...(redis ? { redis: redis.client } : {}),
+    registry: metrics,
+    appPerMinute: config.rateLimitAppPerMinute,
+    callerPerMinute: config.rateLimitCallerPerMinute,
+  });
+  calls = new CallsService(repo, devices, dispatcher, ringMetrics, log, router, limits, lease);
   const leases = new LeaseKeeper(repo, dispatcher, calls, lease, log);
   // Other nodes hear of what changes here, and this node of what changes there.
   calls.onStateChange((call) => cluster.publish('all', { kind: 'call', callId: call.id }));
@@ -143,12 +149,6 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     adminToken: config.adminToken,
     connections: { hub, heartbeatMs, ackWindowMs: config.ackWindowMs },
     cluster,
-    limits: createCallRateLimiter({
-      ...(redis ? { redis: redis.client } : {}),
-      registry: metrics,
-      appPerMinute: config.rateLimitAppPerMinute,
-      callerPerMinute: config.rateLimitCallerPerMinute,
-    }),
   };
   const http = await buildHttpServer(services, {
     bodyLimitBytes: config.bodyLimitBytes,

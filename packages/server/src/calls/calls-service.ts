@@ -9,7 +9,7 @@ import { messageFor } from './messages.js';
 import type { RingMetrics } from './metrics.js';
 import type { Call, Delivery } from './model.js';
 import type { CallsRepository } from './repository.js';
-import { type CallEvent, type CancelOrder, transition } from './state-machine.js';
+import { type CallEvent, type CancelOrder, isRinging, transition } from './state-machine.js';
 
 export const MAX_HEADERS_BYTES = 1024;
 export const DEFAULT_RING_SECONDS = 30;
@@ -30,19 +30,16 @@ export interface PlaceCall {
 
 const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString('base64url')}`;
 
-/** A ring for a device known only by its active connection: no provider, no token. */
-function connectionDelivery(call: Call, userId: string, deviceId: string, now: number): Delivery {
+type RingTarget = Pick<Delivery, 'userId' | 'deviceId' | 'provider' | 'providerType' | 'token' | 'kind'>;
+
+/** A ring of `call` for one device, not yet sent. */
+function ringDelivery(call: Call, target: RingTarget, transport: Delivery['transport'], now: number): Delivery {
   return {
+    ...target,
     id: newId('d'),
     callId: call.id,
     appKey: call.appKey,
-    userId,
-    deviceId,
-    provider: '',
-    providerType: '',
-    token: '',
-    kind: 'alert',
-    transport: 'connection',
+    transport,
     type: 'ring',
     state: 'pending',
     attempts: 0,
@@ -50,6 +47,10 @@ function connectionDelivery(call: Call, userId: string, deviceId: string, now: n
     createdAt: now,
   };
 }
+
+/** A ring for a device known only by its active connection: no provider, no token. */
+const connectionDelivery = (call: Call, userId: string, deviceId: string, now: number): Delivery =>
+  ringDelivery(call, { userId, deviceId, provider: '', providerType: '', token: '', kind: 'alert' }, 'connection', now);
 
 /** Calls: intake, the state machine, cancels, receipts, ring timeouts and resume after a restart. */
 export class CallsService {
@@ -63,6 +64,8 @@ export class CallsService {
     private readonly metrics: RingMetrics,
     private readonly log: FastifyBaseLogger,
     private readonly connections: ConnectionRouter,
+    /** Per-app and per-caller limits on placing calls, shared across nodes when Redis is configured. */
+    private readonly limits: CallRateLimiter,
     /** This node's name on the deliveries it works on, and how long its lease on them lasts. */
     private readonly lease: { owner: string; ms: number },
     private readonly now: () => number = Date.now,
@@ -70,12 +73,12 @@ export class CallsService {
 
   /**
    * Places a call: stores it with one ring delivery per callee device, then rings them all at once. A call
-   * goes through `limits` (429 when over) after validation; a replay of its Idempotency-Key never does.
+   * goes through the rate limits (429 when over) after validation; a replay of its Idempotency-Key never does.
    */
   async place(
     appKey: string,
     input: PlaceCall,
-    { idempotencyKey, limits }: { idempotencyKey?: string; limits: CallRateLimiter },
+    idempotencyKey?: string,
   ): Promise<{ call: Call; deliveries: Delivery[]; replayed: boolean }> {
     if (idempotencyKey) {
       const existing = await this.repo.findByIdempotencyKey(appKey, idempotencyKey);
@@ -95,7 +98,7 @@ export class CallsService {
     }
     const callees = [...new Set(input.to)];
     if (callees.includes(input.from)) throw badRequest('invalid_callee', 'a user cannot call itself', 'to');
-    await admitCall(limits, appKey, input.from);
+    await admitCall(this.limits, appKey, input.from);
     const now = this.now();
     const call: Call = {
       id: input.id ?? newId('c'),
@@ -116,22 +119,8 @@ export class CallsService {
     ]);
     const lease = { leaseOwner: this.lease.owner, leaseUntil: now + this.lease.ms };
     const deliveries: Delivery[] = [
-      ...registered.map((device) => ({
-        id: newId('d'),
-        callId: call.id,
-        appKey,
-        userId: device.userId,
-        deviceId: device.deviceId,
-        provider: device.provider,
-        providerType: device.providerType,
-        token: device.token,
-        kind: device.kind,
-        transport: 'push' as const,
-        type: 'ring' as const,
-        state: 'pending' as const,
-        attempts: 0,
-        deadline: call.expiresAt,
-        createdAt: now,
+      ...registered.map(({ userId, deviceId, provider, providerType, token, kind }) => ({
+        ...ringDelivery(call, { userId, deviceId, provider, providerType, token, kind }, 'push', now),
         ...lease,
       })),
       // Devices known only by their socket (a browser tab without Web Push) ring over it alone.
@@ -197,7 +186,7 @@ export class CallsService {
    * woken by that call's push, or opened mid-ring). A device the call did not know yet gets a delivery row,
    * so the call's cancel reaches it too.
    */
-  async catchUp(appKey: string, userId: string, deviceId: string, send: (frame: string) => void): Promise<number> {
+  async catchUp(appKey: string, userId: string, deviceId: string, send: (frame: string) => void): Promise<void> {
     const now = this.now();
     const calls = await this.repo.ringingFor(appKey, userId, now);
     for (const call of calls) {
@@ -209,22 +198,19 @@ export class CallsService {
       }
       send(JSON.stringify(messageFor(call, { userId, type: 'ring' }, now)));
     }
-    return calls.length;
   }
 
   async stillRinging(callId: string, userId: string): Promise<boolean> {
     const call = await this.repo.findCallById(callId);
-    return !!call && (call.state === 'ringing' || call.state === 'answered') && call.callees[userId] === 'ringing';
+    return !!call && isRinging(call, userId);
   }
 
   /**
    * After a restart: re-arms the ring timeouts of open calls. Deliveries left owed are taken over through their
    * expired leases (calls/leases.ts), on this node or another.
    */
-  async rearmTimeouts(): Promise<number> {
-    const open = await this.repo.openCalls(this.now());
-    for (const call of open) this.scheduleTimeout(call);
-    return open.length;
+  async rearmTimeouts(): Promise<void> {
+    for (const call of await this.repo.openCalls(this.now())) this.scheduleTimeout(call);
   }
 
   private async sendCancels(call: Call, orders: CancelOrder[]): Promise<void> {

@@ -35,6 +35,9 @@ interface AwaitingReceipt {
   timer: NodeJS.Timeout;
 }
 
+/** Key of one device in `awaiting`. */
+const deviceKey = (appKey: string, userId: string, deviceId: string) => `${appKey}\u0000${userId}\u0000${deviceId}`;
+
 const BACKOFF_BASE_MS = 250;
 const BACKOFF_MAX_MS = 4000;
 
@@ -103,7 +106,7 @@ export class Dispatcher {
     live: LiveDevices | undefined,
   ): Promise<void> | undefined {
     const now = this.now();
-    const frame = JSON.stringify(messageFor(call, d, now));
+    const frame = () => JSON.stringify(messageFor(call, d, now));
     const sent = now < d.deadline && !!live?.send(d.userId, d.deviceId, frame);
     if (!sent) {
       if (d.token !== '') return undefined;
@@ -136,7 +139,7 @@ export class Dispatcher {
   }
 
   private awaitReceipt(call: Call, delivery: Delivery, acceptedAt: number): void {
-    const device = `${delivery.appKey}\u0000${delivery.userId}\u0000${delivery.deviceId}`;
+    const device = deviceKey(delivery.appKey, delivery.userId, delivery.deviceId);
     let calls = this.awaiting.get(device);
     if (!calls) {
       calls = new Map();
@@ -149,13 +152,18 @@ export class Dispatcher {
 
   /** A device reported a ring: its push is not needed. */
   received(appKey: string, userId: string, deviceId: string, callId: string): void {
-    const device = `${appKey}\u0000${userId}\u0000${deviceId}`;
+    this.take(deviceKey(appKey, userId, deviceId), callId);
+  }
+
+  /** Stops waiting for one ring's receipt; the entry, if it was waiting. */
+  private take(device: string, callId: string): AwaitingReceipt | undefined {
     const calls = this.awaiting.get(device);
     const entry = calls?.get(callId);
-    if (!calls || !entry) return;
+    if (!calls || !entry) return undefined;
     clearTimeout(entry.timer);
     calls.delete(callId);
     if (calls.size === 0) this.awaiting.delete(device);
+    return entry;
   }
 
   /**
@@ -163,13 +171,13 @@ export class Dispatcher {
    * longer rings (the push fallback would check anyway; this frees the lease at once).
    */
   callChanged(callId: string): void {
-    for (const calls of this.awaiting.values()) {
+    for (const [device, calls] of this.awaiting) {
       const entry = calls.get(callId);
       if (!entry) continue;
       const d = entry.delivery;
       const stop = async () => {
         if (await this.stillRinging(callId, d.userId)) return;
-        this.received(d.appKey, d.userId, d.deviceId, callId);
+        this.take(device, callId);
         await this.repo.updateDelivery(d.id, { lease: 'release' }, this.now());
       };
       stop().catch((err: unknown) => this.log.error({ err }, 'call change handling failed'));
@@ -178,17 +186,15 @@ export class Dispatcher {
 
   /** A socket went away before its rings were acknowledged: push them now rather than at the window's end. */
   private connectionLost(appKey: string, userId: string, deviceId: string): void {
-    const device = `${appKey}\u0000${userId}\u0000${deviceId}`;
+    const device = deviceKey(appKey, userId, deviceId);
     for (const callId of [...(this.awaiting.get(device)?.keys() ?? [])]) this.fallBack(device, callId);
   }
 
   /** No receipt within the ack window: the ring goes by push, if the callee is still to be rung. */
   private fallBack(device: string, callId: string): void {
-    const entry = this.awaiting.get(device)?.get(callId);
-    if (!entry) return;
+    const entry = this.take(device, callId);
+    if (!entry || this.closed) return;
     const { delivery: d } = entry;
-    this.received(d.appKey, d.userId, d.deviceId, callId);
-    if (this.closed) return;
     const work = async () => {
       // Received on another node, answered or cancelled meanwhile: the ring stays recorded as sent.
       if ((await this.repo.isReceived(d.id)) || !(await this.stillRinging(callId, d.userId))) {
@@ -294,11 +300,13 @@ export class Dispatcher {
         const firstAttemptAt = d.firstAttemptAt ?? startedAt;
         d.firstAttemptAt = firstAttemptAt;
         const base = { attempts: d.attempts, firstAttemptAt, outcome: outcome.kind };
+        // Every outcome but a retry ends the delivery: nobody owes it anything more.
+        const done = { ...base, lease: 'release' as const };
         switch (outcome.kind) {
           case 'sent':
             await this.repo.updateDelivery(
               d.id,
-              { ...base, state: 'sent', sentAt: now, detail: outcome.providerId ?? '', lease: 'release' },
+              { ...done, state: 'sent', sentAt: now, detail: outcome.providerId ?? '' },
               now,
             );
             return;
@@ -307,12 +315,7 @@ export class Dispatcher {
             if (now + wait >= d.deadline) {
               await this.repo.updateDelivery(
                 d.id,
-                {
-                  ...base,
-                  state: 'expired',
-                  detail: `next retry past the deadline (${outcome.reason})`,
-                  lease: 'release',
-                },
+                { ...done, state: 'expired', detail: `next retry past the deadline (${outcome.reason})` },
                 now,
               );
               return;
@@ -326,12 +329,7 @@ export class Dispatcher {
             const pruned = await this.repo.pruneDevice(d, startedAt);
             await this.repo.updateDelivery(
               d.id,
-              {
-                ...base,
-                state: 'failed',
-                detail: `${outcome.reason}${pruned ? '; device removed' : ''}`,
-                lease: 'release',
-              },
+              { ...done, state: 'failed', detail: `${outcome.reason}${pruned ? '; device removed' : ''}` },
               now,
             );
             return;
@@ -341,18 +339,10 @@ export class Dispatcher {
               { app: d.appKey, provider: d.provider, reason: outcome.reason },
               'provider configuration error',
             );
-            await this.repo.updateDelivery(
-              d.id,
-              { ...base, state: 'failed', detail: outcome.reason, lease: 'release' },
-              now,
-            );
+            await this.repo.updateDelivery(d.id, { ...done, state: 'failed', detail: outcome.reason }, now);
             return;
           case 'skipped':
-            await this.repo.updateDelivery(
-              d.id,
-              { ...base, state: 'skipped', detail: outcome.reason, lease: 'release' },
-              now,
-            );
+            await this.repo.updateDelivery(d.id, { ...done, state: 'skipped', detail: outcome.reason }, now);
             return;
         }
       }),

@@ -3,6 +3,7 @@ import type { CallsService } from './calls-service.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { Delivery } from './model.js';
 import type { CallsRepository } from './repository.js';
+import { isRinging } from './state-machine.js';
 
 export interface LeaseSettings {
   /** This node's id, written on the deliveries it works on. */
@@ -88,8 +89,7 @@ export class LeaseKeeper {
       const call = await this.repo.findCallById(callId);
       if (!call) continue;
       // A ring whose callee stopped ringing while its node was dead is not sent any more; cancels always are.
-      const open = call.state === 'ringing' || call.state === 'answered';
-      const owed = all.filter((d) => d.type === 'cancel' || (open && call.callees[d.userId] === 'ringing'));
+      const owed = all.filter((d) => d.type === 'cancel' || isRinging(call, d.userId));
       for (const d of all) {
         if (owed.includes(d)) continue;
         const patch = d.state === 'pending' ? { state: 'skipped' as const, detail: 'the call stopped ringing' } : {};

@@ -3,6 +3,7 @@ import type { CancelReason } from '../push/wire.js';
 import type { Store } from '../store/index.js';
 import type { CallsTable, Database, DeliveriesTable } from '../store/schema.js';
 import type { Call, CalleeState, Delivery, DeliveryState } from './model.js';
+import { isRinging } from './state-machine.js';
 
 function toCall(row: Selectable<CallsTable>): Call {
   return {
@@ -246,7 +247,7 @@ export class CallsRepository {
       .where('state', 'in', ['ringing', 'answered'])
       .where('expires_at', '>', now)
       .execute();
-    return rows.map(toCall).filter((c) => c.callees[userId] === 'ringing');
+    return rows.map(toCall).filter((c) => isRinging(c, userId));
   }
 
   async isReceived(deliveryId: string): Promise<boolean> {

@@ -23,6 +23,10 @@ export interface Transition {
   cancels: CancelOrder[];
 }
 
+/** Whether `userId`'s devices are still to ring for `call`: the call is open and that callee has not acted. */
+export const isRinging = (call: Call, userId: string): boolean =>
+  (call.state === 'ringing' || call.state === 'answered') && call.callees[userId] === 'ringing';
+
 const ringingCallees = (call: Call) => Object.keys(call.callees).filter((u) => call.callees[u] === 'ringing');
 
 function refuse(call: Call, what: string): never {

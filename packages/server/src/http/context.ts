@@ -2,7 +2,6 @@ import type { AppsService } from '../apps/index.js';
 import type { CallsService } from '../calls/index.js';
 import type { Cluster } from '../cluster/index.js';
 import type { DevicesService } from '../devices/index.js';
-import type { CallRateLimiter } from '../limits/index.js';
 import type { ProvidersService } from '../providers/index.js';
 import type { ConnectionHub } from '../realtime/index.js';
 import type { Store } from '../store/index.js';
@@ -18,8 +17,6 @@ export interface Services {
   calls: CallsService;
   tokens: TokenSettings;
   kaleyra: { configs: KaleyraConfigStore; service: KaleyraService };
-  /** Per-app and per-caller limits on placing calls, shared across nodes when Redis is configured. */
-  limits: CallRateLimiter;
   /** The other nodes (a `LocalCluster` when alone). */
   cluster: Cluster;
   /** Active connections held by this node. */

@@ -84,10 +84,8 @@ export const connectRoute: FastifyPluginAsync<ConnectRouteOptions> = async (app,
               tokenExpiresAt: conn.tokenExpiresAt,
             }),
           );
-          const c = conn;
-          await services.calls.catchUp(c.appKey, c.userId, c.deviceId, (f) => {
-            if (socket.readyState === socket.OPEN) socket.send(f);
-          });
+          const { appKey, userId, deviceId } = conn;
+          await services.calls.catchUp(appKey, userId, deviceId, (f) => hub.send(appKey, userId, deviceId, f));
           return;
         }
         if (!conn) return close(socket, CLOSE.badFrame, 'hello_required', 'the first frame must be a hello');

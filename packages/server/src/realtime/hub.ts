@@ -103,11 +103,14 @@ export class ConnectionHub {
     return [...(this.users.get(userKey(appKey, userId))?.keys() ?? [])];
   }
 
-  /** Sends a text frame to a device's socket; false when the device has no open socket here. */
-  send(appKey: string, userId: string, deviceId: string, frame: string): boolean {
+  /**
+   * Sends a text frame to a device's socket; false when the device has no open socket here. The frame may be
+   * given as a function, called only when there is a socket to send it to.
+   */
+  send(appKey: string, userId: string, deviceId: string, frame: string | (() => string)): boolean {
     const conn = this.users.get(userKey(appKey, userId))?.get(deviceId);
     if (!conn || conn.socket.readyState !== conn.socket.OPEN) return false;
-    conn.socket.send(frame);
+    conn.socket.send(typeof frame === 'string' ? frame : frame());
     return true;
   }
 

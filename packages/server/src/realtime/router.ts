@@ -4,8 +4,11 @@ import type { Connection, ConnectionHub } from './hub.js';
 /** The live sockets of some users, on this node and on others, at one moment. */
 export interface LiveDevices {
   devices(): Array<{ userId: string; deviceId: string }>;
-  /** Sends a frame to a device's socket here, or hands it to the node holding it; false when it has none. */
-  send(userId: string, deviceId: string, frame: string): boolean;
+  /**
+   * Sends a frame to a device's socket here, or hands it to the node holding it; false when it has none. The
+   * frame is built only then: most devices of a call have no socket.
+   */
+  send(userId: string, deviceId: string, frame: () => string): boolean;
 }
 
 /**
@@ -41,7 +44,7 @@ export class ConnectionRouter {
       send: (userId, deviceId, frame) => {
         if (hub.send(appKey, userId, deviceId, frame)) return true;
         const node = remote.get(userId)?.get(deviceId);
-        return node !== undefined && cluster.publish(node, { kind: 'frame', appKey, userId, deviceId, frame });
+        return node !== undefined && cluster.publish(node, { kind: 'frame', appKey, userId, deviceId, frame: frame() });
       },
     };
   }

@@ -1,6 +1,5 @@
 import type { Call, CallsService, Delivery } from '../calls/index.js';
 import { ApiError, notFound } from '../http/errors.js';
-import type { CallRateLimiter } from '../limits/index.js';
 import { HttpClient } from '../push/http-client.js';
 import type { Store } from '../store/index.js';
 import type { KaleyraConfigStore, PayloadFormat } from './kaleyra-config.js';
@@ -38,14 +37,13 @@ export class KaleyraService {
   }
 
   /**
-   * Handles one webhook: the signature is checked over `raw` before anything is parsed. A ring over `limits`
-   * is refused with 429 before it is recorded, so the platform's retry gets another chance.
+   * Handles one webhook: the signature is checked over `raw` before anything is parsed. A ring over the call
+   * rate limits is refused with 429 before it is recorded, so the platform's retry gets another chance.
    */
   async intake(
     appKey: string,
     raw: Buffer,
     headers: Record<string, string | string[] | undefined>,
-    limits: CallRateLimiter,
   ): Promise<IntakeResult> {
     const config = await this.configs.load(appKey);
     // Same answer as a bad signature: an unconfigured app and a wrong secret look alike to a prober.
@@ -60,7 +58,7 @@ export class KaleyraService {
       .executeTakeFirst();
     if (seen) return { event, action: 'duplicate', ...(seen.call_id ? { callId: seen.call_id } : {}) };
     const action = actionOf(event, body);
-    const done = await this.act(appKey, action, event, raw, config.payloadFormat, limits);
+    const done = await this.act(appKey, action, event, raw, config.payloadFormat);
     // Recorded after acting: a crash in between lets the platform's retry act again, and acting is idempotent
     // (the call id and idempotency key come from the room), so the retry cannot ring twice either.
     await this.store.db
@@ -85,7 +83,6 @@ export class KaleyraService {
     event: string,
     raw: Buffer,
     format: PayloadFormat,
-    limits: CallRateLimiter,
   ): Promise<Omit<IntakeResult, 'event'>> {
     if (action.kind === 'ignore') return { action: 'ignored' };
     if (action.kind === 'ring') {
@@ -103,11 +100,7 @@ export class KaleyraService {
         })
         .onConflict((oc) => oc.column('call_id').doNothing())
         .execute();
-      const placed = await this.calls.place(
-        appKey,
-        { ...action.call, id },
-        { idempotencyKey: `kaleyra:${action.roomId}`, limits },
-      );
+      const placed = await this.calls.place(appKey, { ...action.call, id }, `kaleyra:${action.roomId}`);
       return { action: placed.replayed ? 'duplicate' : 'rang', callId: placed.call.id };
     }
     const callId = action.roomId ? callIdOf(appKey, action.roomId) : await this.ringingCallOf(appKey, action.caller);

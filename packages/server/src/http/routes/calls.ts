@@ -160,11 +160,7 @@ export const callsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       }
       if (from === undefined) throw badRequest('validation_failed', 'from is required', 'from');
       const key = req.headers['idempotency-key'];
-      const result = await calls.place(
-        p.appKey,
-        { ...req.body, from },
-        { ...(typeof key === 'string' ? { idempotencyKey: key } : {}), limits: services.limits },
-      );
+      const result = await calls.place(p.appKey, { ...req.body, from }, typeof key === 'string' ? key : undefined);
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(result.replayed ? 200 : 201).send(view(result.call, result.deliveries));
     },

@@ -72,7 +72,7 @@ const intakeRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (a
     },
     async (req) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      return services.kaleyra.service.intake(req.params.appKey, raw, req.headers, services.limits);
+      return services.kaleyra.service.intake(req.params.appKey, raw, req.headers);
     },
   );
 };
