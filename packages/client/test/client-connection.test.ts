@@ -276,7 +276,7 @@ describe('the active connection when the gateway drops it', () => {
     const disconnected = next(client, 'disconnected');
     const reconnected = next(client, 'connected');
     // What a gateway node does on shutdown: every socket closed with 1001.
-    stack.gateway.services.connections.hub.close();
+    stack.gateway.hub.close();
     expect(await disconnected).toMatchObject({ code: 1001, willReconnect: true });
     await reconnected;
     await until('the catch-up ring', () => spy.received.filter((f) => f.type === 'call.ring').length === 2);

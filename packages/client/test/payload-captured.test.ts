@@ -218,7 +218,7 @@ describe('queryPushPayload on what the gateway sent, through the emulators', () 
         ...(payloadFormat === 'kaleyra-hybrid' ? { credentials } : {}),
       });
       const room = `room_${Date.now().toString(36)}${++rooms}`;
-      // Kaleyra lists the initiator among the invited users (vendors.md §3.1).
+      // Kaleyra lists the initiator among the invited users (docs/providers.md#kaleyra-webhooks).
       const users = ['usr_123', 'usr_999'].map((userAlias) => ({ user: { userAlias }, status: 'invited' }));
       const data = { initiator: 'usr_123', users, roomAlias: room, options: { callType, live: true } };
       const { callId } = await deliver({ event: 'on_call_incoming', room_id: room, data });

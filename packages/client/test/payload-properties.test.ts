@@ -28,7 +28,7 @@ const ring = fc.record(
 const cancel = fc.record({ ...common, type: fc.constant('call.cancel'), reason: fc.constantFrom(...REASONS) });
 const message = fc.oneof(ring, cancel);
 
-/** Each way a device is handed the v1 message (design §3.3). */
+/** Each way a device is handed the v1 message (docs/providers.md#wire-format-v1). */
 const WRAPPINGS: Record<string, (m: object) => unknown> = {
   'FCM data map': (m) => ({ callpush: JSON.stringify(m), 'google.message_id': '0:1', 'google.ttl': '30' }),
   'HMS data string': (m) => JSON.stringify({ callpush: JSON.stringify(m) }),

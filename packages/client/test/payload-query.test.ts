@@ -35,7 +35,10 @@ const ringResult = {
 const query = (data: unknown) => queryPushPayload(data, { now: NOW });
 const INVALID = { isValid: false, isCall: false, isCancel: false };
 
-/** vendors.md §8.9, verbatim: the FCM data the Kaleyra hybrid bridge accepts with data path `message.kaleyra`. */
+/**
+ * Kaleyra's own example (its Flutter plugin's API docs), verbatim: the FCM data the Kaleyra hybrid bridge
+ * accepts with data path `message.kaleyra`.
+ */
 const KALEYRA_HYBRID_EXAMPLE = {
   'google.delivered_priority': 'high',
   'content-available': '1',
@@ -99,7 +102,7 @@ describe('queryPushPayload, by example', () => {
     expect(r).not.toHaveProperty('displayName');
   });
 
-  it('reads the vendors.md §8.9 hybrid example and its HMS string form', () => {
+  it('reads the published Kaleyra hybrid example and its HMS string form', () => {
     const expected = {
       isValid: true,
       isCall: true,

@@ -4,7 +4,7 @@ import { type ApnsEmulator, startApnsEmulator } from '../src/apns/index.js';
 import type { Behaviour } from '../src/core/index.js';
 
 /**
- * Conformance: @parse/node-apn 8, pointed at the emulator the way dependencies.md says (address
+ * Conformance: @parse/node-apn 8, pointed at the emulator the way docs/emulators.md says (address
  * `localhost`, explicit port, the emulator's CA), must see each scripted reason as it would see Apple's.
  */
 

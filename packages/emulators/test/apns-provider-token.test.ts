@@ -41,7 +41,7 @@ async function expectReason(connection: RawApnsConnection, jwt: string, status: 
   expect([answer.status, answer.body]).toEqual([status, reason === undefined ? undefined : { reason }]);
 }
 
-describe('APNs provider tokens (providers.md §3.2)', () => {
+describe('APNs provider tokens', () => {
   it('exposes the team id, key id and .p8 key a provider configures', () => {
     expect(emulator.teamId).toBe('DEF123GHIJ');
     expect(emulator.keyId).toBe('ABC123DEFG');

@@ -88,7 +88,7 @@ describe('APNs emulator: accepted pushes', () => {
   });
 });
 
-describe('APNs emulator: request rules (providers.md §3.3-3.6)', () => {
+describe('APNs emulator: request rules', () => {
   it.each([
     ['a GET', { ':method': 'GET' }, 405, 'MethodNotAllowed'],
     ['a path outside /3/device/', { ':path': '/3/devices/abc' }, 404, 'BadPath'],

@@ -28,7 +28,7 @@ function post(body: unknown, emulator = hms): Promise<RawAnswer> {
   });
 }
 
-/** An incoming-call data message, as providers.md §2.3 shows it. */
+/** An incoming-call data message in Push Kit's v1 shape (docs/providers.md#hms-send). */
 function call(tokens: string[], android: object = {}) {
   return {
     data: '{"type":"incoming_call","call_id":"c-123","caller":"+15550100"}',

@@ -8,7 +8,7 @@ import {
   type UaKeys,
 } from '../src/webpush/index.js';
 
-/** RFC 8291 Appendix A, as recomputed in providers.md §4.5. */
+/** The RFC 8291 Appendix A test vector. */
 const V = {
   plaintext: 'When I grow up, I want to be a watermelon',
   asPublic: 'BP4z9KsN6nGRTbVYI_c7VJSPQTBtkgcy27mlmlMoZIIgDll6e3vCYLocInmYWAmS6TlzAC8wEqKK6PBru3jl7A8',

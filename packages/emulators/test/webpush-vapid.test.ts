@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseVapidAuthorization, verifyVapid } from '../src/webpush/index.js';
 import { tamperSignature } from './webpush-client.js';
 
-/** RFC 8292 §2.4 / §3.2 example, as quoted in providers.md §4.4 (expired in 2016: the clock is injected). */
+/** RFC 8292 §2.4 / §3.2 example (expired in 2016: the clock is injected). */
 const RFC = {
   t: 'eyJ0eXAiOiJKV1QiLCJhbGciOiJFUzI1NiJ9.eyJhdWQiOiJodHRwczovL3B1c2guZXhhbXBsZS5uZXQiLCJleHAiOjE0NTM1MjM3NjgsInN1YiI6Im1haWx0bzpwdXNoQGV4YW1wbGUuY29tIn0.i3CYb7t4xfxCDquptFOepC9GAu_HLGkMlMuCGSK2rpiUfnK9ojFwDXb1JrErtmysazNjjvW2L9OkSSHzvoD1oA',
   k: 'BA1Hxzyi1RUM1b5wjxsn7nGxAszw2u61m164i3MrAIxHF6YK5h4SDYic-dRuU_RCPCfA5aq9ojSwk5Y2EmClBPs',

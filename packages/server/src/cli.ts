@@ -1,11 +1,10 @@
 #!/usr/bin/env node
 import { startEmulators } from '@callpush/emulators';
 import { Command, Option } from 'commander';
-import { AuthServerConfigError, readAuthServerConfig } from './auth-server/config.js';
-import { startAuthServer } from './auth-server/server.js';
-import { type Config, ConfigError, readConfigFile, resolveConfig, SERVE_OPTIONS } from './config/index.js';
+import { AuthServerConfigError, readAuthServerConfig, startAuthServer } from '#edges/auth-server';
+import { SANDBOX_FILE } from '#edges/sandbox';
+import { type Config, ConfigError, readConfigFile, resolveConfig, SERVE_OPTIONS } from '#infra/config';
 import { startGateway } from './gateway.js';
-import { SANDBOX_FILE } from './sandbox/index.js';
 import { VERSION } from './version.js';
 
 type Flags = Record<string, string | undefined> & { config?: string };

@@ -3,16 +3,12 @@ import type { Emulators } from '@callpush/emulators';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { Gauge } from 'prom-client';
-import { AppsService } from './apps/index.js';
-import { CallsRepository, CallsService, Dispatcher, LeaseKeeper, RingMetrics } from './calls/index.js';
-import { type Cluster, clusterMetrics, LocalCluster, newNodeId, RedisCluster } from './cluster/index.js';
-import type { Config } from './config/index.js';
-import { loadMasterKey, SecretBox } from './crypto/index.js';
-import { DevicesService } from './devices/index.js';
-import { buildHttpServer, createRegistry, type Services } from './http/index.js';
-import { createCallRateLimiter } from './limits/index.js';
-import { ProvidersService } from './providers/index.js';
-import { ConnectionHub, ConnectionRouter } from './realtime/index.js';
+import { AppsService } from '#domain/apps';
+import { CallsRepository, CallsService, Dispatcher, LeaseKeeper, RingMetrics } from '#domain/calls';
+import { DevicesService } from '#domain/devices';
+import { createCallRateLimiter } from '#domain/limits';
+import { ConnectionHub, ConnectionRouter } from '#domain/realtime';
+import { Authenticator, buildHttpServer } from '#edges/http';
 import {
   configureSandboxProviders,
   describeEmulators,
@@ -22,15 +18,22 @@ import {
   type SandboxInfo,
   startSandboxEmulators,
   writeSandboxFile,
-} from './sandbox/index.js';
-import { openStore } from './store/index.js';
+} from '#edges/sandbox';
+import { type Cluster, clusterMetrics, LocalCluster, newNodeId, RedisCluster } from '#infra/cluster';
+import type { Config } from '#infra/config';
+import { loadMasterKey, SecretBox } from '#infra/crypto';
+import { createRegistry } from '#infra/metrics';
+import { openStore } from '#infra/store';
+import { KaleyraConfigStore, KaleyraIntake, KaleyraPayloads, KaleyraRepository } from '#integrations/kaleyra';
+import { systemClock } from '#kernel';
+import { ProviderClientPool, ProviderMetrics, ProvidersService } from '#providers';
 import { VERSION } from './version.js';
-import { KaleyraConfigStore, KaleyraService } from './webhooks/index.js';
 
 export interface Gateway {
   url: string;
   http: FastifyInstance;
-  services: Services;
+  /** The active connections this node holds (tests close them as a node's shutdown does). */
+  hub: ConnectionHub;
   sandbox?: SandboxInfo;
   /** The sandbox's built-in provider emulators. */
   emulators?: Emulators;
@@ -46,8 +49,12 @@ export interface GatewayOptions {
   providerCa?: string;
 }
 
-/** Starts `callpush serve`: storage and migrations, services, HTTP server, and the sandbox when configured. */
+/**
+ * Starts `callpush serve`. The object graph is built bottom-up, layer by layer (docs/architecture.md): every
+ * part gets what it needs when it is made, and nothing is wired in afterwards.
+ */
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
+  // Infrastructure.
   const log = pino(
     {
       level: config.logLevel,
@@ -69,19 +76,36 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   ]
     .filter(Boolean)
     .join('\n');
-
   const metrics = createRegistry();
-  const ringMetrics = new RingMetrics(metrics);
-  const apps = new AppsService(store, box);
-  const providers = new ProvidersService(store, box);
-  const devices = new DevicesService(store, config.maxDevicesPerUser);
-  const repo = new CallsRepository(store);
-  const heartbeatMs = config.heartbeatSeconds * 1000;
-  const hub = new ConnectionHub({ heartbeatMs, maxPerUser: config.maxDevicesPerUser });
   const nodeId = newNodeId();
   const redis = config.redisUrl ? new RedisCluster(config.redisUrl, nodeId, clusterMetrics(metrics), log) : undefined;
   await redis?.start();
   const cluster: Cluster = redis ?? new LocalCluster(nodeId);
+  const tokens = { namespace: config.tokenNamespace, maxLifetimeSeconds: config.tokenMaxLifetimeSeconds };
+
+  // Providers, then the domain below calls.
+  const providers = new ProvidersService({ store, box });
+  const apps = new AppsService({ store, box });
+  const clients = new ProviderClientPool(
+    {
+      providers,
+      metrics: new ProviderMetrics(metrics),
+      appOf: async (key) => {
+        const secret = await apps.secretOf(key);
+        return secret === undefined ? undefined : { key, secret, namespace: config.tokenNamespace };
+      },
+    },
+    { maxInflightPerCredential: config.maxInflightPerCredential, ...(providerCa ? { providerCa } : {}) },
+  );
+  const devices = new DevicesService({ store, providers }, { maxDevicesPerUser: config.maxDevicesPerUser });
+  const limits = createCallRateLimiter({
+    ...(redis ? { redis: redis.client } : {}),
+    registry: metrics,
+    appPerMinute: config.rateLimitAppPerMinute,
+    callerPerMinute: config.rateLimitCallerPerMinute,
+  });
+  const heartbeatMs = config.heartbeatSeconds * 1000;
+  const hub = new ConnectionHub({ heartbeatMs, maxPerUser: config.maxDevicesPerUser });
   const router = new ConnectionRouter(hub, cluster);
   new Gauge({
     name: 'callpush_active_connections',
@@ -91,35 +115,28 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       this.set(hub.size);
     },
   });
-  let calls: CallsService | undefined;
-  let kaleyra: KaleyraService | undefined;
+
+  // Calls, with the Kaleyra payloads the dispatcher asks for; Kaleyra intake after them.
+  const kaleyraRepo = new KaleyraRepository(store);
+  const kaleyraConfigs = new KaleyraConfigStore({ repo: kaleyraRepo, box });
+  const payloads = new KaleyraPayloads(
+    { repo: kaleyraRepo, configs: kaleyraConfigs },
+    providerCa ? { ca: providerCa } : {},
+  );
+  const ringMetrics = new RingMetrics(metrics);
+  const repo = new CallsRepository(store);
   const dispatcher = new Dispatcher(
-    repo,
-    providers,
-    ringMetrics,
-    log,
-    {
-      maxInflightPerCredential: config.maxInflightPerCredential,
-      ...(providerCa ? { providerCa } : {}),
-      appOf: async (key) => {
-        const secret = await apps.secretOf(key);
-        return secret === undefined ? undefined : { key, secret, namespace: config.tokenNamespace };
-      },
-      payloadFor: (call, delivery) => kaleyra!.payloadFor(call, delivery),
-      connections: router,
-      ackWindowMs: config.ackWindowMs,
-    },
-    (callId, userId) => calls!.stillRinging(callId, userId),
+    { repo, devices, clients, payloads, connections: router, metrics: ringMetrics, log, now: systemClock },
+    { ackWindowMs: config.ackWindowMs },
   );
   const lease = { owner: nodeId, ms: config.deliveryLeaseMs, alone: store.engine === 'sqlite' && !redis };
-  const limits = createCallRateLimiter({
-    ...(redis ? { redis: redis.client } : {}),
-    registry: metrics,
-    appPerMinute: config.rateLimitAppPerMinute,
-    callerPerMinute: config.rateLimitCallerPerMinute,
-  });
-  calls = new CallsService(repo, devices, dispatcher, ringMetrics, log, router, limits, lease);
-  const leases = new LeaseKeeper(repo, dispatcher, calls, lease, log);
+  const calls = new CallsService(
+    { repo, devices, dispatcher, connections: router, limits, metrics: ringMetrics, log },
+    { lease },
+  );
+  const leases = new LeaseKeeper({ repo, dispatcher, calls, log }, lease);
+  const intake = new KaleyraIntake({ repo: kaleyraRepo, configs: kaleyraConfigs, calls });
+
   // Other nodes hear of what changes here, and this node of what changes there.
   calls.onStateChange((call) => cluster.publish('all', { kind: 'call', callId: call.id }));
   providers.onChange((appKey, name, local) => {
@@ -128,7 +145,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   apps.onDelete((appKey) => cluster.publish('all', { kind: 'app', appKey }));
   // Events sent while Redis was away are lost: rebuild what they would have invalidated.
   cluster.onReconnect(() => {
-    dispatcher.dropAllClients();
+    clients.dropAll();
     apps.forget();
   });
   cluster.onEvent((event) => {
@@ -136,36 +153,52 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     else if (event.kind === 'provider') providers.changedElsewhere(event.appKey, event.name);
     else if (event.kind === 'app') apps.forget(event.appKey);
   });
-  const kaleyraConfigs = new KaleyraConfigStore(store, box);
-  kaleyra = new KaleyraService(store, kaleyraConfigs, calls, providerCa ? { ca: providerCa } : {});
-  const services: Services = {
-    store,
-    apps,
-    providers,
-    devices,
-    calls,
-    tokens: { namespace: config.tokenNamespace, maxLifetimeSeconds: config.tokenMaxLifetimeSeconds },
-    kaleyra: { configs: kaleyraConfigs, service: kaleyra },
-    adminToken: config.adminToken,
-    connections: { hub, heartbeatMs, ackWindowMs: config.ackWindowMs },
-    cluster,
-  };
-  const http = await buildHttpServer(services, {
-    bodyLimitBytes: config.bodyLimitBytes,
-    logger: log,
-    version: VERSION,
-    metrics,
-    corsOrigins: config.corsOrigins,
-  });
+
+  // The sandbox app exists before the API does, so the admin token is known when the authenticator is made.
+  const sandbox = sandboxEmulators && (await prepareSandbox(apps, config.dataDir));
+  if (sandboxEmulators && sandbox) {
+    await configureSandboxProviders(providers, sandbox.appKey, sandboxEmulators.emulators.credentials);
+  }
+  const sandboxDevices =
+    sandboxEmulators && sandbox && (await registerSandboxDevices(devices, sandbox.appKey, sandboxEmulators.emulators));
+
+  // Edges.
+  // The sandbox admin token is generated, so the admin API accepts it only in sandbox mode.
+  const adminToken = config.adminToken ?? sandbox?.adminToken;
+  const auth = new Authenticator({ apps }, { tokens, ...(adminToken ? { adminToken } : {}) });
+  const http = await buildHttpServer(
+    {
+      auth,
+      apps,
+      providers,
+      devices,
+      calls,
+      kaleyra: { configs: kaleyraConfigs, intake },
+      hub,
+      store,
+      cluster,
+      metrics,
+      logger: log,
+    },
+    {
+      bodyLimitBytes: config.bodyLimitBytes,
+      version: VERSION,
+      corsOrigins: config.corsOrigins,
+      tokens,
+      heartbeatMs,
+      ackWindowMs: config.ackWindowMs,
+    },
+  );
   const shutdown = async () => {
     // Stop accepting first: a call accepted while the rest shuts down would wait for a lease takeover.
     hub.close();
     await http.close();
     calls.close();
     await dispatcher.close();
+    await clients.close();
     await leases.stop();
     await cluster.close();
-    kaleyra.close();
+    payloads.close();
     await sandboxEmulators?.emulators.close();
     await store.close();
   };
@@ -180,20 +213,16 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const host = config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   const url = `http://${host}:${port}`;
 
-  let sandbox: SandboxInfo | undefined;
-  if (sandboxEmulators) {
-    sandbox = await prepareSandbox(apps, config.dataDir, url);
-    // The sandbox admin token is generated, so the admin API accepts it only in sandbox mode.
-    services.adminToken ??= sandbox.adminToken;
-    await configureSandboxProviders(providers, sandbox.appKey, sandboxEmulators.emulators.credentials);
-    const sandboxDevices = await registerSandboxDevices(devices, sandbox.appKey, sandboxEmulators.emulators);
+  let sandboxInfo: SandboxInfo | undefined;
+  if (sandboxEmulators && sandbox) {
+    sandboxInfo = { baseUrl: url, ...sandbox };
     writeSandboxFile(config.dataDir, {
-      ...sandbox,
+      ...sandboxInfo,
       user: { userId: SANDBOX_USER, devices: sandboxDevices },
       emulators: describeEmulators(sandboxEmulators.emulators.credentials, sandboxEmulators.caFile),
     });
   }
   await calls.rearmTimeouts();
   await leases.start();
-  return { url, http, services, sandbox, emulators: sandboxEmulators?.emulators, close: shutdown };
+  return { url, http, hub, sandbox: sandboxInfo, emulators: sandboxEmulators?.emulators, close: shutdown };
 }

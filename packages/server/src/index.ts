@@ -1,4 +1,4 @@
-export { type Config, ConfigError, resolveConfig, SERVE_OPTIONS } from './config/index.js';
+export { emulatorProviderCredentials } from '#edges/sandbox';
+export { type Config, ConfigError, resolveConfig, SERVE_OPTIONS } from '#infra/config';
+export { mintAccessToken, verifyAccessToken } from '#infra/tokens';
 export { type Gateway, type GatewayOptions, startGateway } from './gateway.js';
-export { emulatorProviderCredentials } from './sandbox/index.js';
-export { mintAccessToken, verifyAccessToken } from './tokens/index.js';

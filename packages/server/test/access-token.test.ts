@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { deriveSigningKey, mintAccessToken, type TokenSettings, verifyAccessToken } from '../src/tokens/index.js';
+import { deriveSigningKey, mintAccessToken, type TokenSettings, verifyAccessToken } from '../src/infra/tokens/index.js';
 
 // vendors.md §8.1–8.7: Sinch's reference data and tokens.
 const APP_KEY = 'a32e5a8d-f7d8-411c-9645-9038e8dd051d';

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Emulators, startEmulators } from '@callpush/emulators';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CallsRepository } from '../src/calls/index.js';
-import { openStore } from '../src/store/index.js';
+import { CallsRepository } from '../src/domain/calls/index.js';
+import { openStore } from '../src/infra/store/index.js';
 import { ADMIN_TOKEN, basic, startTestGateway } from './support/gateway.js';
 import { request } from './support/http.js';
 

@@ -1,6 +1,6 @@
 import { type Emulators, type RecordedMessage, startEmulators } from '@callpush/emulators';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { emulatorProviderCredentials } from '../src/sandbox/index.js';
+import { emulatorProviderCredentials } from '../src/edges/sandbox/index.js';
 import { ADMIN_TOKEN, basic, type EngineName, startTestGateway, type TestGateway } from './support/gateway.js';
 import { type CallOptions, request } from './support/http.js';
 import { postgresAvailable } from './support/services.js';
@@ -69,7 +69,8 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
     emu = await startEmulators();
     gw = await startTestGateway(engine, {}, { providerCa: emu.tls.ca });
     app = (await call('POST', '/v1/apps', { auth: `Bearer ${ADMIN_TOKEN}`, body: { name: 'calls' } })).body;
-    const providers = emulatorProviderCredentials(emu.credentials, APNS_TOPIC);
+    const credentials = emulatorProviderCredentials(emu.credentials);
+    const providers = { ...credentials, apns: { ...credentials.apns, topic: APNS_TOPIC } };
     for (const [name, body] of Object.entries(providers)) {
       const r = await call('PUT', `/v1/apps/${app.key}/providers/${name}`, { auth: appAuth(), body });
       expect(r.status, r.text).toBe(201);

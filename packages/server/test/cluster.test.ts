@@ -8,7 +8,7 @@ import { type Emulators, startEmulators } from '@callpush/emulators';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { emulatorProviderCredentials } from '../src/sandbox/index.js';
+import { emulatorProviderCredentials } from '../src/edges/sandbox/index.js';
 import { basic } from './support/gateway.js';
 import { type CallOptions, request } from './support/http.js';
 import { type NodeProcess, startNode } from './support/node-process.js';
@@ -91,7 +91,7 @@ describe.skipIf(!services)('several nodes on PostgreSQL and Redis', () => {
     await node();
     await node();
     app = (await on(nodes[0]!, 'POST', '/v1/apps', { auth: `Bearer ${ADMIN_TOKEN}`, body: { name: 'cluster' } })).body;
-    const { fcm } = emulatorProviderCredentials(emu.credentials, 'com.example.calls');
+    const { fcm } = emulatorProviderCredentials(emu.credentials);
     const r = await on(nodes[1]!, 'PUT', `/v1/apps/${app.key}/providers/fcm`, { auth: appAuth(), body: fcm });
     expect(r.status, r.text).toBe(201);
   }, 60_000);
@@ -225,7 +225,7 @@ describe.skipIf(!services)('several nodes on PostgreSQL and Redis', () => {
       return d.state === 'pending' ? undefined : d;
     });
     expect(failed).toMatchObject({ state: 'failed', detail: 'the provider credential no longer exists' });
-    const { fcm } = emulatorProviderCredentials(emu.credentials, 'com.example.calls');
+    const { fcm } = emulatorProviderCredentials(emu.credentials);
     expect((await on(two, 'PUT', `/v1/apps/${app.key}/providers/fcm`, { auth: appAuth(), body: fcm })).status).toBe(
       201,
     );
@@ -295,7 +295,7 @@ describe.skipIf(!services)('several nodes on PostgreSQL and Redis', () => {
         return ds.find((d: { deviceId: string; state: string }) => d.deviceId === 'phone' && d.state !== 'pending');
       });
       expect(phone).toMatchObject({ state: 'failed', detail: 'the provider credential no longer exists' });
-      const { fcm } = emulatorProviderCredentials(emu.credentials, 'com.example.calls');
+      const { fcm } = emulatorProviderCredentials(emu.credentials);
       expect((await on(lone, 'PUT', `/v1/apps/${app.key}/providers/fcm`, { auth: appAuth(), body: fcm })).status).toBe(
         201,
       );

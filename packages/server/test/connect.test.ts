@@ -1,7 +1,7 @@
 import { type Emulators, startEmulators } from '@callpush/emulators';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { emulatorProviderCredentials } from '../src/sandbox/index.js';
-import { mintAccessToken } from '../src/tokens/index.js';
+import { emulatorProviderCredentials } from '../src/edges/sandbox/index.js';
+import { mintAccessToken } from '../src/infra/tokens/index.js';
 import { ADMIN_TOKEN, basic, type EngineName, startTestGateway, type TestGateway } from './support/gateway.js';
 import { type CallOptions, request } from './support/http.js';
 import { postgresAvailable } from './support/services.js';
@@ -53,7 +53,7 @@ describe.each(engines)('active connection on %s', (engine) => {
       { providerCa: emu.tls.ca },
     );
     app = (await call('POST', '/v1/apps', { auth: `Bearer ${ADMIN_TOKEN}`, body: { name: 'live' } })).body;
-    const { fcm } = emulatorProviderCredentials(emu.credentials, 'com.example.calls');
+    const { fcm } = emulatorProviderCredentials(emu.credentials);
     expect((await call('PUT', `/v1/apps/${app.key}/providers/fcm`, { auth: appAuth(), body: fcm })).status).toBe(201);
     bobToken = await userToken('bob');
     bob = `Bearer ${bobToken}`;

@@ -2,8 +2,8 @@ import net from 'node:net';
 import { type FcmEmulator, type HmsEmulator, startFcmEmulator, startHmsEmulator } from '@callpush/emulators';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAuthServerConfig } from '../src/auth-server/config.js';
-import { buildAuthServer } from '../src/auth-server/server.js';
+import { parseAuthServerConfig } from '../src/edges/auth-server/config.js';
+import { buildAuthServer } from '../src/edges/auth-server/server.js';
 import { ADMIN_TOKEN, basic, startTestGateway, type TestGateway } from './support/gateway.js';
 import { request } from './support/http.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SERVE_OPTIONS } from '../src/config/index.js';
+import { SERVE_OPTIONS } from '../src/infra/config/index.js';
 
 const README = readFileSync(path.resolve(import.meta.dirname, '../../../README.md'), 'utf8');
 

@@ -1,7 +1,7 @@
 import { isRecord, isText, type JsonRecord } from './read.js';
 import type { CallResult, CancelReason } from './types.js';
 
-/** The gateway refuses more (design §3.3): UTF-8 bytes of header keys plus values. */
+/** The gateway refuses more (docs/providers.md#wire-format-v1): UTF-8 bytes of header keys plus values. */
 export const MAX_HEADERS_BYTES = 1024;
 
 const CANCEL_REASONS: ReadonlySet<unknown> = new Set<CancelReason>([
@@ -62,9 +62,10 @@ function readHeaders(value: unknown): Record<string, string> | undefined {
 }
 
 /**
- * A v1 message (design §3.3) as a call result, or undefined when any field is off. `sureNow` is the latest
- * time the device can be sure has passed (its clock less the skew allowance): a ring is timed out only past
- * its deadline by that time. A cancel is timed out when the gateway says so, whatever the device's clock.
+ * A v1 message (docs/providers.md#wire-format-v1) as a call result, or undefined when any field is off.
+ * `sureNow` is the latest time the device can be sure has passed (its clock less the skew allowance): a ring is
+ * timed out only past its deadline by that time. A cancel is timed out when the gateway says so, whatever the
+ * device's clock.
  */
 export function readCallPush(message: JsonRecord, sureNow: number): CallResult | undefined {
   const { callId, app, from, to, sentAt, expiresAt } = message;

@@ -5,7 +5,7 @@ const RING_EVENT = 'on_call_incoming';
 
 /**
  * The Kaleyra events that stop a ring, with the reason the gateway gives its own cancel for them
- * (server `webhooks/kaleyra-events.ts`): nobody answered, or the call is over.
+ * (the server's Kaleyra integration): nobody answered, or the call is over.
  */
 const STOP_EVENTS: ReadonlyMap<unknown, CancelReason> = new Map([
   ['on_missed_call', 'timeout'],
@@ -21,8 +21,9 @@ export function isKaleyraCallEvent(body: JsonRecord): boolean {
 const VIDEO_CALL_TYPE = 'audio_video';
 
 /**
- * A Kaleyra webhook body (vendors.md §3.1, §3.4) as a call result: the room is the call. Kaleyra carries no
- * ring deadline, custom headers or display name, so a ring is never timed out here and its headers are empty.
+ * A Kaleyra webhook body (docs/providers.md#kaleyra-webhooks) as a call result: the room is the call. Kaleyra
+ * carries no ring deadline, custom headers or display name, so a ring is never timed out here and its headers
+ * are empty.
  */
 export function readKaleyra(body: JsonRecord): CallResult | undefined {
   const data = isRecord(body.data) ? body.data : {};

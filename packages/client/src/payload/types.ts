@@ -1,4 +1,4 @@
-/** Why a ring stopped (wire format v1, design §3.3). */
+/** Why a ring stopped (wire format v1: docs/providers.md#wire-format-v1). */
 export type CancelReason = 'answered_elsewhere' | 'declined' | 'caller_cancelled' | 'timeout' | 'ended';
 
 /** Which payload format a push was in: callpush's own v1 message, or a Kaleyra webhook body forwarded as is. */

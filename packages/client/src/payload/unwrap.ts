@@ -8,12 +8,12 @@ export type Unwrapped =
   { format: 'callpush'; message: JsonRecord | undefined } | { format: 'kaleyra'; body: JsonRecord };
 
 /**
- * Finds the message inside each transport's wrapping (design §3.3), reading only the keys that matter so a
- * large or cyclic object costs nothing:
+ * Finds the message inside each transport's wrapping (docs/providers.md#wire-format-v1), reading only the keys
+ * that matter so a large or cyclic object costs nothing:
  * - FCM data map, HMS map form, APNs dictionary: the v1 message under `callpush`, a JSON string or an object;
  * - HMS data string: the same map as JSON;
  * - Web Push body, active-connection frame: the v1 message itself, as JSON or parsed;
- * - Kaleyra (vendors.md §3.4): the webhook body under `message` (`kaleyra` format), under
+ * - Kaleyra (docs/providers.md#kaleyra-sdk-payloads): the webhook body under `message` (`kaleyra` format), under
  *   `message` → `kaleyra` → `payload` (hybrid bridge key path), or the body itself.
  */
 export function unwrap(data: unknown): Unwrapped | undefined {

@@ -18,7 +18,7 @@ export function deviceTokenFromPath(path: string): string {
   if (!match) throw new ApnsRejection('BadPath');
   const token = match[1]!;
   if (token === '') throw new ApnsRejection('MissingDeviceToken');
-  // Tokens are hex strings of no fixed length (providers.md §3.1).
+  // Tokens are hex strings of no fixed length (docs/providers.md#apns-connection).
   if (!/^[0-9a-fA-F]+$/.test(token)) throw new ApnsRejection('BadDeviceToken');
   return token;
 }

@@ -45,7 +45,7 @@ export function responseApnsId(headers: IncomingHttpHeaders): string {
 }
 
 /**
- * Applies the header rules of providers.md §3.3 in the order a request fails them, throwing the reason.
+ * Applies Apple's header rules (docs/providers.md#apns-headers) in the order a request fails them, throwing the reason.
  * `apns-push-type` may be omitted (Apple only recommends it outside watchOS) and then means `alert`.
  */
 export function validateApnsHeaders(headers: IncomingHttpHeaders, rawHeaders: string[]): ApnsHeaders {
@@ -80,7 +80,7 @@ export function validateApnsHeaders(headers: IncomingHttpHeaders, rawHeaders: st
   if (typeof collapseId === 'string' && Buffer.byteLength(collapseId) > 64) throw new ApnsRejection('BadCollapseId');
 
   // A VoIP push to the app's own topic (or an alert to its `.voip` topic) addresses a token that cannot
-  // belong to that topic; providers.md §7 notes Apple's exact reason here is assumed.
+  // belong to that topic; Apple's exact reason here is an assumption (docs/providers.md#apns-reasons).
   const required = TOPIC_SUFFIX[type];
   const usesSuffix = Object.values(TOPIC_SUFFIX).some((suffix) => topic.endsWith(suffix));
   if (required ? !topic.endsWith(required) : usesSuffix) throw new ApnsRejection('DeviceTokenNotForTopic');

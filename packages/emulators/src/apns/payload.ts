@@ -3,7 +3,7 @@ import { BodyTooLargeError, readBody } from '../core/http.js';
 import type { PushType } from './headers.js';
 import { ApnsRejection } from './reasons.js';
 
-/** Payload limits in bytes (providers.md §3.3): VoIP gets 5120, everything else 4096. */
+/** Payload limits in bytes (docs/providers.md#apns-headers): VoIP gets 5120, everything else 4096. */
 export const PAYLOAD_LIMIT = 4096;
 export const VOIP_PAYLOAD_LIMIT = 5120;
 

@@ -33,7 +33,7 @@ export class ProviderKeyRing {
   }
 }
 
-/** Apple rejects a token whose `iat` is more than an hour old (providers.md §3.2). */
+/** Apple rejects a token whose `iat` is more than an hour old (docs/providers.md#apns-provider-token). */
 const MAX_TOKEN_AGE_MS = 3_600_000;
 /** ...and a connection whose token changes again within 20 minutes. */
 const MIN_TOKEN_LIFETIME_MS = 20 * 60_000;

@@ -1,6 +1,6 @@
 /**
  * The APNs failure reasons this emulator produces and the `:status` Apple pairs with each
- * (providers.md §3.4, §3.5). Failures answer `{"reason": "<Reason>"}`; 410 adds `timestamp` (epoch ms).
+ * (docs/providers.md#apns-reasons). Failures answer `{"reason": "<Reason>"}`; 410 adds `timestamp` (epoch ms).
  */
 export const APNS_REASON_STATUS = {
   BadCollapseId: 400,

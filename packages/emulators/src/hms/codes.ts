@@ -3,7 +3,8 @@ import { type AnyResponse, sendJson } from '../core/http.js';
 
 /**
  * HMS Push Kit v1 result codes with the HTTP status they usually come with and their message. Clients must
- * classify on `code`; the statuses follow providers.md §2.5 (Huawei does not publish them all).
+ * classify on `code`; the statuses are the usual ones, which Huawei does not publish in full
+ * (docs/providers.md#hms-results).
  */
 export const HMS_RESULTS = {
   '80000000': { status: 200, msg: 'Success' },

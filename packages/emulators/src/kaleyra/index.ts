@@ -4,9 +4,9 @@ import { type AnyRequest, type AnyResponse, readBody, sendJson } from '../core/h
 import { listen } from '../core/listen.js';
 
 /**
- * Kaleyra Video's SDK-credentials endpoint (vendors.md §3.3): `POST /v2/sdk/credentials` with the REST API
- * key in the `apikey` header and `{"user_id","expires_in"}` (360..86400 s) in, `{"access_token","expires_at",
- * "user_id"}` out. Plain HTTP: callpush reaches it through a configured base URL, so no host name is faked.
+ * Kaleyra Video's SDK-credentials endpoint (docs/providers.md#kaleyra-credentials): `POST /v2/sdk/credentials`
+ * with the REST API key in the `apikey` header and `{"user_id","expires_in"}` (360..86400 s) in,
+ * `{"access_token","expires_at","user_id"}` out. Plain HTTP: callpush reaches it through a configured base URL, so no host name is faked.
  */
 
 export const KALEYRA_MIN_EXPIRES_IN = 360;

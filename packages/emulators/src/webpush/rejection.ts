@@ -1,7 +1,7 @@
 /**
  * A push request the service refuses: the status RFC 8030/8292 prescribe, plus a machine-readable `reason`
  * and a message for the JSON body. Real services add bodies of their own shape that clients must not rely
- * on (providers.md §4.3); these ones exist so tests and humans can tell refusals apart.
+ * on (docs/providers.md#webpush-status); these ones exist so tests and humans can tell refusals apart.
  */
 export class WebPushRejection extends Error {
   constructor(

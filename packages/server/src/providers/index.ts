@@ -1,9 +1,36 @@
-export { ProvidersService, type ProviderView } from './providers-service.js';
-export { checkPushToken } from './push-tokens.js';
+export { type ApnsCredential, SANDBOX_APNS_TOPIC } from './apns/index.js';
+export { type ClientPoolDeps, type ClientPoolSettings, ProviderClientPool } from './client-pool.js';
+export type {
+  AppIdentity,
+  ProviderClient,
+  ProviderClientOptions,
+  ProviderModule,
+  PushOutcome,
+  PushRequest,
+  PushTarget,
+} from './contract.js';
+export { type FcmCredential, MESSAGING_SCOPE, serviceAccountTokenFetcher } from './fcm/index.js';
 export {
+  appIssuer,
+  applicationKeyName,
+  CLIENT_ASSERTION_TYPE,
+  HMS_SCOPE,
+  type HmsCredential,
+  hmsTokenFetcher,
+  MAX_ASSERTION_LIFETIME_SECONDS,
+} from './hms/index.js';
+export { checkUrl, ProviderAuthError, TokenCache } from './kit/index.js';
+export { ProviderMetrics } from './metrics.js';
+export { type ProvidersDeps, ProvidersService, type ProviderView } from './providers-service.js';
+export {
+  type CredentialOf,
   checkCredential,
+  checkPushToken,
+  createProviderClient,
   PROVIDER_TYPES,
+  PROVIDERS,
   type ProviderCredential,
   ProviderCredentialSchema,
   type ProviderType,
+  providerModule,
 } from './registry.js';

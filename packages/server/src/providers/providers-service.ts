@@ -1,6 +1,8 @@
-import type { SecretBox } from '../crypto/index.js';
-import type { Store } from '../store/index.js';
-import { checkCredential, type ProviderCredential, type ProviderType } from './registry.js';
+import type { SecretBox } from '#infra/crypto';
+import type { Store } from '#infra/store';
+import { type Clock, systemClock } from '#kernel';
+import { type CredentialRow, CredentialsRepository } from './credentials-repository.js';
+import { checkCredential, type ProviderCredential, type ProviderType, providerModule } from './registry.js';
 
 export interface ProviderView {
   name: string;
@@ -11,15 +13,7 @@ export interface ProviderView {
   updatedAt: number;
 }
 
-interface Row {
-  name: string;
-  type: string;
-  public_json: string;
-  created_at: number;
-  updated_at: number;
-}
-
-function toView(row: Row): ProviderView {
+function toView(row: CredentialRow): ProviderView {
   return {
     name: row.name,
     type: row.type as ProviderType,
@@ -29,16 +23,26 @@ function toView(row: Row): ProviderView {
   };
 }
 
-const COLUMNS = ['name', 'type', 'public_json', 'created_at', 'updated_at'] as const;
+export interface ProvidersDeps {
+  store: Store;
+  box: SecretBox;
+  now?: Clock;
+}
+
+type ChangeListener = (appKey: string, name: string, local: boolean) => void;
 
 /** Named provider credentials of an app, stored encrypted. */
 export class ProvidersService {
-  private readonly changeListeners = new Set<(appKey: string, name: string, local: boolean) => void>();
+  private readonly repo: CredentialsRepository;
+  private readonly box: SecretBox;
+  private readonly now: Clock;
+  private readonly changeListeners = new Set<ChangeListener>();
 
-  constructor(
-    private readonly store: Store,
-    private readonly box: SecretBox,
-  ) {}
+  constructor(deps: ProvidersDeps) {
+    this.repo = new CredentialsRepository(deps.store);
+    this.box = deps.box;
+    this.now = deps.now ?? systemClock;
+  }
 
   /** Creates or replaces a credential; `created` tells which. */
   async put(
@@ -47,86 +51,49 @@ export class ProvidersService {
     credential: ProviderCredential,
   ): Promise<{ view: ProviderView; created: boolean }> {
     const publicView = checkCredential(credential);
-    const now = Date.now();
     const values = {
       type: credential.type,
       config_enc: this.box.seal(JSON.stringify(credential)),
       public_json: JSON.stringify(publicView),
-      updated_at: now,
     };
-    const created = await this.store.db.transaction().execute(async (tx) => {
-      const existing = await tx
-        .selectFrom('provider_credentials')
-        .select('name')
-        .where('app_key', '=', appKey)
-        .where('name', '=', name)
-        .executeTakeFirst();
-      if (existing) {
-        await tx
-          .updateTable('provider_credentials')
-          .set(values)
-          .where('app_key', '=', appKey)
-          .where('name', '=', name)
-          .execute();
-        return false;
-      }
-      await tx
-        .insertInto('provider_credentials')
-        .values({ app_key: appKey, name, created_at: now, ...values })
-        .execute();
-      return true;
-    });
+    const created = await this.repo.upsert(appKey, name, values, this.now());
     this.changed(appKey, name);
     const view = await this.get(appKey, name);
     return { view: view!, created };
   }
 
   async get(appKey: string, name: string): Promise<ProviderView | undefined> {
-    const row = await this.store.db
-      .selectFrom('provider_credentials')
-      .select(COLUMNS)
-      .where('app_key', '=', appKey)
-      .where('name', '=', name)
-      .executeTakeFirst();
+    const row = await this.repo.find(appKey, name);
     return row && toView(row);
   }
 
   async list(appKey: string): Promise<ProviderView[]> {
-    const rows = await this.store.db
-      .selectFrom('provider_credentials')
-      .select(COLUMNS)
-      .where('app_key', '=', appKey)
-      .orderBy('name')
-      .execute();
-    return rows.map(toView);
+    return (await this.repo.list(appKey)).map(toView);
   }
 
   async delete(appKey: string, name: string): Promise<boolean> {
-    const result = await this.store.db
-      .deleteFrom('provider_credentials')
-      .where('app_key', '=', appKey)
-      .where('name', '=', name)
-      .executeTakeFirst();
+    const deleted = await this.repo.delete(appKey, name);
     this.changed(appKey, name);
-    return Number(result.numDeletedRows) > 0;
+    return deleted;
+  }
+
+  /** The type of credential `name`, or undefined when the app has none by that name (or of a type unknown here). */
+  async typeOf(appKey: string, name: string): Promise<ProviderType | undefined> {
+    const type = await this.repo.typeOf(appKey, name);
+    return type !== undefined && providerModule(type) ? (type as ProviderType) : undefined;
   }
 
   /** The full credential with its secrets, for the provider clients only. */
   async secretCredential(appKey: string, name: string): Promise<ProviderCredential | undefined> {
-    const row = await this.store.db
-      .selectFrom('provider_credentials')
-      .select('config_enc')
-      .where('app_key', '=', appKey)
-      .where('name', '=', name)
-      .executeTakeFirst();
-    return row && (JSON.parse(this.box.open(row.config_enc)) as ProviderCredential);
+    const sealed = await this.repo.sealed(appKey, name);
+    return sealed === undefined ? undefined : (JSON.parse(this.box.open(sealed)) as ProviderCredential);
   }
 
   /**
    * Calls `listener` whenever a credential is replaced or deleted (provider clients built on it are stale):
    * here (`local`), or on another node (`changedElsewhere`).
    */
-  onChange(listener: (appKey: string, name: string, local: boolean) => void): void {
+  onChange(listener: ChangeListener): void {
     this.changeListeners.add(listener);
   }
 

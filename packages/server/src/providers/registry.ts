@@ -1,40 +1,47 @@
-import { type Static, Type } from 'typebox';
-import { ApnsCredentialSchema, checkApnsCredential } from './apns/credential.js';
-import { checkFcmCredential, FcmCredentialSchema } from './fcm/credential.js';
-import { checkHmsCredential, HmsCredentialSchema } from './hms/credential.js';
-import { checkWebPushCredential, WebPushCredentialSchema } from './webpush/credential.js';
+import { Type } from 'typebox';
+import { apns } from './apns/index.js';
+import type { ProviderClient, ProviderClientOptions, ProviderModule } from './contract.js';
+import { fcm } from './fcm/index.js';
+import { hms } from './hms/index.js';
+import { webPush } from './webpush/index.js';
 
-/** Request body of `PUT /v1/apps/{appKey}/providers/{name}`: one of the credential types, told apart by `type`. */
-const CREDENTIAL_UNION = Type.Union([
-  FcmCredentialSchema,
-  HmsCredentialSchema,
-  ApnsCredentialSchema,
-  WebPushCredentialSchema,
-]);
-export type ProviderCredential = Static<typeof CREDENTIAL_UNION>;
+/** Every provider callpush speaks. Adding one is its folder and one entry here; the rest is derived. */
+export const PROVIDERS = [fcm, hms, apns, webPush] as const;
+
+type Module = (typeof PROVIDERS)[number];
+/** One of the credential types, told apart by `type`. */
+export type ProviderCredential = Module extends ProviderModule<infer C> ? C : never;
+export type ProviderType = ProviderCredential['type'];
+export type CredentialOf<T extends ProviderType> = Extract<ProviderCredential, { type: T }>;
+export const PROVIDER_TYPES: readonly ProviderType[] = PROVIDERS.map((m) => m.type);
+
+const BY_TYPE = new Map<string, ProviderModule<ProviderCredential>>(PROVIDERS.map((m) => [m.type, m]));
+
+/** The module of a type; undefined for a type callpush does not know (a row written by a newer version). */
+export function providerModule(type: string): ProviderModule<ProviderCredential> | undefined {
+  return BY_TYPE.get(type);
+}
+
+/** Request body of `PUT /v1/apps/{appKey}/providers/{name}`. */
 // oneOf with a discriminator, so a validation error names the field inside the chosen type, not "anyOf failed".
 export const ProviderCredentialSchema = Type.Unsafe<ProviderCredential>({
   type: 'object',
   required: ['type'],
   discriminator: { propertyName: 'type' },
-  oneOf: CREDENTIAL_UNION.anyOf,
+  oneOf: PROVIDERS.map((m) => m.credentialSchema),
 });
-export type ProviderType = ProviderCredential['type'];
-export const PROVIDER_TYPES = ['fcm', 'hms', 'apns', 'webpush'] as const satisfies readonly ProviderType[];
 
-/**
- * Checks what a schema cannot (keys parse, key pairs match, URLs) and returns the public view: the
- * non-secret fields and fingerprints of the secret ones.
- */
-export function checkCredential(c: ProviderCredential): Record<string, unknown> {
-  switch (c.type) {
-    case 'fcm':
-      return checkFcmCredential(c);
-    case 'hms':
-      return checkHmsCredential(c);
-    case 'apns':
-      return checkApnsCredential(c);
-    case 'webpush':
-      return checkWebPushCredential(c);
-  }
+/** The public view of a credential, after the checks a schema cannot make (throws InvalidInput). */
+export function checkCredential(credential: ProviderCredential): Record<string, unknown> {
+  return providerModule(credential.type)!.checkCredential(credential);
+}
+
+/** A credential in, its client out. */
+export function createProviderClient(credential: ProviderCredential, options: ProviderClientOptions): ProviderClient {
+  return providerModule(credential.type)!.createClient(credential, options);
+}
+
+/** Refuses a push token that cannot be right for a provider of `type` (InvalidInput `invalid_token`). */
+export function checkPushToken(type: ProviderType, token: string): void {
+  providerModule(type)!.checkPushToken(token);
 }

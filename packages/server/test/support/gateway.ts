@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import pg from 'pg';
-import { type Config, resolveConfig } from '../../src/config/index.js';
 import { type Gateway, startGateway } from '../../src/gateway.js';
+import { type Config, resolveConfig } from '../../src/infra/config/index.js';
 import { PG_URL } from './services.js';
 
 export type EngineName = 'sqlite' | 'postgres';

@@ -1,8 +1,8 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
 import { onTestFinished } from 'vitest';
-import type { PushRequest, PushTarget } from '../../src/push/types.js';
-import type { CancelReason } from '../../src/push/wire.js';
+import type { CancelReason } from '../../src/kernel/wire.js';
+import type { PushRequest, PushTarget } from '../../src/providers/contract.js';
 
 /** Provider-client test helpers: rings with a deadline, devices, and a count of HTTP/1.1 requests made. */
 

@@ -1,6 +1,6 @@
-import { SessionPool } from '../../push/http2-pool.js';
-import { DEADLINE_PASSED, outcomeOfError, TokenRefused, timed, withReauth } from '../../push/send-kit.js';
-import type { ProviderClient, ProviderClientOptions, PushOutcome, PushRequest, PushTarget } from '../../push/types.js';
+import { SessionPool } from '#infra/net';
+import type { ProviderClient, ProviderClientOptions, PushOutcome, PushRequest, PushTarget } from '../contract.js';
+import { DEADLINE_PASSED, outcomeOfError, TokenRefused, timed, withReauth } from '../kit/index.js';
 import type { ApnsCredential } from './credential.js';
 import { createProviderTokenCache } from './provider-token.js';
 import { type ApnsPush, buildApnsPush } from './request.js';

@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox';
-import { checkUrl, keyFingerprint, parsePrivateKey } from '../credential-kit.js';
+import { keyFingerprint } from '#infra/crypto';
+import { checkUrl, parsePrivateKey } from '../kit/index.js';
 
 export const ApnsCredentialSchema = Type.Object(
   {

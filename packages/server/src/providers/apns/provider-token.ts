@@ -1,5 +1,5 @@
 import { type CryptoKey, importPKCS8, SignJWT } from 'jose';
-import { TokenCache } from '../../push/token-cache.js';
+import { TokenCache } from '../kit/index.js';
 import type { ApnsCredential } from './credential.js';
 
 /** APNs refuses a provider token whose `iat` is more than an hour old (providers.md §3.2). */

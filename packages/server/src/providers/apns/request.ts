@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { PushRequest, PushTarget } from '../../push/types.js';
-import type { CancelMessage, CancelReason, RingMessage } from '../../push/wire.js';
+import type { CancelMessage, CancelReason, RingMessage } from '#kernel';
+import type { PushRequest, PushTarget } from '../contract.js';
 
 /** The headers (without `authorization`, added per attempt) and JSON body of one APNs push. */
 export interface ApnsPush {

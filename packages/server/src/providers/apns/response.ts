@@ -1,7 +1,6 @@
-import type { ProviderResponse } from '../../push/http-client.js';
-import { retryOutcome } from '../../push/retry-after.js';
-import { TokenRefused } from '../../push/send-kit.js';
-import type { PushOutcome } from '../../push/types.js';
+import type { HttpResponse } from '#infra/net';
+import type { PushOutcome } from '../contract.js';
+import { retryOutcome, TokenRefused } from '../kit/index.js';
 
 /** Classifies an APNs answer by its `reason` (providers.md §3.4, §3.5, §6). */
 
@@ -22,7 +21,7 @@ const TOKEN_GONE = new Set(['Unregistered', 'ExpiredToken', 'BadDeviceToken', 'D
 const RETRY = new Set(['TooManyProviderTokenUpdates', 'IdleTimeout']);
 
 /** The `reason` of an APNs failure body, or `HTTP <status>` when the body is not APNs's (a proxy's, say). */
-function reasonOf(res: ProviderResponse): string {
+function reasonOf(res: HttpResponse): string {
   try {
     const { reason } = JSON.parse(res.body) as { reason?: unknown };
     if (typeof reason === 'string') return reason;
@@ -33,7 +32,7 @@ function reasonOf(res: ProviderResponse): string {
 }
 
 /** The outcome for one answer, or TokenRefused when APNs refused the provider token. */
-export function apnsOutcome(res: ProviderResponse, now: number): PushOutcome | TokenRefused {
+export function apnsOutcome(res: HttpResponse, now: number): PushOutcome | TokenRefused {
   const { status } = res;
   if (status === 200) {
     const id = res.headers['apns-id'];

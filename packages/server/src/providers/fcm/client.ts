@@ -1,8 +1,14 @@
-import { HttpClient } from '../../push/http-client.js';
-import { SessionPool } from '../../push/http2-pool.js';
-import { DEADLINE_PASSED, outcomeOfError, TokenRefused, timed, ttlSeconds, withReauth } from '../../push/send-kit.js';
-import { TokenCache } from '../../push/token-cache.js';
-import type { ProviderClient, ProviderClientOptions, PushOutcome, PushRequest, PushTarget } from '../../push/types.js';
+import { HttpClient, SessionPool } from '#infra/net';
+import type { ProviderClient, ProviderClientOptions, PushOutcome, PushRequest, PushTarget } from '../contract.js';
+import {
+  DEADLINE_PASSED,
+  outcomeOfError,
+  TokenCache,
+  TokenRefused,
+  timed,
+  ttlSeconds,
+  withReauth,
+} from '../kit/index.js';
 import type { FcmCredential } from './credential.js';
 import { type FcmData, fcmData, fcmSendBody, oversizeOutcome } from './message.js';
 import { fcmAuth } from './oauth.js';

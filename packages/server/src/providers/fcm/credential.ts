@@ -1,6 +1,7 @@
 import { type Static, Type } from 'typebox';
-import { badRequest } from '../../http/errors.js';
-import { checkUrl, fingerprint, keyFingerprint, parsePrivateKey } from '../credential-kit.js';
+import { fingerprint, keyFingerprint } from '#infra/crypto';
+import { InvalidInput } from '#kernel';
+import { checkUrl, parsePrivateKey } from '../kit/index.js';
 import { MESSAGING_SCOPE } from './oauth.js';
 
 /**
@@ -57,15 +58,15 @@ const DELEGATED_FIELDS = ['projectNumber', 'tokenUrl', 'clientId', 'clientSecret
 
 function checkDirect(c: FcmCredential): Record<string, unknown> {
   const account = c.serviceAccount;
-  if (!account) throw badRequest('invalid_credential', 'serviceAccount is required', 'serviceAccount');
+  if (!account) throw new InvalidInput('invalid_credential', 'serviceAccount is required', 'serviceAccount');
   for (const field of [...DELEGATED_FIELDS, 'scope'] as const) {
     if (c[field] !== undefined) {
-      throw badRequest('invalid_credential', `${field} applies to authMode delegated-a only`, field);
+      throw new InvalidInput('invalid_credential', `${field} applies to authMode delegated-a only`, field);
     }
   }
   const key = parsePrivateKey(account.private_key, 'serviceAccount.private_key', 'rsa');
   if (!account.client_email.includes('@')) {
-    throw badRequest(
+    throw new InvalidInput(
       'invalid_credential',
       'serviceAccount.client_email must be an e-mail address',
       'serviceAccount.client_email',
@@ -84,11 +85,15 @@ function checkDirect(c: FcmCredential): Record<string, unknown> {
 
 function checkDelegatedA(c: FcmCredential): Record<string, unknown> {
   if (c.serviceAccount) {
-    throw badRequest('invalid_credential', 'serviceAccount does not apply to authMode delegated-a', 'serviceAccount');
+    throw new InvalidInput(
+      'invalid_credential',
+      'serviceAccount does not apply to authMode delegated-a',
+      'serviceAccount',
+    );
   }
   for (const field of DELEGATED_FIELDS) {
     if (c[field] === undefined) {
-      throw badRequest('invalid_credential', `${field} is required with authMode delegated-a`, field);
+      throw new InvalidInput('invalid_credential', `${field} is required with authMode delegated-a`, field);
     }
   }
   checkUrl(c.tokenUrl, 'tokenUrl');

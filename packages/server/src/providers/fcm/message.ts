@@ -1,4 +1,4 @@
-import type { PushOutcome, PushRequest } from '../../push/types.js';
+import type { PushOutcome, PushRequest } from '../contract.js';
 
 /** FCM's limit on data keys plus values. */
 const MAX_DATA_BYTES = 4096;

@@ -1,9 +1,8 @@
 import { createPrivateKey } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { delegatedATokenFetcher } from '../../push/delegated-token.js';
-import type { HttpClient } from '../../push/http-client.js';
-import { fetchAccessToken } from '../../push/oauth.js';
-import type { CachedToken } from '../../push/token-cache.js';
+import type { HttpClient } from '#infra/net';
+import type { CachedToken } from '../kit/index.js';
+import { delegatedATokenFetcher, fetchAccessToken } from '../kit/index.js';
 import type { FcmCredential } from './credential.js';
 
 /** Service-account OAuth for FCM (providers.md §1.2): an RS256 JWT assertion traded for an access token. */

@@ -1,7 +1,6 @@
-import type { ProviderResponse } from '../../push/http-client.js';
-import { retryOutcome } from '../../push/retry-after.js';
-import { TokenRefused } from '../../push/send-kit.js';
-import type { PushOutcome } from '../../push/types.js';
+import type { HttpResponse } from '#infra/net';
+import type { PushOutcome } from '../contract.js';
+import { retryOutcome, TokenRefused } from '../kit/index.js';
 import type { StrayTokenJudge } from './stray-tokens.js';
 
 /** Classifies an FCM `messages:send` answer (providers.md §1.4, §1.5, §6). */
@@ -48,7 +47,7 @@ function blamesOnlyTheToken(details: ErrorDetail[]): boolean {
  * The outcome for one answer, or TokenRefused when the access token was refused (401/403 without an FcmError
  * that explains it). Classification follows firebase-admin: the FcmError `errorCode`, else the HTTP status.
  */
-export function fcmOutcome(res: ProviderResponse, now: number, strays: StrayTokenJudge): PushOutcome | TokenRefused {
+export function fcmOutcome(res: HttpResponse, now: number, strays: StrayTokenJudge): PushOutcome | TokenRefused {
   const body = parseBody(res.body);
   if (res.status === 200) {
     strays.delivered();

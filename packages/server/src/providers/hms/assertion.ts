@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { HttpClient } from '../../push/http-client.js';
-import { fetchAccessToken } from '../../push/oauth.js';
-import type { CachedToken } from '../../push/token-cache.js';
-import type { ProviderClientOptions } from '../../push/types.js';
-import { deriveSigningKey, kidFor, utcDateStamp } from '../../tokens/signing-key.js';
+import type { HttpClient } from '#infra/net';
+import { deriveSigningKey, kidFor, utcDateStamp } from '#infra/tokens';
+import type { ProviderClientOptions } from '../contract.js';
+import type { CachedToken } from '../kit/index.js';
+import { fetchAccessToken } from '../kit/index.js';
 import { appIssuer, applicationKeyName, CLIENT_ASSERTION_TYPE, MAX_ASSERTION_LIFETIME_SECONDS } from './delegation.js';
 
 /** Flow B of the HMS delegation, gateway side: a client assertion signed with the app's hkdfv1 key. */

@@ -1,8 +1,7 @@
-import { delegatedATokenFetcher } from '../../push/delegated-token.js';
-import type { HttpClient } from '../../push/http-client.js';
-import { fetchAccessToken, ProviderAuthError } from '../../push/oauth.js';
-import type { CachedToken } from '../../push/token-cache.js';
-import type { ProviderClientOptions } from '../../push/types.js';
+import type { HttpClient } from '#infra/net';
+import type { ProviderClientOptions } from '../contract.js';
+import type { CachedToken } from '../kit/index.js';
+import { delegatedATokenFetcher, fetchAccessToken, ProviderAuthError } from '../kit/index.js';
 import { delegatedBTokenFetcher } from './assertion.js';
 import type { HmsCredential } from './credential.js';
 import { HMS_SCOPE } from './delegation.js';

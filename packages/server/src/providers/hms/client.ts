@@ -1,7 +1,14 @@
-import { HttpClient } from '../../push/http-client.js';
-import { DEADLINE_PASSED, outcomeOfError, TokenRefused, timed, ttlSeconds, withReauth } from '../../push/send-kit.js';
-import { TokenCache } from '../../push/token-cache.js';
-import type { ProviderClient, ProviderClientOptions, PushOutcome, PushRequest } from '../../push/types.js';
+import { HttpClient } from '#infra/net';
+import type { ProviderClient, ProviderClientOptions, PushOutcome, PushRequest } from '../contract.js';
+import {
+  DEADLINE_PASSED,
+  outcomeOfError,
+  TokenCache,
+  TokenRefused,
+  timed,
+  ttlSeconds,
+  withReauth,
+} from '../kit/index.js';
 import { hmsTokenFetcher } from './auth.js';
 import type { HmsCredential } from './credential.js';
 import { hmsSendBody } from './message.js';

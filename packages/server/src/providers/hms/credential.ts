@@ -1,6 +1,7 @@
 import { type Static, Type } from 'typebox';
-import { badRequest } from '../../http/errors.js';
-import { checkUrl, fingerprint } from '../credential-kit.js';
+import { fingerprint } from '#infra/crypto';
+import { InvalidInput } from '#kernel';
+import { checkUrl } from '../kit/index.js';
 import { HMS_SCOPE } from './delegation.js';
 
 /**
@@ -60,11 +61,11 @@ export function checkHmsCredential(c: HmsCredential): Record<string, unknown> {
   const { required, optional } = MODE_FIELDS[mode];
   for (const field of required) {
     if (c[field] === undefined)
-      throw badRequest('invalid_credential', `${field} is required with authMode ${mode}`, field);
+      throw new InvalidInput('invalid_credential', `${field} is required with authMode ${mode}`, field);
   }
   for (const field of ['clientSecret', 'clientId', 'scope', 'tokenUrl', 'hmsTokenUrl'] as const) {
     if (c[field] !== undefined && !required.includes(field) && !optional.includes(field)) {
-      throw badRequest('invalid_credential', `${field} does not apply to authMode ${mode}`, field);
+      throw new InvalidInput('invalid_credential', `${field} does not apply to authMode ${mode}`, field);
     }
   }
   checkUrl(c.endpoint, 'endpoint');

@@ -1,4 +1,4 @@
-import type { PushRequest } from '../../push/types.js';
+import type { PushRequest } from '../contract.js';
 
 /**
  * The v1 `messages:send` body for a batch of devices (design §3.3, providers.md §2.3). `data` is a string,

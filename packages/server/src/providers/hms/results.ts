@@ -1,7 +1,6 @@
-import type { ProviderResponse } from '../../push/http-client.js';
-import { retryOutcome } from '../../push/retry-after.js';
-import { TokenRefused } from '../../push/send-kit.js';
-import type { PushOutcome } from '../../push/types.js';
+import type { HttpResponse } from '#infra/net';
+import type { PushOutcome } from '../contract.js';
+import { retryOutcome, TokenRefused } from '../kit/index.js';
 
 /** Classifies a Push Kit v1 answer into one outcome per token of the batch (providers.md §2.4, §2.5, §6). */
 
@@ -38,7 +37,7 @@ function illegalTokens(msg: unknown): Set<string> {
 }
 
 /** One outcome per entry of `tokens`, or TokenRefused for the whole batch. Push Kit is classified on `code`. */
-export function hmsOutcomes(res: ProviderResponse, tokens: string[], now: number): PushOutcome[] | TokenRefused {
+export function hmsOutcomes(res: HttpResponse, tokens: string[], now: number): PushOutcome[] | TokenRefused {
   const answer = parseJson(res.body) as HmsAnswer | undefined;
   const code = typeof answer?.code === 'string' ? answer.code : undefined;
   const status = res.status;

@@ -1,10 +1,10 @@
-import { HttpClient } from '../../push/http-client.js';
-import { DEADLINE_PASSED, outcomeOfError, timed, ttlSeconds } from '../../push/send-kit.js';
-import type { ProviderClient, ProviderClientOptions, PushOutcome, PushRequest, PushTarget } from '../../push/types.js';
+import { HttpClient } from '#infra/net';
+import type { ProviderClient, ProviderClientOptions, PushOutcome, PushRequest, PushTarget } from '../contract.js';
+import { DEADLINE_PASSED, outcomeOfError, timed, ttlSeconds } from '../kit/index.js';
 import type { WebPushCredential } from './credential.js';
 import { buildWebPushRequest, type WebPushHttpRequest } from './request.js';
 import { webPushOutcome } from './response.js';
-import { parseSubscription } from './subscription.js';
+import { subscriptionToPush } from './subscription.js';
 
 /**
  * The Web Push client of one VAPID credential. web-push encrypts and signs; the request goes over this
@@ -19,7 +19,7 @@ export function createWebPushClient(credential: WebPushCredential, options: Prov
   async function sendOne(target: PushTarget, request: PushRequest): Promise<PushOutcome> {
     const ttl = ttlSeconds(request.deadline, now());
     if (ttl === undefined) return DEADLINE_PASSED;
-    const subscription = parseSubscription(target.token, origin);
+    const subscription = subscriptionToPush(target.token, origin);
     if (!subscription) return { kind: 'token_gone', reason: 'the subscription does not parse' };
     let push: WebPushHttpRequest;
     try {

@@ -1,7 +1,8 @@
 import { createECDH } from 'node:crypto';
 import { type Static, Type } from 'typebox';
-import { badRequest } from '../../http/errors.js';
-import { checkUrl, fingerprint } from '../credential-kit.js';
+import { fingerprint } from '#infra/crypto';
+import { InvalidInput } from '#kernel';
+import { checkUrl } from '../kit/index.js';
 
 const BASE64URL = '^[A-Za-z0-9_-]+={0,2}$';
 
@@ -29,26 +30,26 @@ export function checkWebPushCredential(c: WebPushCredential): Record<string, unk
   const publicKey = Buffer.from(c.vapidPublicKey, 'base64url');
   const privateKey = Buffer.from(c.vapidPrivateKey, 'base64url');
   if (publicKey.length !== 65 || publicKey[0] !== 0x04) {
-    throw badRequest(
+    throw new InvalidInput(
       'invalid_credential',
       'vapidPublicKey must be a 65-byte uncompressed P-256 point',
       'vapidPublicKey',
     );
   }
   if (privateKey.length !== 32) {
-    throw badRequest('invalid_credential', 'vapidPrivateKey must be 32 bytes', 'vapidPrivateKey');
+    throw new InvalidInput('invalid_credential', 'vapidPrivateKey must be 32 bytes', 'vapidPrivateKey');
   }
   const ecdh = createECDH('prime256v1');
   try {
     ecdh.setPrivateKey(privateKey);
   } catch {
-    throw badRequest('invalid_credential', 'vapidPrivateKey is not a valid P-256 key', 'vapidPrivateKey');
+    throw new InvalidInput('invalid_credential', 'vapidPrivateKey is not a valid P-256 key', 'vapidPrivateKey');
   }
   if (!ecdh.getPublicKey().equals(publicKey)) {
-    throw badRequest('invalid_credential', 'vapidPrivateKey does not match vapidPublicKey', 'vapidPrivateKey');
+    throw new InvalidInput('invalid_credential', 'vapidPrivateKey does not match vapidPublicKey', 'vapidPrivateKey');
   }
   if (!/^(mailto:|https:\/\/)/.test(c.subject)) {
-    throw badRequest('invalid_credential', 'subject must be a mailto: or https: URL', 'subject');
+    throw new InvalidInput('invalid_credential', 'subject must be a mailto: or https: URL', 'subject');
   }
   checkUrl(c.endpoint, 'endpoint');
   return {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import webpush, { type PushSubscription } from 'web-push';
-import type { PushRequest } from '../../push/types.js';
+import type { PushRequest } from '../contract.js';
 import type { WebPushCredential } from './credential.js';
 
 /** One push request, ready for the wire. */

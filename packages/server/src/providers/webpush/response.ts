@@ -1,13 +1,13 @@
-import type { ProviderResponse } from '../../push/http-client.js';
-import { retryOutcome } from '../../push/retry-after.js';
-import type { PushOutcome } from '../../push/types.js';
+import type { HttpResponse } from '#infra/net';
+import type { PushOutcome } from '../contract.js';
+import { retryOutcome } from '../kit/index.js';
 
 /** Classifies a push service's answer by its status alone (providers.md §4.3, §6): bodies vary by service. */
 
 /** Enough of a service's error body for the operator (Mozilla and others explain refusals there). */
 const MAX_REASON_CHARS = 300;
 
-export function webPushOutcome(res: ProviderResponse, now: number): PushOutcome {
+export function webPushOutcome(res: HttpResponse, now: number): PushOutcome {
   const { status } = res;
   if (status >= 200 && status < 300) {
     const location = res.headers.location;

@@ -1,1 +1,0 @@
-export { type App, AppsService, type CreatedApp } from './apps-service.js';

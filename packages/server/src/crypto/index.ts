@@ -1,2 +1,0 @@
-export { loadMasterKey, MasterKeyError } from './master-key.js';
-export { SecretBox } from './secret-box.js';

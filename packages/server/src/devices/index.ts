@@ -1,1 +1,0 @@
-export { type Device, type DeviceKind, DevicesService, type Registration } from './devices-service.js';

@@ -1,0 +1,223 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { DevicesService } from '#domain/devices';
+import { admitCall, type CallRateLimiter } from '#domain/limits';
+import type { ConnectionRouter } from '#domain/realtime';
+import { type Clock, Conflict, InvalidInput, isConflict, NotFound, newId, systemClock } from '#kernel';
+import { cancelsFor, connectionDelivery, firstRings, type Lease } from './deliveries.js';
+import type { Dispatcher } from './dispatch/index.js';
+import { messageFor } from './messages.js';
+import type { RingMetrics } from './metrics.js';
+import type { Call, Delivery } from './model.js';
+import type { CallsRepository } from './repository.js';
+import { RingTimers } from './ring-timers.js';
+import { type CallEvent, type CancelOrder, transition } from './state-machine.js';
+
+export const MAX_HEADERS_BYTES = 1024;
+export const DEFAULT_RING_SECONDS = 30;
+export const MAX_RING_SECONDS = 120;
+
+export interface PlaceCall {
+  /** A caller-chosen id (webhook intake ties it to the platform's room); not offered on the public API. */
+  id?: string;
+  from: string;
+  to: string[];
+  video?: boolean;
+  headers?: Record<string, string>;
+  displayName?: string;
+  ringTimeoutSeconds?: number;
+}
+
+export interface CallsDeps {
+  repo: CallsRepository;
+  devices: Pick<DevicesService, 'listForUser'>;
+  dispatcher: Dispatcher;
+  connections: ConnectionRouter;
+  /** Per-app and per-caller limits on placing calls, shared across nodes when Redis is configured. */
+  limits: CallRateLimiter;
+  metrics: RingMetrics;
+  log: FastifyBaseLogger;
+  now?: Clock;
+}
+
+export interface CallsSettings {
+  /** This node's name on the deliveries it works on, and how long its lease on them lasts. */
+  lease: { owner: string; ms: number };
+}
+
+/** Refuses what no call may carry, before anything is stored or counted. */
+function checkPlaceable(input: PlaceCall): { headers: Record<string, string>; callees: string[] } {
+  const headers = input.headers ?? {};
+  const headerBytes = Object.entries(headers).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+  if (headerBytes > MAX_HEADERS_BYTES) {
+    throw new InvalidInput(
+      'headers_too_large',
+      `custom headers take ${headerBytes} bytes; at most ${MAX_HEADERS_BYTES}`,
+      'headers',
+    );
+  }
+  const callees = [...new Set(input.to)];
+  if (callees.includes(input.from)) throw new InvalidInput('invalid_callee', 'a user cannot call itself', 'to');
+  return { headers, callees };
+}
+
+/** Calls: intake, the state machine, cancels, receipts, ring timeouts and resume after a restart. */
+export class CallsService {
+  private readonly repo: CallsRepository;
+  private readonly now: Clock;
+  private readonly timers: RingTimers;
+  private readonly stateListeners: Array<(call: Call) => void> = [];
+
+  constructor(
+    private readonly deps: CallsDeps,
+    private readonly settings: CallsSettings,
+  ) {
+    this.repo = deps.repo;
+    this.now = deps.now ?? systemClock;
+    this.timers = new RingTimers(this.now, (call) =>
+      this.run(this.apply(call.appKey, call.id, { type: 'timeout' }).then(() => undefined)),
+    );
+  }
+
+  /**
+   * Places a call: stores it with one ring delivery per callee device, then rings them all at once. A call
+   * goes through the rate limits (RateLimited when over) after validation; a replay of its Idempotency-Key
+   * never does.
+   */
+  async place(
+    appKey: string,
+    input: PlaceCall,
+    idempotencyKey?: string,
+  ): Promise<{ call: Call; deliveries: Delivery[]; replayed: boolean }> {
+    if (idempotencyKey) {
+      const existing = await this.repo.findByIdempotencyKey(appKey, idempotencyKey);
+      if (existing) return { call: existing, deliveries: await this.repo.deliveriesOf(existing.id), replayed: true };
+    }
+    const { headers, callees } = checkPlaceable(input);
+    await admitCall(this.deps.limits, appKey, input.from);
+    const now = this.now();
+    const call: Call = {
+      id: input.id ?? newId('c'),
+      appKey,
+      from: input.from,
+      ...(input.displayName !== undefined ? { displayName: input.displayName } : {}),
+      video: input.video ?? false,
+      headers,
+      callees: Object.fromEntries(callees.map((u) => [u, 'ringing' as const])),
+      state: 'ringing',
+      createdAt: now,
+      expiresAt: now + (input.ringTimeoutSeconds ?? DEFAULT_RING_SECONDS) * 1000,
+      updatedAt: now,
+    };
+    const [registered, live] = await Promise.all([
+      Promise.all(callees.map((u) => this.deps.devices.listForUser(appKey, u))).then((lists) => lists.flat()),
+      this.deps.connections.locate(appKey, callees),
+    ]);
+    const deliveries = firstRings(call, registered, live.devices(), this.lease(now), now);
+    try {
+      await this.repo.insertCall(call, idempotencyKey, deliveries);
+    } catch (err) {
+      // Two requests with one Idempotency-Key raced: the other one won, answer with its call.
+      const winner = idempotencyKey && (await this.repo.findByIdempotencyKey(appKey, idempotencyKey));
+      if (winner) return { call: winner, deliveries: await this.repo.deliveriesOf(winner.id), replayed: true };
+      throw err;
+    }
+    const acceptedAt = this.now();
+    this.timers.schedule(call);
+    this.run(this.deps.dispatcher.dispatch(call, deliveries, acceptedAt, live));
+    return { call, deliveries, replayed: false };
+  }
+
+  /** Calls `listener` after every state change made here (other nodes are told through the cluster). */
+  onStateChange(listener: (call: Call) => void): void {
+    this.stateListeners.push(listener);
+  }
+
+  async get(appKey: string, callId: string): Promise<{ call: Call; deliveries: Delivery[] }> {
+    const call = await this.repo.findCall(appKey, callId);
+    if (!call) throw new NotFound('call_not_found', `no call ${callId}`);
+    return { call, deliveries: await this.repo.deliveriesOf(callId) };
+  }
+
+  /** The latest open call of `caller` whose id starts with `idPrefix`: an integration finds its own calls. */
+  latestOpenCallOf(appKey: string, caller: string, idPrefix: string): Promise<string | undefined> {
+    return this.repo.latestOpenCallOf(appKey, caller, idPrefix);
+  }
+
+  /** Applies an event (answer, decline, cancel, end, timeout) and sends the cancels it implies. */
+  async apply(appKey: string, callId: string, event: CallEvent): Promise<Call> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const call = await this.repo.findCall(appKey, callId);
+      if (!call) throw new NotFound('call_not_found', `no call ${callId}`);
+      const { call: next, cancels } = transition(call, event, Math.max(this.now(), call.updatedAt + 1));
+      if (!(await this.repo.saveTransition(next, call.updatedAt))) continue;
+      for (const listener of this.stateListeners) listener(next);
+      if (next.state !== 'ringing' && !Object.values(next.callees).includes('ringing')) this.timers.clear(callId);
+      if (cancels.length > 0) this.run(this.sendCancels(next, cancels));
+      return next;
+    }
+    throw new Conflict('concurrent_update', 'the call changed too often while updating it; retry');
+  }
+
+  /** A device reports that the ring arrived. */
+  async receipt(appKey: string, callId: string, userId: string, deviceId: string): Promise<Delivery> {
+    const call = await this.repo.findCall(appKey, callId);
+    if (!call) throw new NotFound('call_not_found', `no call ${callId}`);
+    const now = this.now();
+    const delivery = await this.repo.markReceived(callId, userId, deviceId, now);
+    if (!delivery) throw new NotFound('delivery_not_found', `device ${deviceId} was not rung for this call`);
+    if (delivery.receivedAt === now) this.deps.metrics.receiptLatency.observe((now - call.createdAt) / 1000);
+    this.deps.dispatcher.received(appKey, userId, deviceId, callId);
+    return delivery;
+  }
+
+  /**
+   * A device just connected: it is sent a ring for every call still ringing for its user (it may have been
+   * woken by that call's push, or opened mid-ring). A device the call did not know yet gets a delivery row,
+   * so the call's cancel reaches it too.
+   */
+  async catchUp(appKey: string, userId: string, deviceId: string, send: (frame: string) => void): Promise<void> {
+    const now = this.now();
+    const calls = await this.repo.ringingFor(appKey, userId, now);
+    for (const call of calls) {
+      if (!(await this.repo.hasRing(call.id, userId, deviceId))) {
+        const d = connectionDelivery(call, userId, deviceId, now);
+        await this.repo.insertDeliveries([
+          { ...d, state: 'sent', outcome: 'sent', attempts: 1, firstAttemptAt: now, sentAt: now },
+        ]);
+      }
+      send(JSON.stringify(messageFor(call, { userId, type: 'ring' }, now)));
+    }
+  }
+
+  /**
+   * After a restart: re-arms the ring timeouts of open calls. Deliveries left owed are taken over through their
+   * expired leases (leases.ts), on this node or another.
+   */
+  async rearmTimeouts(): Promise<void> {
+    for (const call of await this.repo.openCalls(this.now())) this.timers.schedule(call);
+  }
+
+  close(): void {
+    this.timers.close();
+  }
+
+  private lease(now: number): Lease {
+    return { leaseOwner: this.settings.lease.owner, leaseUntil: now + this.settings.lease.ms };
+  }
+
+  private async sendCancels(call: Call, orders: CancelOrder[]): Promise<void> {
+    const now = this.now();
+    const cancels = cancelsFor(await this.repo.deliveriesOf(call.id), orders, this.lease(now), now);
+    if (cancels.length === 0) return;
+    await this.repo.insertDeliveries(cancels);
+    await this.deps.dispatcher.dispatch(call, cancels, now);
+  }
+
+  /** Background work must never crash the process or vanish silently; a refused transition is expected. */
+  private run(work: Promise<void>): void {
+    work.catch((err: unknown) => {
+      if (isConflict(err, 'invalid_transition')) return;
+      this.deps.log.error({ err }, 'call background work failed');
+    });
+  }
+}

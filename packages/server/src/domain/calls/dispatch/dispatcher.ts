@@ -1,0 +1,163 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { DevicesService } from '#domain/devices';
+import type { ConnectionRouter, LiveDevices } from '#domain/realtime';
+import type { Clock } from '#kernel';
+import type { ProviderClientPool, PushOutcome } from '#providers';
+import type { RingMetrics } from '../metrics.js';
+import { type Call, type Delivery, patched } from '../model.js';
+import type { CallsRepository } from '../repository.js';
+import { beforeDeadline, type PreSendCheck, pushOnce, type RingPayloads } from './push-attempt.js';
+import { settle } from './settle.js';
+import { SocketFirst } from './socket-first.js';
+import { stillRinging } from './still-ringing.js';
+
+export interface DispatcherDeps {
+  repo: CallsRepository;
+  /** Devices whose token a provider declared dead are pruned there. */
+  devices: Pick<DevicesService, 'prune'>;
+  clients: ProviderClientPool;
+  /** Another SDK's payload format for rings (Kaleyra); the v1 message without it. */
+  payloads?: RingPayloads;
+  /** Sockets on this node and others: a device with one is rung over it first. */
+  connections: ConnectionRouter;
+  metrics: RingMetrics;
+  log: FastifyBaseLogger;
+  now: Clock;
+}
+
+export interface DispatcherSettings {
+  /** How long a ring over a socket waits for its receipt before the device's push is sent, ms. */
+  ackWindowMs: number;
+}
+
+const NO_OUTCOME: PushOutcome = { kind: 'retry', reason: 'no outcome from the provider client' };
+
+/** A retried ring goes only while its callee is still to be rung; cancels always go. */
+const stillToRing =
+  (repo: CallsRepository): PreSendCheck =>
+  async (call, group, now) => {
+    const early = await beforeDeadline(call, group, now);
+    if (early || group[0]!.type !== 'ring' || (await stillRinging(repo, call.id, group[0]!.userId))) return early;
+    return { state: 'skipped', outcome: 'skipped', detail: 'the call stopped ringing', lease: 'release' };
+  };
+
+/**
+ * Sends a call's deliveries, straight from the request that accepted the call (no queue hop), all at once:
+ * over a live socket first (socket-first.ts), else by push, one request per credential and callee
+ * (push-attempt.ts); records each outcome (settle.ts) and schedules the retries the deadline allows.
+ * Knows nothing of any provider beyond the client interface. Works on copies: the deliveries it is handed
+ * (which the caller may be showing in its answer) are never changed.
+ */
+export class Dispatcher {
+  private readonly sockets: SocketFirst;
+  private readonly retryCheck: PreSendCheck;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
+
+  constructor(
+    private readonly deps: DispatcherDeps,
+    settings: DispatcherSettings,
+  ) {
+    this.retryCheck = stillToRing(deps.repo);
+    this.sockets = new SocketFirst(
+      { ...deps, pushInstead: (call, delivery) => this.push(call, [delivery], beforeDeadline) },
+      settings,
+    );
+  }
+
+  /** Starts sending; resolves when every delivery has its first outcome (retries continue in the background). */
+  async dispatch(call: Call, deliveries: Delivery[], acceptedAt: number, located?: LiveDevices): Promise<void> {
+    const users = [...new Set(deliveries.map((d) => d.userId))];
+    // The caller may have looked the sockets up already (placing a call does): one Redis round trip, not two.
+    const live = located ?? (await this.deps.connections.locate(call.appKey, users));
+    const groups = new Map<string, Delivery[]>();
+    const done: Promise<void>[] = [];
+    for (const d of deliveries) {
+      const overSocket = this.sockets.send(call, d, acceptedAt, live);
+      if (overSocket) {
+        done.push(overSocket);
+        continue;
+      }
+      // One request per credential and callee: the message differs per callee, and HMS batches a group.
+      const key = `${d.provider}\u0000${d.userId}\u0000${d.type}`;
+      groups.set(key, [...(groups.get(key) ?? []), d]);
+    }
+    for (const group of groups.values()) {
+      // The ring-dispatch time of a first push: accepted to request written, per ring delivery.
+      const measure =
+        group[0]!.type === 'ring'
+          ? () => {
+              for (const _ of group) this.deps.metrics.ringDispatch.observe((this.deps.now() - acceptedAt) / 1000);
+            }
+          : undefined;
+      done.push(this.push(call, group, beforeDeadline, measure));
+    }
+    await Promise.all(done);
+  }
+
+  /** A device reported a ring: a push still owed for it is not needed. */
+  received(appKey: string, userId: string, deviceId: string, callId: string): void {
+    this.sockets.received(appKey, userId, deviceId, callId);
+  }
+
+  /** A call changed on another node: rings of it waiting here for a receipt look again. */
+  callChanged(callId: string): void {
+    this.sockets.callChanged(callId);
+  }
+
+  /** One push of a group, unless `check` says it must not go; then its outcomes are recorded. */
+  private async push(call: Call, group: Delivery[], check: PreSendCheck, onWrite?: () => void): Promise<void> {
+    if (this.closed) return;
+    const startedAt = this.deps.now();
+    const stop = await check(call, group, startedAt);
+    if (stop) {
+      await Promise.all(group.map((d) => this.deps.repo.updateDelivery(d.id, stop, startedAt)));
+      return;
+    }
+    const outcomes = await pushOnce(this.deps, call, group, startedAt, onWrite);
+    await this.record(call, group, startedAt, outcomes);
+  }
+
+  /** Stores each outcome, prunes dead tokens, and schedules the retries the deadline allows. */
+  private async record(call: Call, group: Delivery[], startedAt: number, outcomes: PushOutcome[]): Promise<void> {
+    const { repo, devices, metrics, log } = this.deps;
+    const now = this.deps.now();
+    const retries: Delivery[] = [];
+    let retryAt = 0;
+    await Promise.all(
+      group.map(async (d, i) => {
+        const outcome = outcomes[i] ?? NO_OUTCOME;
+        metrics.outcomes.inc({ provider: d.providerType, type: d.type, outcome: outcome.kind });
+        const settlement = settle(d, outcome, now, startedAt);
+        let { patch } = settlement;
+        if (settlement.prune && (await devices.prune(d, startedAt))) {
+          patch = { ...patch, detail: `${patch.detail}; device removed` };
+        }
+        if (outcome.kind === 'config_error') {
+          log.warn({ app: d.appKey, provider: d.provider, reason: outcome.reason }, 'provider configuration error');
+        }
+        await repo.updateDelivery(d.id, patch, now);
+        if (settlement.retryAt !== undefined) {
+          retries.push(patched(d, patch));
+          retryAt = Math.max(retryAt, settlement.retryAt);
+        }
+      }),
+    );
+    if (retries.length > 0) this.later(retryAt - now, () => this.push(call, retries, this.retryCheck));
+  }
+
+  private later(ms: number, fn: () => Promise<void>): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn().catch((err: unknown) => this.deps.log.error({ err }, 'delivery retry failed'));
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.sockets.close();
+  }
+}

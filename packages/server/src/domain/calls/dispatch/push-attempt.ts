@@ -1,0 +1,65 @@
+import type { ProviderClientPool, PushOutcome, PushTarget } from '#providers';
+import { messageFor } from '../messages.js';
+import type { Call, Delivery, DeliveryPatch } from '../model.js';
+
+/**
+ * The data map that replaces the v1 message of a ring, for apps on another SDK's payload format (Kaleyra), or
+ * undefined. Asked per callee and attempt: a format may carry per-user material (a Kaleyra user token).
+ */
+export interface RingPayloads {
+  payloadFor(call: Call, delivery: Delivery): Promise<Record<string, string> | undefined>;
+}
+
+/** Why a push must not go now (the patch that ends its deliveries), or undefined: go ahead. */
+export type PreSendCheck = (call: Call, group: Delivery[], now: number) => Promise<DeliveryPatch | undefined>;
+
+/** Nothing is sent at or past the deadline: a late ring is worse than none. */
+export const beforeDeadline: PreSendCheck = async (_call, group, now) =>
+  now >= group[0]!.deadline
+    ? { state: 'expired', outcome: 'expired', detail: 'deadline reached before sending', lease: 'release' }
+    : undefined;
+
+export interface PushAttemptDeps {
+  clients: ProviderClientPool;
+  payloads?: RingPayloads;
+}
+
+const all = (group: Delivery[], outcome: PushOutcome) => group.map(() => outcome);
+
+/**
+ * One push of a group (one credential, one callee, one message type): its outcomes, one per delivery, in
+ * order. Never throws for a provider's fault: a missing credential, a payload not ready or a full credential
+ * are outcomes too. `onWrite` is told the moment the request goes out (how the ring-dispatch time is taken).
+ */
+export async function pushOnce(
+  deps: PushAttemptDeps,
+  call: Call,
+  group: Delivery[],
+  now: number,
+  onWrite?: () => void,
+): Promise<PushOutcome[]> {
+  const head = group[0]!;
+  const client = await deps.clients.get(head.appKey, head.provider);
+  if (!client) return all(group, { kind: 'config_error', reason: 'the provider credential no longer exists' });
+  let data: Record<string, string> | undefined;
+  try {
+    data = head.type === 'ring' ? await deps.payloads?.payloadFor(call, head) : undefined;
+  } catch (err) {
+    // Whatever the payload needs (a token from the SDK vendor) may be briefly unavailable: retry in time.
+    return all(group, { kind: 'retry', reason: `payload not ready: ${(err as Error).message}` });
+  }
+  const release = deps.clients.admit(head.appKey, head.provider, group.length);
+  if (!release) return all(group, { kind: 'retry', reason: 'shed: too many requests in flight' });
+  onWrite?.();
+  const targets: PushTarget[] = group.map((d) => ({ deviceId: d.deviceId, token: d.token, kind: d.kind }));
+  try {
+    return await client.send(targets, {
+      message: messageFor(call, head, now),
+      deadline: head.deadline,
+      collapseId: call.id,
+      ...(data ? { data } : {}),
+    });
+  } finally {
+    release();
+  }
+}

@@ -1,0 +1,15 @@
+export {
+  type CallsDeps,
+  CallsService,
+  type CallsSettings,
+  DEFAULT_RING_SECONDS,
+  MAX_HEADERS_BYTES,
+  MAX_RING_SECONDS,
+  type PlaceCall,
+} from './calls-service.js';
+export { Dispatcher, type DispatcherDeps, type DispatcherSettings, type RingPayloads } from './dispatch/index.js';
+export { type LeaseDeps, LeaseKeeper, type LeaseSettings } from './leases.js';
+export { RingMetrics } from './metrics.js';
+export type { Call, CallState, Delivery, DeliveryState } from './model.js';
+export { CallsRepository } from './repository.js';
+export type { CallEvent } from './state-machine.js';

@@ -1,0 +1,63 @@
+import type { CancelReason } from '#kernel';
+
+export type CallState = 'ringing' | 'answered' | 'declined' | 'cancelled' | 'timed_out' | 'ended';
+export type CalleeState = 'ringing' | 'answered' | 'declined';
+export type DeliveryState = 'pending' | 'sent' | 'received' | 'failed' | 'expired' | 'skipped';
+
+export interface Call {
+  id: string;
+  appKey: string;
+  from: string;
+  displayName?: string;
+  video: boolean;
+  headers: Record<string, string>;
+  callees: Record<string, CalleeState>;
+  state: CallState;
+  endReason?: string;
+  answeredBy?: { userId: string; deviceId: string };
+  createdAt: number;
+  expiresAt: number;
+  updatedAt: number;
+}
+
+export interface Delivery {
+  id: string;
+  callId: string;
+  appKey: string;
+  userId: string;
+  deviceId: string;
+  provider: string;
+  providerType: string;
+  token: string;
+  kind: 'voip' | 'alert';
+  /**
+   * `connection` while it went over the device's active connection, `push` once it went (or fell back) to the
+   * push token. A device known only by its socket has an empty `provider` and `token`.
+   */
+  transport: 'push' | 'connection';
+  type: 'ring' | 'cancel';
+  cancelReason?: CancelReason;
+  state: DeliveryState;
+  outcome?: string;
+  detail?: string;
+  attempts: number;
+  deadline: number;
+  createdAt: number;
+  firstAttemptAt?: number;
+  sentAt?: number;
+  receivedAt?: number;
+  /** Set while the delivery is owed: the node working on it and until when (see leases.ts). */
+  leaseOwner?: string;
+  leaseUntil?: number;
+}
+
+/** A change to a stored delivery. `lease: 'release'`: the delivery is done, nobody owes it anything more. */
+export type DeliveryPatch = Partial<
+  Pick<Delivery, 'state' | 'transport' | 'outcome' | 'detail' | 'attempts' | 'firstAttemptAt' | 'sentAt' | 'receivedAt'>
+> & { lease?: 'release' };
+
+/** The delivery as it is after `patch`: dispatch works on copies, never on the objects it was handed. */
+export function patched(d: Delivery, patch: DeliveryPatch): Delivery {
+  const { lease, ...fields } = patch;
+  return { ...d, ...fields, ...(lease === 'release' ? { leaseOwner: undefined, leaseUntil: undefined } : {}) };
+}

@@ -1,0 +1,366 @@
+import { type ExpressionBuilder, type Selectable, sql } from 'kysely';
+import type { CallsTable, Database, DeliveriesTable, Store } from '#infra/store';
+import type { CancelReason } from '#kernel';
+import type { Call, CalleeState, Delivery, DeliveryPatch, DeliveryState } from './model.js';
+import { isRinging } from './state-machine.js';
+
+function toCall(row: Selectable<CallsTable>): Call {
+  return {
+    id: row.id,
+    appKey: row.app_key,
+    from: row.caller,
+    ...(row.display_name !== null ? { displayName: row.display_name } : {}),
+    video: row.video === 1,
+    headers: JSON.parse(row.headers_json) as Record<string, string>,
+    callees: JSON.parse(row.callees_json) as Record<string, CalleeState>,
+    state: row.state as Call['state'],
+    ...(row.end_reason !== null ? { endReason: row.end_reason } : {}),
+    ...(row.answered_by_user !== null && row.answered_by_device !== null
+      ? { answeredBy: { userId: row.answered_by_user, deviceId: row.answered_by_device } }
+      : {}),
+    createdAt: Number(row.created_at),
+    expiresAt: Number(row.expires_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+function toDelivery(row: Selectable<DeliveriesTable>): Delivery {
+  const opt = <T>(v: T | null) => (v === null ? undefined : v);
+  return {
+    id: row.id,
+    callId: row.call_id,
+    appKey: row.app_key,
+    userId: row.user_id,
+    deviceId: row.device_id,
+    provider: row.provider,
+    providerType: row.provider_type,
+    token: row.token,
+    kind: row.kind as Delivery['kind'],
+    transport: row.transport as Delivery['transport'],
+    type: row.type as Delivery['type'],
+    cancelReason: opt(row.cancel_reason) as CancelReason | undefined,
+    state: row.state as DeliveryState,
+    outcome: opt(row.outcome),
+    detail: opt(row.detail),
+    attempts: row.attempts,
+    deadline: Number(row.deadline),
+    createdAt: Number(row.created_at),
+    firstAttemptAt: row.first_attempt_at === null ? undefined : Number(row.first_attempt_at),
+    sentAt: row.sent_at === null ? undefined : Number(row.sent_at),
+    receivedAt: row.received_at === null ? undefined : Number(row.received_at),
+    leaseOwner: opt(row.lease_owner),
+    leaseUntil: row.lease_until === null ? undefined : Number(row.lease_until),
+  };
+}
+
+function deliveryRow(d: Delivery): DeliveriesTable {
+  return {
+    id: d.id,
+    call_id: d.callId,
+    app_key: d.appKey,
+    user_id: d.userId,
+    device_id: d.deviceId,
+    provider: d.provider,
+    provider_type: d.providerType,
+    token: d.token,
+    kind: d.kind,
+    transport: d.transport,
+    type: d.type,
+    cancel_reason: d.cancelReason ?? null,
+    state: d.state,
+    outcome: d.outcome ?? null,
+    detail: d.detail ?? null,
+    attempts: d.attempts,
+    deadline: d.deadline,
+    created_at: d.createdAt,
+    first_attempt_at: d.firstAttemptAt ?? null,
+    sent_at: d.sentAt ?? null,
+    received_at: d.receivedAt ?? null,
+    updated_at: d.createdAt,
+    lease_owner: d.leaseOwner ?? null,
+    lease_until: d.leaseUntil ?? null,
+  };
+}
+
+/** Storage of calls and their deliveries. */
+export class CallsRepository {
+  constructor(private readonly store: Store) {}
+
+  /** Stores a new call with its first deliveries in one transaction: accepted means durable. */
+  async insertCall(call: Call, idempotencyKey: string | undefined, deliveries: Delivery[]): Promise<void> {
+    await this.store.db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('calls')
+        .values({
+          id: call.id,
+          app_key: call.appKey,
+          caller: call.from,
+          display_name: call.displayName ?? null,
+          video: call.video ? 1 : 0,
+          headers_json: JSON.stringify(call.headers),
+          callees_json: JSON.stringify(call.callees),
+          state: call.state,
+          end_reason: null,
+          answered_by_user: null,
+          answered_by_device: null,
+          idempotency_key: idempotencyKey ?? null,
+          created_at: call.createdAt,
+          expires_at: call.expiresAt,
+          updated_at: call.updatedAt,
+        })
+        .execute();
+      // Chunked so a large group call stays under SQLite's bound-parameter limit.
+      for (let i = 0; i < deliveries.length; i += 200) {
+        await tx
+          .insertInto('deliveries')
+          .values(deliveries.slice(i, i + 200).map(deliveryRow))
+          .execute();
+      }
+    });
+  }
+
+  async insertDeliveries(deliveries: Delivery[]): Promise<void> {
+    for (let i = 0; i < deliveries.length; i += 200) {
+      await this.store.db
+        .insertInto('deliveries')
+        .values(deliveries.slice(i, i + 200).map(deliveryRow))
+        .execute();
+    }
+  }
+
+  async findCall(appKey: string, id: string): Promise<Call | undefined> {
+    const row = await this.store.db
+      .selectFrom('calls')
+      .selectAll()
+      .where('id', '=', id)
+      .where('app_key', '=', appKey)
+      .executeTakeFirst();
+    return row && toCall(row);
+  }
+
+  async findCallById(id: string): Promise<Call | undefined> {
+    const row = await this.store.db.selectFrom('calls').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toCall(row);
+  }
+
+  async findByIdempotencyKey(appKey: string, key: string): Promise<Call | undefined> {
+    const row = await this.store.db
+      .selectFrom('calls')
+      .selectAll()
+      .where('app_key', '=', appKey)
+      .where('idempotency_key', '=', key)
+      .executeTakeFirst();
+    return row && toCall(row);
+  }
+
+  /** Saves a transition if nobody changed the call since `expectedUpdatedAt` (optimistic concurrency). */
+  async saveTransition(call: Call, expectedUpdatedAt: number): Promise<boolean> {
+    const result = await this.store.db
+      .updateTable('calls')
+      .set({
+        state: call.state,
+        callees_json: JSON.stringify(call.callees),
+        end_reason: call.endReason ?? null,
+        answered_by_user: call.answeredBy?.userId ?? null,
+        answered_by_device: call.answeredBy?.deviceId ?? null,
+        updated_at: call.updatedAt,
+      })
+      .where('id', '=', call.id)
+      .where('updated_at', '=', expectedUpdatedAt)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async deliveriesOf(callId: string): Promise<Delivery[]> {
+    const rows = await this.store.db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('call_id', '=', callId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toDelivery);
+  }
+
+  async updateDelivery(id: string, patch: DeliveryPatch, now: number): Promise<void> {
+    await this.store.db
+      .updateTable('deliveries')
+      .set({
+        // A receipt may land before the send is recorded: `received` is never downgraded.
+        ...(patch.state !== undefined
+          ? { state: sql<string>`case when state = 'received' then 'received' else ${patch.state} end` }
+          : {}),
+        ...(patch.transport !== undefined ? { transport: patch.transport } : {}),
+        ...(patch.outcome !== undefined ? { outcome: patch.outcome } : {}),
+        ...(patch.detail !== undefined ? { detail: patch.detail } : {}),
+        ...(patch.attempts !== undefined ? { attempts: patch.attempts } : {}),
+        ...(patch.firstAttemptAt !== undefined ? { first_attempt_at: patch.firstAttemptAt } : {}),
+        ...(patch.sentAt !== undefined ? { sent_at: patch.sentAt } : {}),
+        ...(patch.receivedAt !== undefined ? { received_at: patch.receivedAt } : {}),
+        ...(patch.lease === 'release' ? { lease_owner: null, lease_until: null } : {}),
+        updated_at: now,
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Marks the ring of one device received; false when there is no ring delivery for it. */
+  async markReceived(callId: string, userId: string, deviceId: string, now: number): Promise<Delivery | undefined> {
+    const row = await this.store.db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('call_id', '=', callId)
+      .where('user_id', '=', userId)
+      .where('device_id', '=', deviceId)
+      .where('type', '=', 'ring')
+      .executeTakeFirst();
+    if (!row) return undefined;
+    if (row.received_at === null) {
+      await this.store.db
+        .updateTable('deliveries')
+        .set({ state: 'received', received_at: now, updated_at: now, lease_owner: null, lease_until: null })
+        .where('id', '=', row.id)
+        .execute();
+    }
+    return toDelivery({ ...row, state: 'received', received_at: row.received_at ?? now });
+  }
+
+  /** The latest open call of `caller` whose id starts with `idPrefix` (an integration's own calls). */
+  async latestOpenCallOf(appKey: string, caller: string, idPrefix: string): Promise<string | undefined> {
+    const row = await this.store.db
+      .selectFrom('calls')
+      .select('id')
+      .where('app_key', '=', appKey)
+      .where('caller', '=', caller)
+      .where(sql<string>`substr(id, 1, ${idPrefix.length})`, '=', idPrefix)
+      .where('state', 'in', ['ringing', 'answered'])
+      .orderBy('created_at', 'desc')
+      .executeTakeFirst();
+    return row?.id;
+  }
+
+  /** Calls of an app still ringing for `userId` (a device that connects mid-ring catches up on them). */
+  async ringingFor(appKey: string, userId: string, now: number): Promise<Call[]> {
+    const rows = await this.store.db
+      .selectFrom('calls')
+      .selectAll()
+      .where('app_key', '=', appKey)
+      .where('state', 'in', ['ringing', 'answered'])
+      .where('expires_at', '>', now)
+      .execute();
+    return rows.map(toCall).filter((c) => isRinging(c, userId));
+  }
+
+  async isReceived(deliveryId: string): Promise<boolean> {
+    const row = await this.store.db
+      .selectFrom('deliveries')
+      .select('received_at')
+      .where('id', '=', deliveryId)
+      .executeTakeFirst();
+    return row?.received_at != null;
+  }
+
+  /** Whether a device already has a ring delivery for a call. */
+  async hasRing(callId: string, userId: string, deviceId: string): Promise<boolean> {
+    const row = await this.store.db
+      .selectFrom('deliveries')
+      .select('id')
+      .where('call_id', '=', callId)
+      .where('user_id', '=', userId)
+      .where('device_id', '=', deviceId)
+      .where('type', '=', 'ring')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Extends the leases this node holds (it is alive and still working on those deliveries). */
+  async renewLeases(owner: string, until: number): Promise<void> {
+    await this.store.db
+      .updateTable('deliveries')
+      .set({ lease_until: until })
+      .where('lease_owner', '=', owner)
+      .where('lease_until', 'is not', null)
+      .execute();
+  }
+
+  /** Gives up this node's leases at once (a clean shutdown): another node takes them over without waiting. */
+  async releaseLeases(owner: string): Promise<void> {
+    await this.store.db
+      .updateTable('deliveries')
+      .set({ lease_until: 0 })
+      .where('lease_owner', '=', owner)
+      .where('lease_until', 'is not', null)
+      .execute();
+  }
+
+  /**
+   * Takes over owed deliveries whose lease ran out (their node died) and whose deadline has not passed, at most
+   * `limit`, soonest deadline first. On PostgreSQL rows another node is claiming are skipped
+   * (`FOR UPDATE SKIP LOCKED`), so each delivery has one owner; SQLite has one writer.
+   */
+  async claimExpiredLeases(
+    owner: string,
+    leasedBefore: number,
+    now: number,
+    until: number,
+    limit: number,
+  ): Promise<Delivery[]> {
+    const db = this.store.db;
+    let expired = db
+      .selectFrom('deliveries')
+      .select('id')
+      .where('lease_until', '<', leasedBefore)
+      .where('deadline', '>', now)
+      .orderBy('deadline')
+      .limit(limit);
+    if (this.store.engine === 'postgres') expired = expired.forUpdate().skipLocked();
+    const rows = await db
+      .updateTable('deliveries')
+      .set({ lease_owner: owner, lease_until: until })
+      .where('id', 'in', expired)
+      .returningAll()
+      .execute();
+    return rows.map(toDelivery);
+  }
+
+  /** Owed deliveries whose deadline passed while nobody held them: a ring not sent by then is expired. */
+  async expireOverdueLeases(leasedBefore: number, now: number): Promise<void> {
+    const overdue = (eb: ExpressionBuilder<Database, 'deliveries'>) =>
+      eb.and([eb('lease_until', '<', leasedBefore), eb('deadline', '<=', now)]);
+    await this.store.db
+      .updateTable('deliveries')
+      .set({ state: 'expired', outcome: 'expired', detail: 'deadline passed while no node held it', updated_at: now })
+      .where(overdue)
+      .where('state', '=', 'pending')
+      .execute();
+    await this.store.db
+      .updateTable('deliveries')
+      .set({ lease_owner: null, lease_until: null })
+      .where(overdue)
+      .execute();
+  }
+
+  /** Calls still ringing although their deadline passed before `before`: their node died before timing them out. */
+  async overdueCalls(before: number): Promise<Call[]> {
+    const rows = await this.store.db
+      .selectFrom('calls')
+      .selectAll()
+      .where('state', '=', 'ringing')
+      .where('expires_at', '<', before)
+      .limit(100)
+      .execute();
+    return rows.map(toCall);
+  }
+
+  /** Calls still open (ringing, or answered with callees still ringing) for timers after a restart. */
+  async openCalls(now: number): Promise<Call[]> {
+    const rows = await this.store.db
+      .selectFrom('calls')
+      .selectAll()
+      .where((eb) =>
+        eb.or([eb('state', '=', 'ringing'), eb.and([eb('state', '=', 'answered'), eb('expires_at', '>', now)])]),
+      )
+      .execute();
+    return rows.map(toCall).filter((c) => c.state === 'ringing' || Object.values(c.callees).includes('ringing'));
+  }
+}

@@ -1,0 +1,98 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AppsService } from '#domain/apps';
+import type { DevicesService } from '#domain/devices';
+import { mintAccessToken, type TokenSettings } from '#infra/tokens';
+import { type Authenticator, appOf } from '../authenticator.js';
+import { errorResponses, Id } from '../schemas.js';
+import { DeviceSchema } from './devices-schema.js';
+
+const UserParams = Type.Object({ userId: Id('the app-chosen user id') });
+
+/** The app backend's view of its users: issue access tokens, inspect and remove devices (app credentials). */
+export interface AppUsersDeps {
+  apps: Pick<AppsService, 'secretOf'>;
+  devices: DevicesService;
+  tokens: TokenSettings;
+  auth: Authenticator;
+}
+
+export const appUsersRoutes: FastifyPluginAsyncTypebox<AppUsersDeps> = async (app, { apps, devices, tokens, auth }) => {
+  app.addHook('onRequest', async (req) => auth.app(req));
+  const security = [{ app: [] }];
+  const tags = ['users'];
+
+  app.post(
+    '/v1/users/:userId/access-tokens',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Issue a user access token (hkdfv1 HS256 JWT)',
+        params: UserParams,
+        body: Type.Object(
+          {
+            ttlSeconds: Type.Optional(
+              Type.Integer({ minimum: 60, description: 'capped by the server lifetime limit' }),
+            ),
+          },
+          { additionalProperties: false, description: 'optional; an empty POST issues a one-hour token' },
+        ),
+        response: {
+          201: Type.Object({
+            userId: Type.String(),
+            accessToken: Type.String(),
+            expiresAt: Type.Integer({ description: 'epoch ms' }),
+          }),
+          ...errorResponses(400, 401),
+        },
+      },
+      // The body is optional: `curl -X POST` without one issues a token with the default lifetime.
+      preValidation: async (req) => {
+        req.body ??= {};
+      },
+    },
+    async (req, reply) => {
+      const appKey = appOf(req);
+      const secret = await apps.secretOf(appKey);
+      const minted = await mintAccessToken(tokens, {
+        appKey,
+        appSecret: secret!,
+        userId: req.params.userId,
+        ttlSeconds: req.body.ttlSeconds ?? 3600,
+      });
+      return reply.code(201).send({ userId: req.params.userId, ...minted });
+    },
+  );
+
+  app.get(
+    '/v1/users/:userId/devices',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "List a user's devices",
+        params: UserParams,
+        response: { 200: Type.Object({ devices: Type.Array(DeviceSchema) }), ...errorResponses(401) },
+      },
+    },
+    async (req) => ({ devices: await devices.listForUser(appOf(req), req.params.userId) }),
+  );
+
+  app.delete(
+    '/v1/users/:userId/devices/:deviceId',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Remove one of a user's devices",
+        params: Type.Object({ userId: Id('the user id'), deviceId: Id('the device id') }),
+        response: { 204: Type.Null(), ...errorResponses(401, 404) },
+      },
+    },
+    async (req, reply) => {
+      await devices.delete(appOf(req), req.params.userId, req.params.deviceId);
+      return reply.code(204).send(null);
+    },
+  );
+};

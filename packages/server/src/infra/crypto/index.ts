@@ -1,0 +1,3 @@
+export { fingerprint, keyFingerprint } from './fingerprint.js';
+export { loadMasterKey, MasterKeyError } from './master-key.js';
+export { SecretBox } from './secret-box.js';

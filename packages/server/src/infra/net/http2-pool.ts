@@ -1,0 +1,199 @@
+import http2 from 'node:http2';
+import type tls from 'node:tls';
+import { collectBody, type HttpResponse, REQUEST_TIMEOUT_MS, trustContext } from './http-client.js';
+
+/**
+ * Warm HTTP/2 sessions to one origin, shared by every send of a client. A session carries at most the
+ * number of concurrent streams the server allows (100 on FCM). When every session is full another one is
+ * opened, up to `maxSessions`, rather than leaving streams parked unseen inside nghttp2; past that, requests
+ * wait here, in order and under the request timeout. A session that receives GOAWAY, fails or closes is
+ * retired at once and the next request opens a fresh one.
+ */
+
+/** Assumed until the server's SETTINGS arrive: FCM's limit, and what firebase-admin sizes its sessions to. */
+const ASSUMED_MAX_STREAMS = 100;
+
+interface Slot {
+  session: http2.ClientHttp2Session;
+  active: number;
+  limit: number;
+  usable: boolean;
+}
+
+interface Waiter {
+  take(slot: Slot): void;
+  fail(err: Error): void;
+}
+
+function timeoutError(): Error {
+  return new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`);
+}
+
+/** A stream the server refused without processing it (beyond a GOAWAY's last stream id): safe to send again. */
+class RefusedStream extends Error {}
+
+export class SessionPool {
+  private readonly slots: Slot[] = [];
+  private readonly waiting: Waiter[] = [];
+  private closed = false;
+
+  private readonly secureContext: tls.SecureContext | undefined;
+
+  constructor(
+    private readonly origin: string,
+    ca: string | undefined,
+    private readonly maxSessions = 4,
+  ) {
+    this.secureContext = trustContext(ca);
+  }
+
+  /**
+   * Sends one request and reads the whole answer. Rejects on network failure, on a reset stream, or after
+   * REQUEST_TIMEOUT_MS (queueing included). A stream refused by a retiring session is sent once more on
+   * another session, as RFC 9113 §6.8 allows.
+   */
+  async request(headers: http2.OutgoingHttpHeaders, body: string): Promise<HttpResponse> {
+    // Plain timers rather than an AbortSignal: a signal on every stream costs several percent of send CPU.
+    const giveUpAt = performance.now() + REQUEST_TIMEOUT_MS;
+    for (let attempt = 1; ; attempt++) {
+      const slot = await this.acquire(giveUpAt);
+      try {
+        return await this.exchange(slot, headers, body, giveUpAt);
+      } catch (err) {
+        if (!(err instanceof RefusedStream) || attempt > 1) throw err;
+      }
+    }
+  }
+
+  /** Closes every session gracefully (streams in flight finish) and fails the requests still waiting. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const waiter of this.waiting.splice(0)) waiter.fail(new Error('client closed'));
+    await Promise.all(
+      this.slots.splice(0).map(({ session }) => new Promise<void>((resolve) => session.close(() => resolve()))),
+    );
+  }
+
+  private acquire(giveUpAt: number): Promise<Slot> {
+    if (this.closed) return Promise.reject(new Error('client closed'));
+    const free = this.waiting.length === 0 ? this.freeSlot() : undefined;
+    if (free) {
+      free.active += 1;
+      return Promise.resolve(free);
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.splice(this.waiting.indexOf(waiter), 1);
+        reject(timeoutError());
+      }, giveUpAt - performance.now());
+      const waiter: Waiter = {
+        take: (slot) => {
+          clearTimeout(timer);
+          resolve(slot);
+        },
+        fail: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      };
+      this.waiting.push(waiter);
+    });
+  }
+
+  /** The first session with a free stream (so one session stays busy and warm), else a new one if allowed. */
+  private freeSlot(): Slot | undefined {
+    const slot = this.slots.find((s) => s.usable && s.active < s.limit);
+    if (slot || this.slots.length >= this.maxSessions) return slot;
+    return this.open();
+  }
+
+  /** Hands free streams to waiting requests, in arrival order. */
+  private pump(): void {
+    while (this.waiting.length > 0 && !this.closed) {
+      const slot = this.freeSlot();
+      if (!slot) return;
+      slot.active += 1;
+      this.waiting.shift()?.take(slot);
+    }
+  }
+
+  private open(): Slot {
+    const session = http2.connect(this.origin, this.secureContext ? { secureContext: this.secureContext } : {});
+    const slot: Slot = { session, active: 0, limit: ASSUMED_MAX_STREAMS, usable: true };
+    this.slots.push(slot);
+    session.on('remoteSettings', (settings) => {
+      slot.limit = settings.maxConcurrentStreams ?? ASSUMED_MAX_STREAMS;
+      this.pump();
+    });
+    const retire = () => {
+      if (!slot.usable) return;
+      slot.usable = false;
+      const index = this.slots.indexOf(slot);
+      if (index >= 0) this.slots.splice(index, 1);
+      this.pump();
+    };
+    // Streams already on a retired session finish or fail on their own; the 'error' listener also keeps a
+    // session failure from becoming an uncaught exception (its streams report it to their requests).
+    session.on('goaway', retire);
+    session.on('error', retire);
+    session.on('close', retire);
+    return slot;
+  }
+
+  private release(slot: Slot): void {
+    slot.active -= 1;
+    this.pump();
+  }
+
+  private exchange(
+    slot: Slot,
+    headers: http2.OutgoingHttpHeaders,
+    body: string,
+    giveUpAt: number,
+  ): Promise<HttpResponse> {
+    return new Promise((resolve, reject) => {
+      let stream: http2.ClientHttp2Stream;
+      try {
+        stream = slot.session.request(headers);
+      } catch (err) {
+        // The session began closing (GOAWAY) between acquire and here: nothing was sent.
+        this.release(slot);
+        reject(new RefusedStream(err instanceof Error ? err.message : String(err)));
+        return;
+      }
+      let settled = false;
+      let answered = false;
+      let failure: Error | undefined;
+      stream.setTimeout(Math.max(1, giveUpAt - performance.now()), () => {
+        failure = timeoutError();
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+      });
+      stream.on('response', (responseHeaders) => {
+        answered = true;
+        const status = Number(responseHeaders[':status']);
+        collectBody(
+          stream,
+          (text) => {
+            settled = true;
+            resolve({ status, headers: responseHeaders, body: text });
+          },
+          (err) => stream.destroy(err),
+        );
+      });
+      // 'close' always follows 'error' and knows the reset code, so failures are settled there.
+      stream.on('error', (err) => {
+        failure = err;
+      });
+      stream.on('close', () => {
+        this.release(slot);
+        if (settled) return;
+        if (!answered && stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM) {
+          reject(new RefusedStream('stream refused by a closing session'));
+        } else {
+          reject(failure ?? new Error(`stream closed without an answer (code ${stream.rstCode})`));
+        }
+      });
+      stream.end(body);
+    });
+  }
+}

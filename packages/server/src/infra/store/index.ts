@@ -1,0 +1,12 @@
+export { type Engine, openStore, type Store, type StoreOptions } from './connect.js';
+export type {
+  AppsTable,
+  CallsTable,
+  Database,
+  DeliveriesTable,
+  DevicesTable,
+  KaleyraCallsTable,
+  KaleyraEventsTable,
+  KaleyraWebhooksTable,
+  ProviderCredentialsTable,
+} from './schema.js';

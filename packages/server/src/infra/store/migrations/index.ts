@@ -1,0 +1,15 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_initial.js';
+import * as m0002 from './0002_calls.js';
+import * as m0003 from './0003_kaleyra.js';
+import * as m0004 from './0004_delivery_transport.js';
+import * as m0005 from './0005_delivery_leases.js';
+
+/** Every migration by name, imported statically so the built package needs no file-system scan. */
+export const MIGRATIONS: Record<string, Migration> = {
+  '0001_initial': m0001,
+  '0002_calls': m0002,
+  '0003_kaleyra': m0003,
+  '0004_delivery_transport': m0004,
+  '0005_delivery_leases': m0005,
+};

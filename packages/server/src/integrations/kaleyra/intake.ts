@@ -1,0 +1,102 @@
+import type { CallsService } from '#domain/calls';
+import { type Clock, isConflict, NotFound, systemClock, Unauthenticated } from '#kernel';
+import type { KaleyraConfigStore, PayloadFormat } from './config.js';
+import { actionOf, callIdOf, KALEYRA_CALL_PREFIX, type KaleyraAction, parseWebhook } from './events.js';
+import type { KaleyraRepository } from './repository.js';
+import { verifyWebhook } from './signature.js';
+
+export interface IntakeResult {
+  event: string;
+  /** rang | cancelled | ignored, or duplicate for a webhook already handled. */
+  action: string;
+  callId?: string;
+}
+
+export interface KaleyraIntakeDeps {
+  repo: KaleyraRepository;
+  configs: KaleyraConfigStore;
+  calls: Pick<CallsService, 'place' | 'apply' | 'latestOpenCallOf'>;
+  now?: Clock;
+}
+
+/**
+ * Kaleyra webhook intake: verify, de-duplicate, map to the calls API. Calls go through `CallsService` like
+ * any other: one ring path.
+ */
+export class KaleyraIntake {
+  private readonly now: Clock;
+
+  constructor(private readonly deps: KaleyraIntakeDeps) {
+    this.now = deps.now ?? systemClock;
+  }
+
+  /**
+   * Handles one webhook: the signature is checked over `raw` before anything is parsed. A ring over the call
+   * rate limits is refused (RateLimited) before it is recorded, so the platform's retry gets another chance.
+   */
+  async intake(
+    appKey: string,
+    raw: Buffer,
+    headers: Record<string, string | string[] | undefined>,
+  ): Promise<IntakeResult> {
+    const config = await this.deps.configs.load(appKey);
+    // Same answer as a bad signature: an unconfigured app and a wrong secret look alike to a prober.
+    if (!config)
+      throw new Unauthenticated('invalid_webhook_signature', 'no Kaleyra webhook is configured for this app');
+    const eventKey = verifyWebhook(config, raw, headers, this.now());
+    const { event, body } = parseWebhook(raw);
+    const seen = await this.deps.repo.seenEvent(appKey, eventKey);
+    if (seen) return { event, action: 'duplicate', ...(seen.callId ? { callId: seen.callId } : {}) };
+    const action = actionOf(event, body);
+    const done = await this.act(appKey, action, event, raw, config.payloadFormat);
+    // Recorded after acting: a crash in between lets the platform's retry act again, and acting is idempotent
+    // (the call id and idempotency key come from the room), so the retry cannot ring twice either.
+    await this.deps.repo.recordEvent(
+      appKey,
+      {
+        eventKey,
+        event,
+        ...(action.roomId ? { roomId: action.roomId } : {}),
+        action: done.action,
+        ...(done.callId ? { callId: done.callId } : {}),
+      },
+      this.now(),
+    );
+    return { event, ...done };
+  }
+
+  private async act(
+    appKey: string,
+    action: KaleyraAction,
+    event: string,
+    raw: Buffer,
+    format: PayloadFormat,
+  ): Promise<Omit<IntakeResult, 'event'>> {
+    const { calls, repo } = this.deps;
+    if (action.kind === 'ignore') return { action: 'ignored' };
+    if (action.kind === 'ring') {
+      const callId = callIdOf(appKey, action.roomId);
+      await repo.recordCall(
+        { callId, appKey, roomId: action.roomId, event, format, body: raw.toString('utf8') },
+        this.now(),
+      );
+      const placed = await calls.place(appKey, { ...action.call, id: callId }, `kaleyra:${action.roomId}`);
+      return { action: placed.replayed ? 'duplicate' : 'rang', callId: placed.call.id };
+    }
+    const callId = action.roomId
+      ? callIdOf(appKey, action.roomId)
+      : action.caller && (await calls.latestOpenCallOf(appKey, action.caller, KALEYRA_CALL_PREFIX));
+    if (!callId) return { action: 'ignored' };
+    for (const callEvent of action.events) {
+      try {
+        await calls.apply(appKey, callId, callEvent);
+        return { action: 'cancelled', callId };
+      } catch (err) {
+        // Not this event's state (a cancel for an answered call), already over, or a room callpush never rang.
+        const unknown = err instanceof NotFound && err.code === 'call_not_found';
+        if (!isConflict(err, 'invalid_transition') && !unknown) throw err;
+      }
+    }
+    return { action: 'ignored', callId };
+  }
+}

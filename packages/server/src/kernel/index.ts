@@ -1,0 +1,16 @@
+export { type Clock, systemClock } from './clock.js';
+export {
+  CodedError,
+  Conflict,
+  type ConflictCode,
+  InvalidInput,
+  type InvalidInputCode,
+  isConflict,
+  NotFound,
+  type NotFoundCode,
+  RateLimited,
+  Unauthenticated,
+  type UnauthenticatedCode,
+} from './errors.js';
+export { newId } from './ids.js';
+export type { CancelMessage, CancelReason, RingMessage, WireMessage } from './wire.js';

@@ -1,0 +1,106 @@
+import type { EmulatorCredentials, Emulators } from '@callpush/emulators';
+import type { TSchema } from 'typebox';
+import type { Clock, WireMessage } from '#kernel';
+
+/** One device to push to, as the registry holds it. */
+export interface PushTarget {
+  deviceId: string;
+  token: string;
+  /** `voip` (APNs PushKit token) or `alert`; other providers treat both the same. */
+  kind: 'voip' | 'alert';
+}
+
+/** What to send, with the deadline every TTL is derived from (nothing may be sent at or past it). */
+export interface PushRequest {
+  message: WireMessage;
+  /** Epoch ms: the ring deadline (the call's `expiresAt`); TTLs are the whole seconds left to it. */
+  deadline: number;
+  /** Collapse key / topic shared by a call's ring and its cancel: the call id. */
+  collapseId: string;
+  /**
+   * A data map sent instead of the wrapped v1 message on the data-message transports (FCM, HMS), for apps
+   * whose client SDK expects its own payload (a Kaleyra app: docs/kaleyra.md). APNs and Web Push keep `message`.
+   */
+  data?: Record<string, string>;
+}
+
+/**
+ * The outcome vocabulary shared by every provider (docs/providers.md#outcomes), per target:
+ * - `sent`: the provider accepted it;
+ * - `retry`: transient (429, 5xx, network); `retryAfterMs` when the provider said (Retry-After);
+ * - `token_gone`: the token is permanently dead: delete the device;
+ * - `config_error`: credentials, project/app/topic or payload builder wrong: keep the device, alert the operator;
+ * - `skipped`: deliberately not sent (e.g. a cancel to an APNs VoIP-only device, which must never get one).
+ * Re-auth is handled inside the client: an auth failure refreshes the provider token once and resends; if it
+ * fails again the outcome is `config_error`.
+ */
+export type PushOutcome =
+  | { kind: 'sent'; status?: number; providerId?: string }
+  | { kind: 'retry'; status?: number; reason: string; retryAfterMs?: number }
+  | { kind: 'token_gone'; status?: number; reason: string }
+  | { kind: 'config_error'; status?: number; reason: string }
+  | { kind: 'skipped'; reason: string };
+
+/** One provider credential's client: owns its connections and its auth token. */
+export interface ProviderClient {
+  /**
+   * Sends `request` to every target and resolves with one outcome per target, in order. Never rejects:
+   * network failures are `retry` outcomes. Clients that can batch (HMS) do so.
+   */
+  send(targets: PushTarget[], request: PushRequest): Promise<PushOutcome[]>;
+  /** Closes connections (HTTP/2 sessions, keep-alive pools). */
+  close(): Promise<void>;
+}
+
+export interface ProviderClientOptions {
+  /** Extra CA certificates (PEM) to trust, e.g. the emulators' CA in the sandbox and tests. */
+  ca?: string;
+  /** Clock, epoch ms (tests). */
+  now?: Clock;
+  /** Called after every provider HTTP response with its latency, for metrics. */
+  onResponse?: (seconds: number, status: number | 'error') => void;
+  /** The callpush app the credential belongs to: HMS flow B signs its client assertion with the app secret. */
+  app?: AppIdentity;
+}
+
+/** A callpush app as a provider client signing on its behalf sees it. */
+export interface AppIdentity {
+  key: string;
+  secret: string;
+  namespace: string;
+}
+
+/** How the sandbox points one provider at its emulator and gives the sandbox user a device on it. */
+export interface SandboxWiring<C> {
+  /** The device id of the sandbox user's device on this provider (`pixel`, `iphone`, ...). */
+  deviceId: string;
+  credential(emulators: EmulatorCredentials): C;
+  /** The device's token and kind; `inspectAs` is what the emulator's inspection API filters it by, if not the token. */
+  device(emulators: Emulators): { token: string; kind: 'voip' | 'alert'; inspectAs?: string };
+  /** What sandbox.json shows of the emulator: where it is and what a client authenticates with. */
+  describe(emulators: EmulatorCredentials): Record<string, unknown>;
+}
+
+/**
+ * Everything the gateway knows of one provider, in its own folder: the registry is the list of these, so
+ * adding a provider is one folder and one line there. `C` is its credential, told apart by `type`.
+ */
+export interface ProviderModule<C extends { type: string } = { type: string }> {
+  readonly type: C['type'];
+  /** JSON schema of the credential: validates `PUT /v1/apps/{appKey}/providers/{name}` and documents it. */
+  readonly credentialSchema: TSchema;
+  /**
+   * Checks what the schema cannot (keys parse, key pairs match, URLs) and returns the public view: the
+   * non-secret fields and fingerprints of the secret ones. Throws InvalidInput naming the field.
+   */
+  checkCredential(credential: C): Record<string, unknown>;
+  /** Refuses a push token that cannot be right for this provider (InvalidInput `invalid_token`, naming the field). */
+  checkPushToken(token: string): void;
+  createClient(credential: C, options: ProviderClientOptions): ProviderClient;
+  readonly sandbox: SandboxWiring<C>;
+}
+
+/** Whole seconds left until `deadline` (never negative): the TTL every provider gets. */
+export function secondsLeft(deadline: number, now: number): number {
+  return Math.max(0, Math.floor((deadline - now) / 1000));
+}

@@ -1,0 +1,96 @@
+import type { Store } from '#infra/store';
+
+/** A stored credential as the API shows it: its public JSON, never the sealed secrets. */
+export interface CredentialRow {
+  name: string;
+  type: string;
+  public_json: string;
+  created_at: number;
+  updated_at: number;
+}
+
+const COLUMNS = ['name', 'type', 'public_json', 'created_at', 'updated_at'] as const;
+
+/** The `provider_credentials` table: the one place that reads or writes it. */
+export class CredentialsRepository {
+  constructor(private readonly store: Store) {}
+
+  /** Inserts or replaces one credential; true when it was new. */
+  async upsert(
+    appKey: string,
+    name: string,
+    values: { type: string; config_enc: string; public_json: string },
+    now: number,
+  ): Promise<boolean> {
+    return this.store.db.transaction().execute(async (tx) => {
+      const existing = await tx
+        .selectFrom('provider_credentials')
+        .select('name')
+        .where('app_key', '=', appKey)
+        .where('name', '=', name)
+        .executeTakeFirst();
+      if (existing) {
+        await tx
+          .updateTable('provider_credentials')
+          .set({ ...values, updated_at: now })
+          .where('app_key', '=', appKey)
+          .where('name', '=', name)
+          .execute();
+        return false;
+      }
+      await tx
+        .insertInto('provider_credentials')
+        .values({ app_key: appKey, name, created_at: now, updated_at: now, ...values })
+        .execute();
+      return true;
+    });
+  }
+
+  find(appKey: string, name: string): Promise<CredentialRow | undefined> {
+    return this.store.db
+      .selectFrom('provider_credentials')
+      .select(COLUMNS)
+      .where('app_key', '=', appKey)
+      .where('name', '=', name)
+      .executeTakeFirst();
+  }
+
+  list(appKey: string): Promise<CredentialRow[]> {
+    return this.store.db
+      .selectFrom('provider_credentials')
+      .select(COLUMNS)
+      .where('app_key', '=', appKey)
+      .orderBy('name')
+      .execute();
+  }
+
+  /** The credential's type alone (what a device registration needs to check its token). */
+  async typeOf(appKey: string, name: string): Promise<string | undefined> {
+    const row = await this.store.db
+      .selectFrom('provider_credentials')
+      .select('type')
+      .where('app_key', '=', appKey)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row?.type;
+  }
+
+  async sealed(appKey: string, name: string): Promise<string | undefined> {
+    const row = await this.store.db
+      .selectFrom('provider_credentials')
+      .select('config_enc')
+      .where('app_key', '=', appKey)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row?.config_enc;
+  }
+
+  async delete(appKey: string, name: string): Promise<boolean> {
+    const result = await this.store.db
+      .deleteFrom('provider_credentials')
+      .where('app_key', '=', appKey)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+}

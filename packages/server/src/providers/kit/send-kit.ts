@@ -1,0 +1,71 @@
+import { type PushOutcome, secondsLeft } from '../contract.js';
+import { ProviderAuthError } from './oauth.js';
+import type { TokenCache } from './token-cache.js';
+
+/** What the send path of every provider client shares: deadline, re-auth once, timing, failures as outcomes. */
+
+/** Nothing is sent at or past the ring deadline: a late ring is worse than none. */
+export const DEADLINE_PASSED: PushOutcome = { kind: 'skipped', reason: 'deadline passed' };
+
+/** The TTL for a request sent now, in whole seconds (0 when under a second is left), or undefined once past. */
+export function ttlSeconds(deadline: number, now: number): number | undefined {
+  return now < deadline ? secondsLeft(deadline, now) : undefined;
+}
+
+/** A provider answer that refused the access token (expired, revoked, or minted for something else). */
+export class TokenRefused {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+  ) {}
+
+  /** What a refusal of a freshly fetched token means: the credential itself is wrong. */
+  outcome(): PushOutcome {
+    return {
+      kind: 'config_error',
+      status: this.status,
+      reason: `access token refused after a refresh: ${this.reason}`,
+    };
+  }
+}
+
+/**
+ * Runs `attempt` with the cached access token; when the provider refuses it, drops that token, fetches a fresh
+ * one (single-flight through the cache) and attempts once more. A second refusal is returned for the caller
+ * to report as a configuration error.
+ */
+export async function withReauth<R>(
+  tokens: TokenCache,
+  attempt: (accessToken: string) => Promise<R | TokenRefused>,
+): Promise<R | TokenRefused> {
+  const first = await tokens.get();
+  const result = await attempt(first);
+  if (!(result instanceof TokenRefused)) return result;
+  tokens.invalidate(first);
+  return attempt(await tokens.get());
+}
+
+/** Times one provider exchange for `onResponse` (the response-latency metric), failures included. */
+export async function timed<T extends { status: number }>(
+  onResponse: ((seconds: number, status: number | 'error') => void) | undefined,
+  exchange: () => Promise<T>,
+): Promise<T> {
+  const started = performance.now();
+  try {
+    const response = await exchange();
+    onResponse?.((performance.now() - started) / 1000, response.status);
+    return response;
+  } catch (err) {
+    onResponse?.((performance.now() - started) / 1000, 'error');
+    throw err;
+  }
+}
+
+/**
+ * The outcome for a send that threw: a refused token request carries its own; anything else is the network
+ * (refused connection, reset, timeout), which is transient. Node's network messages hold no credentials.
+ */
+export function outcomeOfError(err: unknown): PushOutcome {
+  if (err instanceof ProviderAuthError) return err.outcome;
+  return { kind: 'retry', reason: `network: ${err instanceof Error ? err.message : String(err)}` };
+}

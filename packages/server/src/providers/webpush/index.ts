@@ -1,0 +1,37 @@
+import webpush from 'web-push';
+import type { ProviderModule } from '../contract.js';
+import { createWebPushClient } from './client.js';
+import { checkWebPushCredential, type WebPushCredential, WebPushCredentialSchema } from './credential.js';
+import { checkSubscriptionToken } from './subscription.js';
+
+/** Web Push with VAPID (docs/providers.md#web-push). */
+export const webPush: ProviderModule<WebPushCredential> = {
+  type: 'webpush',
+  credentialSchema: WebPushCredentialSchema,
+  checkCredential: checkWebPushCredential,
+  checkPushToken: checkSubscriptionToken,
+  createClient: createWebPushClient,
+  sandbox: {
+    deviceId: 'browser',
+    credential: (c) => {
+      // web-push pads the private key to 32 bytes; a bare ECDH key is one byte short once in 256 generations.
+      const vapid = webpush.generateVAPIDKeys();
+      return {
+        type: 'webpush',
+        vapidPublicKey: vapid.publicKey,
+        vapidPrivateKey: vapid.privateKey,
+        subject: 'mailto:sandbox@callpush.invalid',
+        endpoint: c.webpush.baseUrl,
+      };
+    },
+    device: (emulators) => {
+      const subscription = emulators.webpush.createSubscription();
+      // The emulators' inspection API finds Web Push messages by subscription id.
+      const token = JSON.stringify({ endpoint: subscription.endpoint, keys: subscription.keys });
+      return { token, kind: 'alert', inspectAs: subscription.id };
+    },
+    describe: (c) => ({ ...c.webpush }),
+  },
+};
+
+export type { WebPushCredential } from './credential.js';
