@@ -15,7 +15,7 @@ export interface DispatcherDeps {
   repo: CallsRepository;
   /** Devices whose token a provider declared dead are pruned there. */
   devices: Pick<DevicesService, 'prune'>;
-  clients: ProviderClientPool;
+  clients: Pick<ProviderClientPool, 'get' | 'admit'>;
   /** Another SDK's payload format for rings (Kaleyra); the v1 message without it. */
   payloads?: RingPayloads;
   /** Sockets on this node and others: a device with one is rung over it first. */

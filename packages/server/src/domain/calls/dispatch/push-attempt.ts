@@ -20,7 +20,7 @@ export const beforeDeadline: PreSendCheck = async (_call, group, now) =>
     : undefined;
 
 export interface PushAttemptDeps {
-  clients: ProviderClientPool;
+  clients: Pick<ProviderClientPool, 'get' | 'admit'>;
   payloads?: RingPayloads;
 }
 
