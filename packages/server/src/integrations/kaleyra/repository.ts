@@ -1,5 +1,4 @@
 import type { Store } from '#infra/store';
-import type { PayloadFormat } from './config.js';
 
 /** What a Kaleyra call was rung with: the event and body as received, in the format configured then. */
 export interface KaleyraCallRow {
@@ -84,7 +83,7 @@ export class KaleyraRepository {
 
   /** Remembers what a room's call rings with; the first webhook of a room wins. */
   async recordCall(
-    c: { callId: string; appKey: string; roomId: string; event: string; format: PayloadFormat; body: string },
+    c: { callId: string; appKey: string; roomId: string; event: string; format: string; body: string },
     now: number,
   ): Promise<void> {
     await this.store.db

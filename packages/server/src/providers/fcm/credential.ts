@@ -2,7 +2,9 @@ import { type Static, Type } from 'typebox';
 import { fingerprint, keyFingerprint } from '#infra/crypto';
 import { InvalidInput } from '#kernel';
 import { checkUrl, parsePrivateKey } from '../kit/index.js';
-import { MESSAGING_SCOPE } from './oauth.js';
+
+/** The OAuth scope of an FCM send token, and flow A's default scope. */
+export const MESSAGING_SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
 
 /**
  * An FCM credential: `direct` (default) holds the service-account key; `delegated-a` asks the app owner's

@@ -19,4 +19,5 @@ export const fcm: ProviderModule<FcmCredential> = {
 };
 
 export type { FcmCredential } from './credential.js';
-export { MESSAGING_SCOPE, serviceAccountTokenFetcher } from './oauth.js';
+export { MESSAGING_SCOPE } from './credential.js';
+export { serviceAccountTokenFetcher } from './oauth.js';

@@ -3,12 +3,11 @@ import { SignJWT } from 'jose';
 import type { HttpClient } from '#infra/net';
 import type { CachedToken } from '../kit/index.js';
 import { delegatedATokenFetcher, fetchAccessToken } from '../kit/index.js';
-import type { FcmCredential } from './credential.js';
+import { type FcmCredential, MESSAGING_SCOPE } from './credential.js';
 
 /** Service-account OAuth for FCM (providers.md §1.2): an RS256 JWT assertion traded for an access token. */
 
 const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
-export const MESSAGING_SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
 /** Google refuses assertions that live longer than an hour. */
 const ASSERTION_LIFETIME_SECONDS = 3600;
 
