@@ -25,17 +25,37 @@ const CASES: Array<[string, string, string | undefined]> = [
   ['domain/devices/peer.ts', "import type { A } from '#domain/apps';\nexport type X = A;\n", 'noRestrictedImports'],
   ['domain/calls/edge.ts', "import type { H } from '#edges/http';\nexport type X = H;\n", 'noRestrictedImports'],
   ['domain/calls/deep.ts', "import { s } from './dispatch/settle.js';\nexport const x = s;\n", 'noRestrictedImports'],
-  ['domain/calls/dispatch/out.ts', "import type { D } from '../../devices/index.js';\nexport type X = D;\n", 'noRestrictedImports'],
+  [
+    'domain/calls/dispatch/out.ts',
+    "import type { D } from '../../devices/index.js';\nexport type X = D;\n",
+    'noRestrictedImports',
+  ],
   ['providers/fcm/sibling.ts', "import { f } from '../kit/oauth.js';\nexport const x = f;\n", 'noRestrictedImports'],
   ['providers/registry-up.ts', "import type { C } from '#domain/calls';\nexport type X = C;\n", 'noRestrictedImports'],
   ['kernel/any-alias.ts', "import type { S } from '#infra/store';\nexport type X = S;\n", 'noRestrictedImports'],
   ['infra/store/up.ts', "import type { P } from '#providers';\nexport type X = P;\n", 'noRestrictedImports'],
-  ['integrations/kaleyra/edge.ts', "import type { H } from '#edges/http';\nexport type X = H;\n", 'noRestrictedImports'],
+  [
+    'integrations/kaleyra/edge.ts',
+    "import type { H } from '#edges/http';\nexport type X = H;\n",
+    'noRestrictedImports',
+  ],
   ['edges/sandbox/peer.ts', "import type { H } from '#edges/http';\nexport type X = H;\n", 'noRestrictedImports'],
-  ['relative-root.ts', "import type { G } from './domain/calls/model.js';\nexport type X = G;\n", 'noRestrictedImports'],
+  [
+    'relative-root.ts',
+    "import type { G } from './domain/calls/model.js';\nexport type X = G;\n",
+    'noRestrictedImports',
+  ],
   // A cycle made of type imports alone still counts.
-  ['domain/limits/cycle-a.ts', "import type { B } from './cycle-b.js';\nexport type A = { b?: B };\n", 'noImportCycles'],
-  ['domain/limits/cycle-b.ts', "import type { A } from './cycle-a.js';\nexport type B = { a?: A };\n", 'noImportCycles'],
+  [
+    'domain/limits/cycle-a.ts',
+    "import type { B } from './cycle-b.js';\nexport type A = { b?: B };\n",
+    'noImportCycles',
+  ],
+  [
+    'domain/limits/cycle-b.ts',
+    "import type { A } from './cycle-a.js';\nexport type B = { a?: A };\n",
+    'noImportCycles',
+  ],
 ];
 
 describe('layering lint rules', () => {
