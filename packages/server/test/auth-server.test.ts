@@ -7,7 +7,7 @@ import { buildAuthServer } from '../src/edges/auth-server/server.js';
 import { deriveSigningKey, kidFor, utcDateStamp } from '../src/infra/tokens/signing-key.js';
 import { signClientAssertion } from '../src/providers/hms/assertion.js';
 
-/** The owner's auth-server: the reference vectors of vendors.md §8.6/§8.7, RFC 6749 errors, and a fuzz of flow B. */
+/** The owner's auth-server: Sinch's reference flow-B assertions, RFC 6749 errors, and a fuzz of flow B. */
 
 const APP_KEY = 'a32e5a8d-f7d8-411c-9645-9038e8dd051d';
 const APP_SECRET = 'ax8hTTQJF0OPXL32r1LHMA==';
@@ -58,8 +58,8 @@ function flowB(app: FastifyInstance, assertion: string, extra: Record<string, st
   });
 }
 
-describe('flow B: the reference assertions (vendors.md §8.6, §8.7)', () => {
-  it('accepts the §8.6 assertion at its clock time and answers an HMS token, once', async () => {
+describe('flow B: the reference assertions', () => {
+  it('accepts the reference assertion at its clock time and answers an HMS token, once', async () => {
     const app = await sinchServer();
     const res = await flowB(app, REFERENCE);
     expect(res.statusCode, res.body).toBe(200);
@@ -76,7 +76,7 @@ describe('flow B: the reference assertions (vendors.md §8.6, §8.7)', () => {
     await app.close();
   });
 
-  it('refuses it under any other secret, an hour later, and the historical §8.7 assertion', async () => {
+  it('refuses it under any other secret, an hour later, and the historical reference assertion', async () => {
     for (const app of [
       await sinchServer(randomBytes(32).toString('base64')),
       await sinchServer(APP_SECRET, () => NOW + 3600_000 + 61_000),

@@ -12,7 +12,7 @@ const engines: EngineName[] = ['sqlite', ...((await postgresAvailable()) ? (['po
 const SECRET = 'kaleyra-webhook-secret-0123456789';
 const STANDARD_SECRET = `whsec_${Buffer.from('standard-webhooks-key-0123456789').toString('base64')}`;
 
-/** The seed's example `on_call_incoming` body (usr_123 calls usr_999), in a room of the test's choosing. */
+/** Kaleyra's documented example `on_call_incoming` body (usr_123 calls usr_999), in a room of the test's choosing. */
 function seedBody(room: string, callType = 'audio_upgradable'): string {
   return JSON.stringify({
     event: 'on_call_incoming',
@@ -128,7 +128,7 @@ describe.each(engines)('Kaleyra webhooks on %s, through the emulators', (engine)
     const [fcm] = await until('the FCM ring', () => fcmTo('usr_999').length === 1 && fcmTo('usr_999'));
     const [hms] = await until('the HMS ring', () => hmsTo('usr_999').length === 1 && hmsTo('usr_999'));
     expect(fcmData(fcm!)).toEqual({ event: 'on_call_incoming', message: raw });
-    // The SDK serialises all the intent extras and looks for the event name (vendors.md §8.9).
+    // The SDK serialises all the intent extras and looks for the event name (docs/providers.md#kaleyra-sdk-payloads).
     expect(isKaleyraPushNotificationPayload(JSON.stringify(fcmData(fcm!)))).toBe(true);
     expect(isKaleyraPushNotificationPayload(hmsData(hms!))).toBe(true);
     expect(JSON.parse(hmsData(hms!))).toEqual({ event: 'on_call_incoming', message: raw });
@@ -259,7 +259,7 @@ describe.each(engines)('Kaleyra webhooks on %s, through the emulators', (engine)
     for (const [i, m] of fcmTo('usr_999').entries()) {
       const data = fcmData(m);
       expect(isKaleyraPushNotificationPayload(JSON.stringify(data))).toBe(true);
-      // The bridge's key path `message.kaleyra`, each level a JSON string (vendors.md §3.4).
+      // The bridge's key path `message.kaleyra`, each level a JSON string (docs/providers.md#kaleyra-sdk-payloads).
       const { kaleyra: k } = JSON.parse(data.message!);
       expect(k.user_token).toBe(issued!.accessToken);
       expect(k.payload.room_id).toBe(JSON.parse(bodies[i]!).room_id);

@@ -156,7 +156,7 @@ describe('APNs client: what a push looks like', () => {
   });
 });
 
-describe('APNs client: outcomes (providers.md §3.5, §6)', () => {
+describe('APNs client: outcomes (docs/providers.md#apns-reasons)', () => {
   it('maps dead tokens to token_gone, throttling and outages to retry, configuration to config_error', async () => {
     const [unregistered, invalid, otherApp, limited, down] = [voip(), voip(), voip(), voip(), voip()];
     apns.behaviours.set(unregistered.token, { kind: 'unregistered' });

@@ -137,7 +137,7 @@ describe('FCM client: OAuth', () => {
 });
 
 describe('FCM client: outcomes', () => {
-  it('maps each answer to the outcome of providers.md §1.5 and §6', async () => {
+  it('maps each answer to its outcome (docs/providers.md#fcm-errors)', async () => {
     fcm.behaviours.set('tok-unregistered', { kind: 'unregistered' });
     fcm.behaviours.set('tok-invalid', { kind: 'invalid' });
     fcm.behaviours.set('tok-quota', { kind: 'rate_limited', retryAfterSeconds: 7 });

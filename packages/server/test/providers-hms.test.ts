@@ -136,7 +136,7 @@ describe('HMS client: OAuth', () => {
 });
 
 describe('HMS client: outcomes', () => {
-  it('maps each result code to the outcome of providers.md §2.5, on code rather than HTTP status', async () => {
+  it('maps each result code to its outcome (docs/providers.md#hms-results), on code rather than HTTP status', async () => {
     const cases: Array<[string, (token: string) => void, object]> = [
       [
         'hms-flow',

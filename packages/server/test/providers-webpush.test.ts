@@ -121,7 +121,7 @@ describe('Web Push client: what a push looks like', () => {
   });
 });
 
-describe('Web Push client: outcomes (providers.md §4.3, §6)', () => {
+describe('Web Push client: outcomes (docs/providers.md#webpush-status)', () => {
   it('token_gone for unsubscribed (410) and expired (404) subscriptions', async () => {
     const [gone, expired] = [push.createSubscription(), push.createSubscription()];
     push.unsubscribe(gone.id);

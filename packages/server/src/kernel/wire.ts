@@ -1,5 +1,5 @@
 /**
- * The push message, wire format v1 (docs/architecture.md#the-push-message-wire-format-v1): one JSON object,
+ * The push message, wire format v1 (docs/providers.md#wire-format-v1): one JSON object,
  * the same on every transport. Wrapping it per transport is each provider client's job.
  */
 export type CancelReason = 'answered_elsewhere' | 'declined' | 'caller_cancelled' | 'timeout' | 'ended';

@@ -1,7 +1,7 @@
 import type { WireMessage } from '#kernel';
 import type { Call, Delivery } from './model.js';
 
-/** The v1 message (docs/architecture.md#the-push-message-wire-format-v1) of a ring or cancel for one callee. */
+/** The v1 message (docs/providers.md#wire-format-v1) of a ring or cancel for one callee. */
 export function messageFor(
   call: Call,
   d: Pick<Delivery, 'userId' | 'type' | 'cancelReason'>,

@@ -4,7 +4,7 @@ import { appIssuer, applicationKeyName, HMS_SCOPE, MAX_ASSERTION_LIFETIME_SECOND
 import { OAuthError } from './oauth-error.js';
 
 /**
- * Validation of a flow-B client assertion (RFC 7523 §3, vendors.md §1.3). The app key in the header picks the
+ * Validation of a flow-B client assertion (RFC 7523 §3, docs/providers.md#flow-b). The app key in the header picks the
  * secret before anything in the payload is trusted; the MAC is checked over the bytes as received, never over
  * a re-serialisation. Every refusal is `invalid_client` (RFC 7523 §3.2), except a wrong scope.
  */

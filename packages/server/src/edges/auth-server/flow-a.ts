@@ -7,7 +7,7 @@ import { invalidRequest, noStore, OAuthError } from './oauth-error.js';
 import type { ProviderTokens, TokenAnswer } from './provider-tokens.js';
 
 /**
- * Flow A (vendors.md §1.3, §4.1): `/oauth/token` gives a registered client an opaque bearer; `/oauth/hms-token`
+ * Flow A (docs/providers.md#flow-a): `/oauth/token` gives a registered client an opaque bearer; `/oauth/hms-token`
  * and `/oauth/fcm-token` trade a bearer for a provider token. Bearers live in memory: after a restart the
  * gateway sees a 401 and fetches a new one.
  */

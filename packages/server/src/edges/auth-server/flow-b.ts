@@ -9,7 +9,7 @@ import type { ProviderTokens } from './provider-tokens.js';
 /** Where flow B is served; callpush is configured with the public URL of this path (`publicTokenUrl`). */
 export const FLOW_B_PATH = '/oauth2/v1/huawei-hms/token';
 
-/** Flow B (vendors.md §1.3): a client assertion signed with the app's hkdfv1 key, traded for an HMS token. */
+/** Flow B (docs/providers.md#flow-b): a client assertion signed with the app's hkdfv1 key, traded for an HMS token. */
 export function registerFlowB(
   app: FastifyInstance,
   config: AuthServerConfig,

@@ -10,7 +10,7 @@ export type KaleyraAction =
   | { kind: 'ignore'; roomId?: string };
 
 /**
- * Events that end a ringing call. `on_missed_call` is confirmed (vendors.md §3.1): nobody answered, so the
+ * Events that end a ringing call. `on_missed_call` is confirmed (docs/providers.md#kaleyra-webhooks): nobody answered, so the
  * devices stop with `timeout`. `on_call_ended` is the name Kaleyra's event list is believed to use but could
  * not be confirmed; a caller who hangs up early is `caller_cancelled`, an answered call ends.
  */

@@ -1,5 +1,5 @@
 /**
- * The FCM/HMS data maps of the Kaleyra payload formats (vendors.md §3.4, §8.9). The Kaleyra SDKs recognise a
+ * The FCM/HMS data maps of the Kaleyra payload formats (docs/providers.md#kaleyra-sdk-payloads). The Kaleyra SDKs recognise a
  * push by a substring test on the serialised data (`on_call_incoming` or `on_message_sent` anywhere in it)
  * and then fetch the call over their own connection, so what matters is that the event name is in the data.
  */

@@ -16,8 +16,8 @@ function header(headers: Headers, name: string): string | undefined {
 }
 
 /**
- * `bandyer-signature: t=<unix seconds>,v0=<hex>`, callpush's reading of Kaleyra's scheme (vendors.md §3.2:
- * the published recipe is cut off after "starts with t"): v0 = hex HMAC-SHA256(secret, `<t>.<raw body>`),
+ * `bandyer-signature: t=<unix seconds>,v0=<hex>`, callpush's reading of Kaleyra's scheme, whose published
+ * recipe stops short of the exact signed string (docs/providers.md#kaleyra-signature): v0 = hex HMAC-SHA256(secret, `<t>.<raw body>`),
  * as in the Stripe-style schemes it resembles. Several `v0` entries are accepted (secret rotation).
  */
 export function bandyerSignature(secret: string, t: number, raw: Buffer): string {

@@ -1,7 +1,7 @@
 import type { HttpClient } from '#infra/net';
 import { TokenCache } from '#providers';
 
-/** What a user token is asked for; Kaleyra accepts 360 s to 24 h (vendors.md §3.3). */
+/** What a user token is asked for; Kaleyra accepts 360 s to 24 h (docs/providers.md#kaleyra-credentials). */
 const TOKEN_LIFETIME_SECONDS = 3600;
 /**
  * A token is handed to a device that connects with it and keeps its session on it, so it is renewed well

@@ -2,7 +2,7 @@ import { type CryptoKey, importPKCS8, SignJWT } from 'jose';
 import { TokenCache } from '../kit/index.js';
 import type { ApnsCredential } from './credential.js';
 
-/** APNs refuses a provider token whose `iat` is more than an hour old (providers.md §3.2). */
+/** APNs refuses a provider token whose `iat` is more than an hour old (docs/providers.md#apns-provider-token). */
 const TOKEN_LIFETIME_MS = 60 * 60_000;
 /**
  * Refresh 10 minutes before that, i.e. after 50 minutes: well inside Apple's 20-60 minute window, so a

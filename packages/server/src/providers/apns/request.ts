@@ -8,7 +8,7 @@ export interface ApnsPush {
   payload: string;
 }
 
-/** Apple's limit for `apns-collapse-id` (providers.md §3.3). */
+/** Apple's limit for `apns-collapse-id` (docs/providers.md#apns-headers). */
 const MAX_COLLAPSE_ID_BYTES = 64;
 
 /** What an `alert` device shows when a call stops ringing, replacing its incoming-call notification. */
@@ -23,12 +23,12 @@ const CANCEL_TEXT: Record<CancelReason, string> = {
 /**
  * Builds the push for one target, or says why none may go: a cancel is never a VoIP push, because iOS
  * requires every VoIP push to report a new incoming call to CallKit and stops delivering to apps that do
- * not (providers.md §3.3); a VoIP device learns of the cancel from the app's own channel instead.
+ * not (docs/providers.md#apns-voip-cancel); a VoIP device learns of the cancel from the app's own channel instead.
  *
  * An `alert` device gets the ring as a visible alert, and the cancel as another alert with the same
  * `apns-collapse-id`: iOS replaces the incoming-call notification in place, even when the app is not
  * running. A background push could not do that: it is not delivered to a force-quit app, and priority 5
- * may be batched or throttled (providers.md §3.3).
+ * may be batched or throttled.
  */
 export function buildApnsPush(
   target: PushTarget,

@@ -2,7 +2,7 @@ import type { HttpResponse } from '#infra/net';
 import type { PushOutcome } from '../contract.js';
 import { retryOutcome, TokenRefused } from '../kit/index.js';
 
-/** Classifies an APNs answer by its `reason` (providers.md §3.4, §3.5, §6). */
+/** Classifies an APNs answer by its `reason` (docs/providers.md#apns-reasons). */
 
 /** Refusals of the provider token itself: worth one new token and one resend (re-auth). */
 const PROVIDER_TOKEN_REFUSALS = new Set(['ExpiredProviderToken', 'InvalidProviderToken', 'MissingProviderToken']);

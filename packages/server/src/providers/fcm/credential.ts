@@ -8,7 +8,7 @@ export const MESSAGING_SCOPE = 'https://www.googleapis.com/auth/firebase.messagi
 
 /**
  * An FCM credential: `direct` (default) holds the service-account key; `delegated-a` asks the app owner's
- * authorization server for Google access tokens (vendors.md §1.4, §4.1) and never sees the key.
+ * authorization server for Google access tokens (docs/providers.md#flow-a) and never sees the key.
  */
 export const FcmCredentialSchema = Type.Object(
   {

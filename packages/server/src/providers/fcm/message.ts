@@ -14,7 +14,7 @@ export function fcmData(request: PushRequest): FcmData {
 /**
  * Refuses a message FCM would refuse as too big, before sending it. FCM answers that with the same
  * INVALID_ARGUMENT it uses for a bad token, and a token is only dropped on that answer when the payload is
- * known good (providers.md §6), which this check makes true.
+ * known good (docs/providers.md#fcm-invalid-argument), which this check makes true.
  */
 export function oversizeOutcome(data: FcmData): PushOutcome | undefined {
   const bytes = Object.entries(data).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
@@ -23,7 +23,7 @@ export function oversizeOutcome(data: FcmData): PushOutcome | undefined {
 }
 
 /**
- * The `messages:send` body for one device (design §3.3, providers.md §1.3): data-only, so the app's own code
+ * The `messages:send` body for one device (docs/providers.md#fcm-send): data-only, so the app's own code
  * runs and shows the call even when killed; HIGH priority to wake a dozing device; `ttl` the whole seconds
  * left to the ring deadline, "0s" included (deliver now or drop); the call id as collapse key so the cancel
  * replaces a ring still queued for an offline device. `data` is built once per send rather than once per device.

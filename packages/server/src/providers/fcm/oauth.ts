@@ -5,7 +5,7 @@ import type { CachedToken } from '../kit/index.js';
 import { delegatedATokenFetcher, fetchAccessToken } from '../kit/index.js';
 import { type FcmCredential, MESSAGING_SCOPE } from './credential.js';
 
-/** Service-account OAuth for FCM (providers.md §1.2): an RS256 JWT assertion traded for an access token. */
+/** Service-account OAuth for FCM (docs/providers.md#fcm-oauth): an RS256 JWT assertion traded for an access token. */
 
 const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 /** Google refuses assertions that live longer than an hour. */

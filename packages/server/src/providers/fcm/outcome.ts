@@ -3,7 +3,7 @@ import type { PushOutcome } from '../contract.js';
 import { retryOutcome, TokenRefused } from '../kit/index.js';
 import type { StrayTokenJudge } from './stray-tokens.js';
 
-/** Classifies an FCM `messages:send` answer (providers.md §1.4, §1.5, §6). */
+/** Classifies an FCM `messages:send` answer (docs/providers.md#fcm-errors). */
 
 const FCM_ERROR_TYPE = 'type.googleapis.com/google.firebase.fcm.v1.FcmError';
 const BAD_REQUEST_TYPE = 'type.googleapis.com/google.rpc.BadRequest';

@@ -1,7 +1,7 @@
 /**
  * SENDER_ID_MISMATCH says a token belongs to another Firebase project. One such token is a stray and dead for
  * us; but when the credential itself names the wrong project every token says so, and deleting them would
- * wipe the registry (providers.md §6). So a mismatch counts as a stray only while this credential is
+ * wipe the registry (docs/providers.md#fcm-sender-id-mismatch). So a mismatch counts as a stray only while this credential is
  * delivering to other tokens.
  */
 const RECENT_DELIVERY_MS = 10 * 60_000;

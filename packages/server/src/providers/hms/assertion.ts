@@ -24,7 +24,7 @@ export interface AssertionInput {
   issuedAt: number;
 }
 
-/** The RFC 7523 client assertion of vendors.md §1.3 (header and claim carry the app key; fresh nonce). */
+/** The RFC 7523 client assertion of flow B (docs/providers.md#flow-b: header and claim carry the app key; fresh nonce). */
 export function signClientAssertion(input: AssertionInput): Promise<string> {
   const { app, issuedAt } = input;
   const appKeyName = applicationKeyName(CALLPUSH_CLAIM_PREFIX);

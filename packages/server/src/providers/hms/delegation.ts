@@ -1,5 +1,5 @@
 /**
- * What both halves of the HMS OAuth delegation agree on (vendors.md §1.3): the gateway signs flow-B client
+ * What both halves of the HMS OAuth delegation agree on (docs/providers.md#flow-b): the gateway signs flow-B client
  * assertions with these names, the auth-server checks them.
  */
 
@@ -9,7 +9,7 @@ export const HMS_SCOPE = 'https://push-api.cloud.huawei.com';
 /** RFC 7523 §2.2: the `client_assertion_type` of a JWT client assertion. */
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
-/** The longest an assertion may live: the seed's vector uses exactly an hour. */
+/** The longest an assertion may live: one hour. */
 export const MAX_ASSERTION_LIFETIME_SECONDS = 3600;
 
 /** The header parameter and claim naming the app key: `sinch:rtc:application_key` in Sinch's deployment. */

@@ -1,7 +1,7 @@
 import type { PushRequest } from '../contract.js';
 
 /**
- * The v1 `messages:send` body for a batch of devices (design §3.3, providers.md §2.3). `data` is a string,
+ * The v1 `messages:send` body for a batch of devices (docs/providers.md#hms-send). `data` is a string,
  * as Push Kit wants it: the request's own data map (another SDK's payload format) as JSON, or the v1 message
  * under `callpush`. `urgency` HIGH with `category` VOIP is the approved scenario for call data messages;
  * `ttl` is the whole seconds left to the ring deadline. `collapse_key` -1 keeps every cached message: Push Kit

@@ -2,7 +2,7 @@ import type { HttpResponse } from '#infra/net';
 import type { PushOutcome } from '../contract.js';
 import { retryOutcome, TokenRefused } from '../kit/index.js';
 
-/** Classifies a Push Kit v1 answer into one outcome per token of the batch (providers.md §2.4, §2.5, §6). */
+/** Classifies a Push Kit v1 answer into one outcome per token of the batch (docs/providers.md#hms-results). */
 
 /** The access token was refused (80200001 bad, 80200003 expired) or Huawei's OAuth check failed (80600003). */
 const REAUTH_CODES = new Set(['80200001', '80200003', '80600003']);

@@ -2,7 +2,7 @@ import type { HttpResponse } from '#infra/net';
 import type { PushOutcome } from '../contract.js';
 import { retryOutcome } from '../kit/index.js';
 
-/** Classifies a push service's answer by its status alone (providers.md §4.3, §6): bodies vary by service. */
+/** Classifies a push service's answer by its status alone (docs/providers.md#webpush-status): bodies vary by service. */
 
 /** Enough of a service's error body for the operator (Mozilla and others explain refusals there). */
 const MAX_REASON_CHARS = 300;
