@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openStore, type StoreOptions } from '../src/infra/store/index.js';
-import { PG_URL, postgresAvailable } from './support/services.js';
+import { openStore, type StoreOptions } from '../../src/infra/store/index.js';
+import { PG_URL, postgresAvailable } from '../support/services.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'callpush-store-'));
 const schema = `s_${randomBytes(6).toString('hex')}`;

@@ -1,9 +1,9 @@
 import { type HmsEmulator, startHmsEmulator } from '@callpush/emulators';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ProviderClient, ProviderClientOptions } from '../src/providers/contract.js';
-import { createHmsClient } from '../src/providers/hms/client.js';
-import type { HmsCredential } from '../src/providers/hms/credential.js';
-import { countRequests, devices, ring } from './support/ring.js';
+import type { ProviderClient, ProviderClientOptions } from '../../src/providers/contract.js';
+import { createHmsClient } from '../../src/providers/hms/client.js';
+import type { HmsCredential } from '../../src/providers/hms/credential.js';
+import { countRequests, devices, ring } from '../support/ring.js';
 
 /** The HMS Push Kit client against the HMS emulator over TLS: what arrives, batching, and each outcome. */
 

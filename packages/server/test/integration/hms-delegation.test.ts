@@ -2,10 +2,10 @@ import net from 'node:net';
 import { type FcmEmulator, type HmsEmulator, startFcmEmulator, startHmsEmulator } from '@callpush/emulators';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAuthServerConfig } from '../src/edges/auth-server/config.js';
-import { buildAuthServer } from '../src/edges/auth-server/server.js';
-import { ADMIN_TOKEN, basic, startTestGateway, type TestGateway } from './support/gateway.js';
-import { request } from './support/http.js';
+import { parseAuthServerConfig } from '../../src/edges/auth-server/config.js';
+import { buildAuthServer } from '../../src/edges/auth-server/server.js';
+import { ADMIN_TOKEN, basic, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { request } from '../support/http.js';
 
 /**
  * End to end, three real HTTP servers: the gateway rings an HMS device through each auth mode (direct, flow A,

@@ -1,12 +1,12 @@
 import { type Emulators, startEmulators } from '@callpush/emulators';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { emulatorProviderCredentials } from '../src/edges/sandbox/index.js';
-import { mintAccessToken } from '../src/infra/tokens/index.js';
-import { ADMIN_TOKEN, basic, type EngineName, startTestGateway, type TestGateway } from './support/gateway.js';
-import { type CallOptions, request } from './support/http.js';
-import { postgresAvailable } from './support/services.js';
-import { connectDevice, openSocket, type TestSocket } from './support/socket.js';
-import { sleep, until } from './support/wait.js';
+import { emulatorProviderCredentials } from '../../src/edges/sandbox/index.js';
+import { mintAccessToken } from '../../src/infra/tokens/index.js';
+import { ADMIN_TOKEN, basic, type EngineName, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { type CallOptions, request } from '../support/http.js';
+import { postgresAvailable } from '../support/services.js';
+import { connectDevice, openSocket, type TestSocket } from '../support/socket.js';
+import { sleep, until } from '../support/wait.js';
 
 const engines: EngineName[] = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
 const ACK_WINDOW_MS = 400;

@@ -5,7 +5,7 @@ import apn from '@parse/node-apn';
 import { afterAll, describe, expect, it } from 'vitest';
 import webpush from 'web-push';
 
-const CLI = path.resolve(import.meta.dirname, '../src/cli.ts');
+const CLI = path.resolve(import.meta.dirname, '../../src/cli.ts');
 const child = spawn(
   process.execPath,
   [

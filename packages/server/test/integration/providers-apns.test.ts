@@ -2,11 +2,11 @@ import { createPublicKey, randomBytes } from 'node:crypto';
 import { type ApnsEmulator, startApnsEmulator } from '@callpush/emulators';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createApnsClient } from '../src/providers/apns/client.js';
-import type { ApnsCredential } from '../src/providers/apns/credential.js';
-import { createProviderTokenCache } from '../src/providers/apns/provider-token.js';
-import type { ProviderClient, ProviderClientOptions, PushTarget } from '../src/providers/contract.js';
-import { cancel, ring } from './support/ring.js';
+import { createApnsClient } from '../../src/providers/apns/client.js';
+import type { ApnsCredential } from '../../src/providers/apns/credential.js';
+import { createProviderTokenCache } from '../../src/providers/apns/provider-token.js';
+import type { ProviderClient, ProviderClientOptions, PushTarget } from '../../src/providers/contract.js';
+import { cancel, ring } from '../support/ring.js';
 
 const BUNDLE_ID = 'com.example.phone';
 const MINUTE = 60_000;

@@ -1,11 +1,11 @@
 import { type Emulators, type KaleyraEmulator, startEmulators, startKaleyraEmulator } from '@callpush/emulators';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { emulatorProviderCredentials } from '../src/edges/sandbox/index.js';
-import { bandyerSignature, isKaleyraPushNotificationPayload } from '../src/integrations/kaleyra/index.js';
-import { ADMIN_TOKEN, basic, type EngineName, startTestGateway, type TestGateway } from './support/gateway.js';
-import { type CallOptions, request } from './support/http.js';
-import { postgresAvailable } from './support/services.js';
+import { emulatorProviderCredentials } from '../../src/edges/sandbox/index.js';
+import { bandyerSignature, isKaleyraPushNotificationPayload } from '../../src/integrations/kaleyra/index.js';
+import { ADMIN_TOKEN, basic, type EngineName, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { type CallOptions, request } from '../support/http.js';
+import { postgresAvailable } from '../support/services.js';
 
 const engines: EngineName[] = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
 

@@ -1,10 +1,10 @@
 import { type Emulators, type RecordedMessage, startEmulators } from '@callpush/emulators';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { emulatorProviderCredentials } from '../src/edges/sandbox/index.js';
-import { ADMIN_TOKEN, basic, type EngineName, startTestGateway, type TestGateway } from './support/gateway.js';
-import { type CallOptions, request } from './support/http.js';
-import { postgresAvailable } from './support/services.js';
-import { sleep, until } from './support/wait.js';
+import { emulatorProviderCredentials } from '../../src/edges/sandbox/index.js';
+import { ADMIN_TOKEN, basic, type EngineName, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { type CallOptions, request } from '../support/http.js';
+import { postgresAvailable } from '../support/services.js';
+import { sleep, until } from '../support/wait.js';
 
 const engines: EngineName[] = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
 const APNS_TOPIC = 'com.example.calls';

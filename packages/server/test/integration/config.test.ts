@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, readConfigFile, resolveConfig } from '../src/infra/config/index.js';
+import { ConfigError, readConfigFile, resolveConfig } from '../../src/infra/config/index.js';
 
 describe('configuration', () => {
   it('defaults to the embedded sandbox on loopback:8080', () => {

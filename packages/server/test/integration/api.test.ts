@@ -6,10 +6,10 @@ import {
   hmsCredential,
   webPushCredential,
   webPushSubscriptionToken,
-} from './support/credentials.js';
-import { ADMIN_TOKEN, basic, type EngineName, startTestGateway, type TestGateway } from './support/gateway.js';
-import { type CallOptions, request } from './support/http.js';
-import { postgresAvailable } from './support/services.js';
+} from '../support/credentials.js';
+import { ADMIN_TOKEN, basic, type EngineName, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { type CallOptions, request } from '../support/http.js';
+import { postgresAvailable } from '../support/services.js';
 
 const engines: EngineName[] = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
 

@@ -2,10 +2,10 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { type HmsEmulator, startHmsEmulator } from '@callpush/emulators';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAuthServerConfig } from '../src/edges/auth-server/config.js';
-import { buildAuthServer } from '../src/edges/auth-server/server.js';
-import { deriveSigningKey, kidFor, utcDateStamp } from '../src/infra/tokens/signing-key.js';
-import { signClientAssertion } from '../src/providers/hms/assertion.js';
+import { parseAuthServerConfig } from '../../src/edges/auth-server/config.js';
+import { buildAuthServer } from '../../src/edges/auth-server/server.js';
+import { deriveSigningKey, kidFor, utcDateStamp } from '../../src/infra/tokens/signing-key.js';
+import { signClientAssertion } from '../../src/providers/hms/assertion.js';
 
 /** The owner's auth-server: Sinch's reference flow-B assertions, RFC 6749 errors, and a fuzz of flow B. */
 

@@ -3,11 +3,11 @@ import net from 'node:net';
 import { Redis } from 'ioredis';
 import { Counter, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CallRateLimiter, createCallRateLimiter, MemoryCallRateLimiter } from '../src/domain/limits/index.js';
-import { bandyerSignature } from '../src/integrations/kaleyra/index.js';
-import { ADMIN_TOKEN, basic, startTestGateway, type TestGateway } from './support/gateway.js';
-import { type CallOptions, request } from './support/http.js';
-import { REDIS_URL, redisAvailable } from './support/services.js';
+import { type CallRateLimiter, createCallRateLimiter, MemoryCallRateLimiter } from '../../src/domain/limits/index.js';
+import { bandyerSignature } from '../../src/integrations/kaleyra/index.js';
+import { ADMIN_TOKEN, basic, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { type CallOptions, request } from '../support/http.js';
+import { REDIS_URL, redisAvailable } from '../support/services.js';
 
 const MINUTE = 60_000;
 const redisUp = await redisAvailable();

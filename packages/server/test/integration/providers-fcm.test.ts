@@ -1,10 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { type FcmEmulator, startFcmEmulator } from '@callpush/emulators';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import type { ProviderClient, ProviderClientOptions } from '../src/providers/contract.js';
-import { createFcmClient } from '../src/providers/fcm/client.js';
-import type { FcmCredential } from '../src/providers/fcm/credential.js';
-import { countRequests, devices, ring } from './support/ring.js';
+import type { ProviderClient, ProviderClientOptions } from '../../src/providers/contract.js';
+import { createFcmClient } from '../../src/providers/fcm/client.js';
+import type { FcmCredential } from '../../src/providers/fcm/credential.js';
+import { countRequests, devices, ring } from '../support/ring.js';
 
 /** The FCM HTTP v1 client against the FCM emulator over TLS + HTTP/2: what arrives, and each outcome. */
 

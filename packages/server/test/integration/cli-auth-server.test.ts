@@ -5,7 +5,7 @@ import path from 'node:path';
 import { type HmsEmulator, startHmsEmulator } from '@callpush/emulators';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const CLI = path.resolve(import.meta.dirname, '../src/cli.ts');
+const CLI = path.resolve(import.meta.dirname, '../../src/cli.ts');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'callpush-auth-server-'));
 let hms: HmsEmulator | undefined;
 const children: Array<ReturnType<typeof spawn>> = [];

@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Emulators, startEmulators } from '@callpush/emulators';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CallsRepository } from '../src/domain/calls/index.js';
-import { openStore } from '../src/infra/store/index.js';
-import { ADMIN_TOKEN, basic, startTestGateway } from './support/gateway.js';
-import { request } from './support/http.js';
+import { CallsRepository } from '../../src/domain/calls/index.js';
+import { openStore } from '../../src/infra/store/index.js';
+import { ADMIN_TOKEN, basic, startTestGateway } from '../support/gateway.js';
+import { request } from '../support/http.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'callpush-resume-'));
 let emu: Emulators | undefined;

@@ -1,10 +1,10 @@
 import { type IssuedSubscription, startWebPushEmulator, type WebPushEmulator } from '@callpush/emulators';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import webpush from 'web-push';
-import type { ProviderClient, ProviderClientOptions, PushTarget } from '../src/providers/contract.js';
-import { createWebPushClient } from '../src/providers/webpush/client.js';
-import type { WebPushCredential } from '../src/providers/webpush/credential.js';
-import { cancel, ring } from './support/ring.js';
+import type { ProviderClient, ProviderClientOptions, PushTarget } from '../../src/providers/contract.js';
+import { createWebPushClient } from '../../src/providers/webpush/client.js';
+import type { WebPushCredential } from '../../src/providers/webpush/credential.js';
+import { cancel, ring } from '../support/ring.js';
 
 let push: WebPushEmulator;
 const clients: ProviderClient[] = [];

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const CLI = path.resolve(import.meta.dirname, '../src/cli.ts');
+const CLI = path.resolve(import.meta.dirname, '../../src/cli.ts');
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'callpush-sandbox-'));
 const children: ChildProcess[] = [];
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SERVE_OPTIONS } from '../src/infra/config/index.js';
+import { SERVE_OPTIONS } from '../../src/infra/config/index.js';
 
-const README = readFileSync(path.resolve(import.meta.dirname, '../../../README.md'), 'utf8');
+const README = readFileSync(path.resolve(import.meta.dirname, '../../../../README.md'), 'utf8');
 
 describe('README configuration table', () => {
   it('documents every option of callpush serve with its flag and default', () => {
