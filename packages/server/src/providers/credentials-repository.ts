@@ -1,15 +1,9 @@
-import type { Store } from '#infra/store';
-
-/** A stored credential as the API shows it: its public JSON, never the sealed secrets. */
-export interface CredentialRow {
-  name: string;
-  type: string;
-  public_json: string;
-  created_at: number;
-  updated_at: number;
-}
+import type { ProviderCredentialsTable, Store } from '#infra/store';
 
 const COLUMNS = ['name', 'type', 'public_json', 'created_at', 'updated_at'] as const;
+
+/** A stored credential as the API shows it: its public JSON, never the sealed secrets. */
+export type CredentialRow = Pick<ProviderCredentialsTable, (typeof COLUMNS)[number]>;
 
 /** The `provider_credentials` table: the one place that reads or writes it. */
 export class CredentialsRepository {
@@ -64,25 +58,15 @@ export class CredentialsRepository {
       .execute();
   }
 
-  /** The credential's type alone (what a device registration needs to check its token). */
-  async typeOf(appKey: string, name: string): Promise<string | undefined> {
+  /** One column of one credential: its type (a device registration checks its token by it) or its sealed secrets. */
+  async column<C extends 'type' | 'config_enc'>(appKey: string, name: string, column: C): Promise<string | undefined> {
     const row = await this.store.db
       .selectFrom('provider_credentials')
-      .select('type')
+      .select(column)
       .where('app_key', '=', appKey)
       .where('name', '=', name)
       .executeTakeFirst();
-    return row?.type;
-  }
-
-  async sealed(appKey: string, name: string): Promise<string | undefined> {
-    const row = await this.store.db
-      .selectFrom('provider_credentials')
-      .select('config_enc')
-      .where('app_key', '=', appKey)
-      .where('name', '=', name)
-      .executeTakeFirst();
-    return row?.config_enc;
+    return (row as Record<string, string> | undefined)?.[column];
   }
 
   async delete(appKey: string, name: string): Promise<boolean> {

@@ -79,13 +79,13 @@ export class ProvidersService {
 
   /** The type of credential `name`, or undefined when the app has none by that name (or of a type unknown here). */
   async typeOf(appKey: string, name: string): Promise<ProviderType | undefined> {
-    const type = await this.repo.typeOf(appKey, name);
+    const type = await this.repo.column(appKey, name, 'type');
     return type !== undefined && providerModule(type) ? (type as ProviderType) : undefined;
   }
 
   /** The full credential with its secrets, for the provider clients only. */
   async secretCredential(appKey: string, name: string): Promise<ProviderCredential | undefined> {
-    const sealed = await this.repo.sealed(appKey, name);
+    const sealed = await this.repo.column(appKey, name, 'config_enc');
     return sealed === undefined ? undefined : (JSON.parse(this.box.open(sealed)) as ProviderCredential);
   }
 

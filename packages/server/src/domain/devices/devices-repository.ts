@@ -1,5 +1,5 @@
 import type { ExpressionBuilder } from 'kysely';
-import type { Database, Store } from '#infra/store';
+import type { Database, DevicesTable, Store } from '#infra/store';
 import type { ProviderType } from '#providers';
 
 export type DeviceKind = 'voip' | 'alert';
@@ -24,17 +24,6 @@ export interface Registration {
   evicted: string[];
 }
 
-interface Row {
-  user_id: string;
-  device_id: string;
-  provider: string;
-  provider_type: string;
-  token: string;
-  kind: string;
-  created_at: number;
-  registered_at: number;
-}
-
 const COLUMNS = [
   'user_id',
   'device_id',
@@ -45,6 +34,8 @@ const COLUMNS = [
   'created_at',
   'registered_at',
 ] as const;
+
+type Row = Pick<DevicesTable, (typeof COLUMNS)[number]>;
 
 function toDevice(row: Row): Device {
   return {
