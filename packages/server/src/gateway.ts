@@ -78,7 +78,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     .join('\n');
   const metrics = createRegistry();
   const nodeId = newNodeId();
-  const redis = config.redisUrl ? new RedisCluster(config.redisUrl, nodeId, clusterMetrics(metrics), log) : undefined;
+  const redis = config.redisUrl
+    ? new RedisCluster({ metrics: clusterMetrics(metrics), log }, { url: config.redisUrl, nodeId })
+    : undefined;
   await redis?.start();
   const cluster: Cluster = redis ?? new LocalCluster(nodeId);
   const tokens = { namespace: config.tokenNamespace, maxLifetimeSeconds: config.tokenMaxLifetimeSeconds };
@@ -106,7 +108,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   });
   const heartbeatMs = config.heartbeatSeconds * 1000;
   const hub = new ConnectionHub({ heartbeatMs, maxPerUser: config.maxDevicesPerUser });
-  const router = new ConnectionRouter(hub, cluster);
+  const router = new ConnectionRouter({ hub, cluster });
   new Gauge({
     name: 'callpush_active_connections',
     help: 'active-connection sockets held by this node',

@@ -16,10 +16,13 @@ export interface LiveDevices {
  * the cluster, which hands the frame to the node holding the socket (docs/scale-out.md).
  */
 export class ConnectionRouter {
-  constructor(
-    private readonly hub: ConnectionHub,
-    private readonly cluster: Cluster,
-  ) {
+  private readonly hub: ConnectionHub;
+  private readonly cluster: Cluster;
+
+  constructor(deps: { hub: ConnectionHub; cluster: Cluster }) {
+    const { hub, cluster } = deps;
+    this.hub = hub;
+    this.cluster = cluster;
     hub.onAdded((c) => cluster.present(c.appKey, c.userId, c.deviceId));
     hub.onLost((c) => cluster.absent(c.appKey, c.userId, c.deviceId));
     // Presence lives in Redis: after an outage, announce again what this node holds.

@@ -29,12 +29,15 @@ export class RedisCluster implements Cluster {
   private readonly beat: NodeJS.Timeout;
   private wasDown = false;
 
-  constructor(
-    url: string,
-    readonly nodeId: string,
-    private readonly metrics: ClusterMetrics,
-    private readonly log: FastifyBaseLogger,
-  ) {
+  readonly nodeId: string;
+  private readonly metrics: ClusterMetrics;
+  private readonly log: FastifyBaseLogger;
+
+  constructor(deps: { metrics: ClusterMetrics; log: FastifyBaseLogger }, settings: { url: string; nodeId: string }) {
+    const { url } = settings;
+    this.nodeId = settings.nodeId;
+    this.metrics = deps.metrics;
+    this.log = deps.log;
     const options = {
       lazyConnect: true,
       // Commands fail at once while Redis is away instead of queueing behind a ring.
