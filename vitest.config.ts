@@ -1,12 +1,25 @@
 import { defineConfig } from 'vitest/config';
 
+const UNIT = 'packages/server/test/unit/**/*.test.ts';
+
 export default defineConfig({
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'bench/test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
-    pool: 'forks',
+    projects: [
+      // Pure code, no shared state worth isolating: one module graph for every file, in threads.
+      { extends: true, test: { name: 'unit', include: [UNIT], pool: 'threads', isolate: false } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['packages/*/test/**/*.test.ts', 'bench/test/**/*.test.ts'],
+          exclude: [UNIT],
+          pool: 'forks',
+        },
+      },
+    ],
   },
 });

@@ -54,9 +54,9 @@ export function buildApnsPush(
 }
 
 /**
- * The deadline in whole epoch seconds, rounded down so APNs never holds the push past it. When less than a
- * second is left that would already be in the past, so `0` is sent: deliver now if the device is reachable,
- * never store (the TTL-zero of the other providers).
+ * The deadline in whole epoch seconds, rounded down so APNs never holds the push past it. When that second is
+ * not after the current one it would already be in the past, so `0` is sent: deliver now if the device is
+ * reachable, never store (the TTL-zero of the other providers).
  */
 function expiration(deadline: number, now: number): string {
   const seconds = Math.floor(deadline / 1000);

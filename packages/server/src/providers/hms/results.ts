@@ -53,7 +53,7 @@ export function hmsOutcomes(res: HttpResponse, tokens: string[], now: number): P
   if (code === '80100000') {
     const illegal = illegalTokens(answer?.msg);
     return tokens.map((t) =>
-      illegal.has(t) ? { kind: 'token_gone', status, reason: 'HTTP 200 80100000 illegal token' } : sent,
+      illegal.has(t) ? { kind: 'token_gone', status, reason: `HTTP ${status} 80100000 illegal token` } : sent,
     );
   }
   if (code === '80300007') return all({ kind: 'token_gone', status, reason });

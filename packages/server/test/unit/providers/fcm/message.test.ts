@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { fcmData, fcmSendBody, oversizeOutcome } from '../../../../src/providers/fcm/message.js';
+import { aRingRequest } from '../../fixtures.js';
+
+describe('fcmData', () => {
+  it('wraps the v1 message as JSON text under `callpush`', () => {
+    const request = aRingRequest();
+    const data = fcmData(request);
+    expect(Object.keys(data)).toEqual(['callpush']);
+    expect(JSON.parse(data.callpush!)).toEqual(request.message);
+  });
+
+  it("uses another SDK's data map as it is", () => {
+    const data = { event: 'on_call_incoming', message: '{"room_id":"r1"}' };
+    expect(fcmData(aRingRequest({ data }))).toEqual(data);
+  });
+});
+
+describe('oversizeOutcome', () => {
+  it('lets data of up to 4096 bytes of keys plus values through', () => {
+    expect(oversizeOutcome({ k: 'v'.repeat(4095) })).toBeUndefined();
+  });
+
+  it('refuses one byte more as a config_error saying the size', () => {
+    const r = oversizeOutcome({ k: 'v'.repeat(4096) });
+    expect(r?.kind).toBe('config_error');
+    expect(r?.kind === 'config_error' && r.reason).toContain('4097');
+  });
+
+  it('counts UTF-8 bytes, not characters', () => {
+    // 1366 × 3 bytes + 1-byte key = 4099 bytes in 1367 characters.
+    expect(oversizeOutcome({ k: '€'.repeat(1366) })?.kind).toBe('config_error');
+  });
+
+  it('counts every key and value', () => {
+    expect(oversizeOutcome({ a: 'x'.repeat(2047), b: 'y'.repeat(2047) })).toBeUndefined();
+    expect(oversizeOutcome({ a: 'x'.repeat(2048), b: 'y'.repeat(2048) })?.kind).toBe('config_error');
+  });
+});
+
+describe('fcmSendBody (docs/providers.md#fcm-send)', () => {
+  const send = (ttl: number) =>
+    JSON.parse(fcmSendBody('reg-token', { callpush: '{}' }, aRingRequest({ collapseId: 'c_77' }), ttl));
+
+  it('is a data-only message to one token: no notification block', () => {
+    const body = send(27);
+    expect(body.message.token).toBe('reg-token');
+    expect(body.message.data).toEqual({ callpush: '{}' });
+    expect(body.message).not.toHaveProperty('notification');
+  });
+
+  it('high priority, the TTL as whole seconds plus "s", and the call id as collapse key', () => {
+    expect(send(27).message.android).toEqual({ priority: 'HIGH', ttl: '27s', collapse_key: 'c_77' });
+  });
+
+  it('a TTL of zero is "0s": deliver now or drop', () => {
+    expect(send(0).message.android.ttl).toBe('0s');
+  });
+});
