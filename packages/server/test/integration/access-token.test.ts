@@ -1,6 +1,11 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { deriveSigningKey, mintAccessToken, type TokenSettings, verifyAccessToken } from '../../src/infra/tokens/index.js';
+import {
+  deriveSigningKey,
+  mintAccessToken,
+  type TokenSettings,
+  verifyAccessToken,
+} from '../../src/infra/tokens/index.js';
 
 // Sinch's published reference data and tokens (docs/access-tokens.md#test-vector).
 const APP_KEY = 'a32e5a8d-f7d8-411c-9645-9038e8dd051d';
