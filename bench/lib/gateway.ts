@@ -108,6 +108,8 @@ export async function startGatewayProcess(options: {
         CALLPUSH_ADMIN_TOKEN: adminToken,
         ...(options.providerCa ? { CALLPUSH_PROVIDER_CA_FILE: caFile } : {}),
         CALLPUSH_SANDBOX: 'false',
+        // The emulators listen on loopback: the operator's setting that lets credentials point there.
+        CALLPUSH_ALLOW_PRIVATE_ENDPOINTS: 'true',
         // A load generator is one app and a few callers at thousands of calls a minute: it measures the ring.
         CALLPUSH_RATE_LIMIT_APP_PER_MINUTE: '0',
         CALLPUSH_RATE_LIMIT_CALLER_PER_MINUTE: '0',

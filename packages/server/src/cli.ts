@@ -57,6 +57,12 @@ async function serve(flags: Flags): Promise<void> {
   }
   const stop = async (signal: string) => {
     gateway.http.log.info({ signal }, 'shutting down');
+    // Every step of the stop is bounded; should one still hang (a database that stopped answering), the
+    // process does not outlive the promised bound.
+    setTimeout(() => {
+      gateway.http.log.error({ signal }, 'the stop overran its grace period by a second: exiting now');
+      process.exit(1);
+    }, config.shutdownGraceMs + 1000).unref();
     await gateway.close();
     process.exit(0);
   };
@@ -108,7 +114,8 @@ const serveCommand = program
     'JSON config file whose keys are the environment variable names (env: CALLPUSH_CONFIG)',
   );
 for (const spec of SERVE_OPTIONS) {
-  const value = spec.kind === 'boolean' ? '<auto|true|false>' : spec.kind === 'int' ? '<n>' : '<value>';
+  const choices = 'default' in spec && spec.default === 'auto' ? '<auto|true|false>' : '<true|false>';
+  const value = spec.kind === 'boolean' ? choices : spec.kind === 'int' ? '<n>' : '<value>';
   const fallback = 'default' in spec ? ` (default: ${spec.default})` : '';
   serveCommand.option(`${spec.flag} ${value}`, `${spec.description}; env ${spec.env}${fallback}`);
 }

@@ -8,7 +8,7 @@ import { CallsRepository, CallsService, Dispatcher, LeaseKeeper, RingMetrics } f
 import { DevicesService } from '#domain/devices';
 import { createCallRateLimiter } from '#domain/limits';
 import { ConnectionHub, ConnectionRouter } from '#domain/realtime';
-import { Authenticator, buildHttpServer } from '#edges/http';
+import { Authenticator, buildHttpServer, closeHttpServer } from '#edges/http';
 import {
   configureSandboxProviders,
   describeEmulators,
@@ -58,7 +58,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const log = pino(
     {
       level: config.logLevel,
-      redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },
+      // `err.rawPacket`: the bytes of a request Node could not parse, Authorization headers included.
+      redact: {
+        paths: ['req.headers.authorization', 'headers.authorization', 'err.rawPacket'],
+        censor: '[redacted]',
+      },
     },
     options.logStream ?? pino.destination(1),
   );
@@ -86,18 +90,19 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const tokens = { namespace: config.tokenNamespace, maxLifetimeSeconds: config.tokenMaxLifetimeSeconds };
 
   // Providers, then the domain below calls.
-  const providers = new ProvidersService({ store, box });
+  const endpoints = { allowPrivateEndpoints: config.allowPrivateEndpoints, webPushHosts: config.webPushHosts };
+  const providers = new ProvidersService({ store, box }, endpoints);
   const apps = new AppsService({ store, box });
   const clients = new ProviderClientPool(
     {
       providers,
-      metrics: new ProviderMetrics(metrics),
+      metrics: new ProviderMetrics(metrics, { appLabels: config.metricsAppLabels }),
       appOf: async (key) => {
         const secret = await apps.secretOf(key);
         return secret === undefined ? undefined : { key, secret, namespace: config.tokenNamespace };
       },
     },
-    { maxInflightPerCredential: config.maxInflightPerCredential, ...(providerCa ? { providerCa } : {}) },
+    { maxInflightPerCredential: config.maxInflightPerCredential, ...endpoints, ...(providerCa ? { providerCa } : {}) },
   );
   const devices = new DevicesService({ store, providers }, { maxDevicesPerUser: config.maxDevicesPerUser });
   const limits = createCallRateLimiter({
@@ -120,15 +125,18 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 
   // Calls, with the Kaleyra payloads the dispatcher asks for; Kaleyra intake after them.
   const kaleyraRepo = new KaleyraRepository(store);
-  const kaleyraConfigs = new KaleyraConfigStore({ repo: kaleyraRepo, box });
+  const kaleyraConfigs = new KaleyraConfigStore(
+    { repo: kaleyraRepo, box },
+    { allowPrivateEndpoints: config.allowPrivateEndpoints },
+  );
   const payloads = new KaleyraPayloads(
     { repo: kaleyraRepo, configs: kaleyraConfigs },
-    providerCa ? { ca: providerCa } : {},
+    { allowPrivateEndpoints: config.allowPrivateEndpoints, ...(providerCa ? { ca: providerCa } : {}) },
   );
   const ringMetrics = new RingMetrics(metrics);
   const repo = new CallsRepository(store);
   const dispatcher = new Dispatcher(
-    { repo, devices, clients, payloads, connections: router, metrics: ringMetrics, log, now: systemClock },
+    { repo, devices, clients, providers, payloads, connections: router, metrics: ringMetrics, log, now: systemClock },
     { ackWindowMs: config.ackWindowMs },
   );
   const lease = { owner: nodeId, ms: config.deliveryLeaseMs, alone: store.engine === 'sqlite' && !redis };
@@ -167,7 +175,14 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   // Edges.
   // The sandbox admin token is generated, so the admin API accepts it only in sandbox mode.
   const adminToken = config.adminToken ?? sandbox?.adminToken;
-  const auth = new Authenticator({ apps }, { tokens, ...(adminToken ? { adminToken } : {}) });
+  const auth = new Authenticator(
+    { apps },
+    {
+      tokens,
+      ...(adminToken ? { adminToken } : {}),
+      ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
+    },
+  );
   const http = await buildHttpServer(
     {
       auth,
@@ -189,12 +204,17 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       tokens,
       heartbeatMs,
       ackWindowMs: config.ackWindowMs,
+      headersTimeoutMs: config.headersTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      idleTimeoutMs: config.idleTimeoutMs,
+      unauthenticatedConnectionsPerIp: config.unauthenticatedConnectionsPerIp,
     },
   );
   const shutdown = async () => {
     // Stop accepting first: a call accepted while the rest shuts down would wait for a lease takeover.
+    // Sockets are asked to close (1001); what is still open when the grace ends is cut.
     hub.close();
-    await http.close();
+    await closeHttpServer(http, config.shutdownGraceMs);
     calls.close();
     await dispatcher.close();
     await clients.close();

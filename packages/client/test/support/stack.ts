@@ -53,7 +53,15 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'callpush-client-test-'));
   const emulators = await startEmulators();
   const config = resolveConfig({
-    env: { PORT: '0', HOST: '127.0.0.1', CALLPUSH_DATA_DIR: dataDir, CALLPUSH_ADMIN_TOKEN: ADMIN_TOKEN, ...env },
+    env: {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      CALLPUSH_DATA_DIR: dataDir,
+      CALLPUSH_ADMIN_TOKEN: ADMIN_TOKEN,
+      // The emulators listen on loopback: the operator's setting that lets credentials point there.
+      CALLPUSH_ALLOW_PRIVATE_ENDPOINTS: 'true',
+      ...env,
+    },
   });
   const gateway = await startGateway(config, { logStream: new PassThrough().resume(), providerCa: emulators.tls.ca });
   const baseUrl = gateway.url;

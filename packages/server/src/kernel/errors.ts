@@ -8,9 +8,12 @@
 export type InvalidInputCode =
   | 'validation_failed'
   | 'headers_too_large'
+  | 'payload_too_large'
+  | 'unknown_device'
   | 'invalid_callee'
   | 'invalid_credential'
   | 'invalid_token'
+  | 'endpoint_not_allowed'
   | 'unknown_provider'
   | 'invalid_webhook'
   | 'invalid_webhook_config';

@@ -4,3 +4,17 @@ import { randomBytes } from 'node:crypto';
 export function newId(prefix: string, bytes = 12): string {
   return `${prefix}_${randomBytes(bytes).toString('base64url')}`;
 }
+
+/** The longest user or device id. */
+export const ID_MAX_LENGTH = 128;
+/** What user and device ids may hold: no path, space or control characters, so they are safe in URLs and logs. */
+export const ID_PATTERN = '^[A-Za-z0-9._:@+=-]+$';
+const ID_REGEX = new RegExp(ID_PATTERN);
+
+/**
+ * Whether `value` is a user or device id under the API's rule. Ids that reach the gateway another way than
+ * through a request schema (a token minted offline, a webhook) are held to the same rule.
+ */
+export function isId(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= ID_MAX_LENGTH && ID_REGEX.test(value);
+}

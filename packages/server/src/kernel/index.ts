@@ -12,5 +12,5 @@ export {
   Unauthenticated,
   type UnauthenticatedCode,
 } from './errors.js';
-export { newId } from './ids.js';
+export { ID_MAX_LENGTH, ID_PATTERN, isId, newId } from './ids.js';
 export type { CancelMessage, CancelReason, RingMessage, WireMessage } from './wire.js';

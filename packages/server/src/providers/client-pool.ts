@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from '#kernel';
-import type { AppIdentity, ProviderClient } from './contract.js';
+import type { AppIdentity, EndpointSettings, ProviderClient } from './contract.js';
 import type { ProviderMetrics } from './metrics.js';
 import type { ProvidersService } from './providers-service.js';
 import { createProviderClient } from './registry.js';
@@ -13,7 +13,7 @@ export interface ClientPoolDeps {
   now?: Clock;
 }
 
-export interface ClientPoolSettings {
+export interface ClientPoolSettings extends EndpointSettings {
   /** Extra CA (PEM) the provider clients trust: the emulators' in the sandbox and tests. */
   providerCa?: string;
   /** Provider requests in flight per credential before new ones are shed (retried later if the deadline allows). */
@@ -46,11 +46,10 @@ export class ProviderClientPool {
     const busy = this.inflight.get(key) ?? 0;
     if (busy + count > this.settings.maxInflightPerCredential) return undefined;
     this.inflight.set(key, busy + count);
-    const labels = { app: appKey, credential: name };
-    this.deps.metrics.inflight.inc(labels, count);
+    this.deps.metrics.inflightChanged(appKey, name, count);
     return () => {
       this.inflight.set(key, (this.inflight.get(key) ?? count) - count);
-      this.deps.metrics.inflight.dec(labels, count);
+      this.deps.metrics.inflightChanged(appKey, name, -count);
     };
   }
 
@@ -65,6 +64,8 @@ export class ProviderClientPool {
             ? createProviderClient(credential, {
                 ...(this.settings.providerCa ? { ca: this.settings.providerCa } : {}),
                 ...(app ? { app } : {}),
+                allowPrivateEndpoints: this.settings.allowPrivateEndpoints,
+                webPushHosts: this.settings.webPushHosts,
                 now: this.now,
                 onResponse: (seconds, status) =>
                   this.deps.metrics.response.observe({ provider: credential.type, status: String(status) }, seconds),

@@ -52,7 +52,21 @@ export interface ProviderClient {
   close(): Promise<void>;
 }
 
-export interface ProviderClientOptions {
+/**
+ * The operator's part of the endpoint policy (docs/security.md, "Outbound requests: the endpoint policy"), as
+ * credential checks, token checks and clients apply it. Absent fields mean the production rule.
+ */
+export interface EndpointSettings {
+  /**
+   * CALLPUSH_ALLOW_PRIVATE_ENDPOINTS: a credential's own URLs (endpoint and token URL overrides, the origins a
+   * Web Push credential lists) may be plain http and private addresses. Never a subscription's own endpoint.
+   */
+  allowPrivateEndpoints?: boolean | undefined;
+  /** CALLPUSH_WEBPUSH_HOSTS: when not empty, the only hosts a Web Push subscription may point at. */
+  webPushHosts?: readonly string[] | undefined;
+}
+
+export interface ProviderClientOptions extends EndpointSettings {
   /** Extra CA certificates (PEM) to trust, e.g. the emulators' CA in the sandbox and tests. */
   ca?: string;
   /** Clock, epoch ms (tests). */
@@ -90,13 +104,24 @@ export interface ProviderModule<C extends { type: string } = { type: string }> {
   /** JSON schema of the credential: validates `PUT /v1/apps/{appKey}/providers/{name}` and documents it. */
   readonly credentialSchema: TSchema;
   /**
-   * Checks what the schema cannot (keys parse, key pairs match, URLs) and returns the public view: the
-   * non-secret fields and fingerprints of the secret ones. Throws InvalidInput naming the field.
+   * Checks what the schema cannot (keys parse, key pairs match, URLs under the endpoint policy) and returns
+   * the public view: the non-secret fields and fingerprints of the secret ones. Rejects with InvalidInput
+   * naming the field.
    */
-  checkCredential(credential: C): Record<string, unknown>;
-  /** Refuses a push token that cannot be right for this provider (InvalidInput `invalid_token`, naming the field). */
-  checkPushToken(token: string): void;
+  checkCredential(credential: C, settings: EndpointSettings): Promise<Record<string, unknown>>;
+  /**
+   * Refuses a push token that cannot be right for this provider and the credential it is registered on
+   * (InvalidInput `invalid_token`, or `endpoint_not_allowed` for a Web Push endpoint, naming the field).
+   */
+  checkPushToken(token: string, credential: C, settings: EndpointSettings): void | Promise<void>;
   createClient(credential: C, options: ProviderClientOptions): ProviderClient;
+  /** The largest message the provider carries to a device of `kind`, in the bytes its limit counts. */
+  maxPayloadBytes(kind: PushTarget['kind']): number;
+  /**
+   * The size of `request` wrapped as the client wraps it for a device of `kind`, sent at `now` or later, in the
+   * bytes the provider's limit counts: placing a call refuses one that some callee's provider cannot carry.
+   */
+  payloadBytes(request: PushRequest, kind: PushTarget['kind'], now: number): number;
   readonly sandbox: SandboxWiring<C>;
 }
 

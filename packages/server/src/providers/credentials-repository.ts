@@ -58,15 +58,15 @@ export class CredentialsRepository {
       .execute();
   }
 
-  /** One column of one credential: its type (a device registration checks its token by it) or its sealed secrets. */
-  async column<C extends 'type' | 'config_enc'>(appKey: string, name: string, column: C): Promise<string | undefined> {
+  /** The sealed credential, secrets included: for the clients, and for checking a push token against it. */
+  async sealedConfig(appKey: string, name: string): Promise<string | undefined> {
     const row = await this.store.db
       .selectFrom('provider_credentials')
-      .select(column)
+      .select('config_enc')
       .where('app_key', '=', appKey)
       .where('name', '=', name)
       .executeTakeFirst();
-    return (row as Record<string, string> | undefined)?.[column];
+    return row?.config_enc;
   }
 
   async delete(appKey: string, name: string): Promise<boolean> {

@@ -2,6 +2,7 @@ export { type ApnsCredential, SANDBOX_APNS_TOPIC } from './apns/index.js';
 export { type ClientPoolDeps, type ClientPoolSettings, ProviderClientPool } from './client-pool.js';
 export type {
   AppIdentity,
+  EndpointSettings,
   ProviderClient,
   ProviderClientOptions,
   ProviderModule,

@@ -1,11 +1,22 @@
 import { Gauge, Histogram, type Registry } from 'prom-client';
 
-/** What the provider clients report: answer latency by provider and status, requests in flight per credential. */
+export interface ProviderMetricsSettings {
+  /**
+   * Label the per-credential series with the app key and credential name. Off by default: app keys are who
+   * the gateway serves, which a scraper need not learn, and one series per credential grows with the apps.
+   */
+  appLabels: boolean;
+}
+
+/** What the provider clients report: answer latency by provider and status, requests in flight. */
 export class ProviderMetrics {
   readonly response: Histogram<'provider' | 'status'>;
-  readonly inflight: Gauge<'app' | 'credential'>;
+  private readonly inflight: Gauge<string>;
 
-  constructor(registry: Registry) {
+  constructor(
+    registry: Registry,
+    private readonly settings: ProviderMetricsSettings,
+  ) {
     const registers = [registry];
     this.response = new Histogram({
       name: 'callpush_provider_response_seconds',
@@ -16,9 +27,15 @@ export class ProviderMetrics {
     });
     this.inflight = new Gauge({
       name: 'callpush_provider_inflight_requests',
-      help: 'provider requests in flight per credential',
-      labelNames: ['app', 'credential'],
+      help: settings.appLabels ? 'provider requests in flight per credential' : 'provider requests in flight',
+      labelNames: settings.appLabels ? ['app', 'credential'] : [],
       registers,
     });
+  }
+
+  /** `delta` more (or, negative, fewer) requests in flight on credential `credential` of `app`. */
+  inflightChanged(app: string, credential: string, delta: number): void {
+    if (this.settings.appLabels) this.inflight.inc({ app, credential }, delta);
+    else this.inflight.inc(delta);
   }
 }

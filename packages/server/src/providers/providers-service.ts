@@ -1,8 +1,15 @@
 import type { SecretBox } from '#infra/crypto';
 import type { Store } from '#infra/store';
 import { type Clock, systemClock } from '#kernel';
+import type { EndpointSettings } from './contract.js';
 import { type CredentialRow, CredentialsRepository } from './credentials-repository.js';
-import { checkCredential, type ProviderCredential, type ProviderType, providerModule } from './registry.js';
+import {
+  checkCredential,
+  checkPushToken,
+  type ProviderCredential,
+  type ProviderType,
+  providerModule,
+} from './registry.js';
 
 export interface ProviderView {
   name: string;
@@ -38,7 +45,11 @@ export class ProvidersService {
   private readonly now: Clock;
   private readonly changeListeners = new Set<ChangeListener>();
 
-  constructor(deps: ProvidersDeps) {
+  /** `settings`: the operator's part of the endpoint policy, applied to credential URLs and Web Push endpoints. */
+  constructor(
+    deps: ProvidersDeps,
+    private readonly settings: EndpointSettings,
+  ) {
     this.repo = new CredentialsRepository(deps.store);
     this.box = deps.box;
     this.now = deps.now ?? systemClock;
@@ -50,7 +61,7 @@ export class ProvidersService {
     name: string,
     credential: ProviderCredential,
   ): Promise<{ view: ProviderView; created: boolean }> {
-    const publicView = checkCredential(credential);
+    const publicView = await checkCredential(credential, this.settings);
     const values = {
       type: credential.type,
       config_enc: this.box.seal(JSON.stringify(credential)),
@@ -77,15 +88,22 @@ export class ProvidersService {
     return deleted;
   }
 
-  /** The type of credential `name`, or undefined when the app has none by that name (or of a type unknown here). */
-  async typeOf(appKey: string, name: string): Promise<ProviderType | undefined> {
-    const type = await this.repo.column(appKey, name, 'type');
-    return type !== undefined && providerModule(type) ? (type as ProviderType) : undefined;
+  /**
+   * Checks a push token to register on credential `name` and returns the credential's type, or undefined when
+   * the app has no credential by that name (or of a type unknown here). Rejects with InvalidInput naming the
+   * field when the token cannot be right for it (a Web Push endpoint is checked against the credential's own
+   * allowed origins).
+   */
+  async checkPushToken(appKey: string, name: string, token: string): Promise<ProviderType | undefined> {
+    const credential = await this.secretCredential(appKey, name);
+    if (!credential || !providerModule(credential.type)) return undefined;
+    await checkPushToken(credential, token, this.settings);
+    return credential.type;
   }
 
   /** The full credential with its secrets, for the provider clients only. */
   async secretCredential(appKey: string, name: string): Promise<ProviderCredential | undefined> {
-    const sealed = await this.repo.column(appKey, name, 'config_enc');
+    const sealed = await this.repo.sealedConfig(appKey, name);
     return sealed === undefined ? undefined : (JSON.parse(this.box.open(sealed)) as ProviderCredential);
   }
 

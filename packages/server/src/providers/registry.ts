@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { apns } from './apns/index.js';
-import type { ProviderClient, ProviderClientOptions, ProviderModule } from './contract.js';
+import type { EndpointSettings, ProviderClient, ProviderClientOptions, ProviderModule } from './contract.js';
 import { fcm } from './fcm/index.js';
 import { hms } from './hms/index.js';
 import { webPush } from './webpush/index.js';
@@ -31,9 +31,12 @@ export const ProviderCredentialSchema = Type.Unsafe<ProviderCredential>({
   oneOf: PROVIDERS.map((m) => m.credentialSchema),
 });
 
-/** The public view of a credential, after the checks a schema cannot make (throws InvalidInput). */
-export function checkCredential(credential: ProviderCredential): Record<string, unknown> {
-  return providerModule(credential.type)!.checkCredential(credential);
+/** The public view of a credential, after the checks a schema cannot make (rejects with InvalidInput). */
+export function checkCredential(
+  credential: ProviderCredential,
+  settings: EndpointSettings,
+): Promise<Record<string, unknown>> {
+  return providerModule(credential.type)!.checkCredential(credential, settings);
 }
 
 /** A credential in, its client out. */
@@ -41,7 +44,11 @@ export function createProviderClient(credential: ProviderCredential, options: Pr
   return providerModule(credential.type)!.createClient(credential, options);
 }
 
-/** Refuses a push token that cannot be right for a provider of `type` (InvalidInput `invalid_token`). */
-export function checkPushToken(type: ProviderType, token: string): void {
-  providerModule(type)!.checkPushToken(token);
+/** Refuses a push token that cannot be right for `credential` (InvalidInput naming the field). */
+export async function checkPushToken(
+  credential: ProviderCredential,
+  token: string,
+  settings: EndpointSettings,
+): Promise<void> {
+  await providerModule(credential.type)!.checkPushToken(token, credential, settings);
 }

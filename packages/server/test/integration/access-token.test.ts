@@ -110,6 +110,47 @@ describe('user access tokens (the hkdfv1 scheme)', () => {
     }
   });
 
+  it('refuses validly signed NumericDates outside the calendar as malformed, never a RangeError', async () => {
+    // 9e15 s is past the last date a JavaScript Date can hold: the signature verifies, the date stamp must not throw.
+    for (const claims of [
+      { ...baseClaims, iat: 9e15, exp: 9e15 + 600 },
+      { ...baseClaims, exp: 9e15 },
+      { ...baseClaims, iat: -9e15 },
+    ]) {
+      await expect(verifyAccessToken(sinch, handMinted(claims, 'hkdfv1-20180102'), secretOf)).rejects.toMatchObject({
+        code: 'token_malformed',
+      });
+    }
+  });
+
+  it('refuses a validly signed user id outside the id rule', async () => {
+    for (const userId of ['a b', 'a/b', 'x'.repeat(129), 'caf\u00e9', 'a\nb']) {
+      const claims = { ...baseClaims, sub: `${iss}/users/${userId}` };
+      await expect(verifyAccessToken(sinch, handMinted(claims, 'hkdfv1-20180102'), secretOf)).rejects.toMatchObject({
+        code: 'token_malformed',
+      });
+    }
+    const longest = { ...baseClaims, sub: `${iss}/users/${'x'.repeat(128)}` };
+    await expect(verifyAccessToken(sinch, handMinted(longest, 'hkdfv1-20180102'), secretOf)).resolves.toMatchObject({
+      userId: 'x'.repeat(128),
+    });
+  });
+
+  it('refuses a signature that is not canonical base64url, though it decodes to the right bytes', async () => {
+    const good = handMinted(baseClaims, 'hkdfv1-20180102');
+    const [h, p, s] = good.split('.') as [string, string, string];
+    // 32 bytes take 43 characters whose last one carries 2 unused bits: setting them decodes to the same bytes.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(s.at(-1)!);
+    const variants = [`${s.slice(0, -1)}${alphabet[last | 1]}`, `${s}=`, `${s.slice(0, 10)}+${s.slice(11)}`];
+    expect(Buffer.from(variants[0]!, 'base64url')).toEqual(Buffer.from(s, 'base64url'));
+    for (const sig of variants) {
+      await expect(verifyAccessToken(sinch, `${h}.${p}.${sig}`, secretOf)).rejects.toMatchObject({
+        code: 'token_malformed',
+      });
+    }
+  });
+
   it('mints tokens it verifies, capped to the configured lifetime', async () => {
     const settings: TokenSettings = { namespace: 'callpush', maxLifetimeSeconds: 3600 };
     const minted = await mintAccessToken(settings, {

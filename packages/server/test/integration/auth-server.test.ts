@@ -170,6 +170,8 @@ describe('flow B: malformed and hostile assertions', () => {
       forge(header, { ...claims, exp: iat + 7200, nonce: nonce() }),
       forge(header, { ...claims, iat: iat + 3600, exp: iat + 3700, nonce: nonce() }),
       forge(header, { ...claims, nbf: iat + 600, nonce: nonce() }),
+      // Past the last date a JavaScript Date holds: refused, not a RangeError.
+      forge(header, { ...claims, iat: 9e15, exp: 9e15 + 3600, nonce: nonce() }),
       ...Array.from({ length: 200 }, (_, i) => {
         // Random byte flips of a valid assertion.
         const chars = good.split('');

@@ -7,6 +7,7 @@ import { CallsRepository } from '../../src/domain/calls/index.js';
 import { openStore } from '../../src/infra/store/index.js';
 import { ADMIN_TOKEN, basic, startTestGateway } from '../support/gateway.js';
 import { request } from '../support/http.js';
+import { until } from '../support/wait.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'callpush-resume-'));
 let emu: Emulators | undefined;
@@ -91,6 +92,44 @@ describe('crash safety', () => {
     const answered = await request(second.url, 'GET', '/v1/calls/c_answered', { auth });
     expect(answered.body.deliveries[0]).toMatchObject({ state: 'skipped', detail: 'the call stopped ringing' });
     expect(emu.fcm.messages.list({ token: 'resume-token' })).toHaveLength(1);
+    await second.stop();
+  });
+
+  it("keeps a provider's Retry-After across a restart: the retry goes when it said, not when the node came back", async () => {
+    emu ??= await startEmulators();
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'callpush-retry-after-'));
+    const first = await startTestGateway('sqlite', {}, { providerCa: emu.tls.ca, dataDir: folder, keep: true });
+    const app = (await request(first.url, 'POST', '/v1/apps', { auth: `Bearer ${ADMIN_TOKEN}`, body: { name: 'a' } }))
+      .body;
+    const auth = basic(app.key, app.secret);
+    const c = emu.credentials.fcm;
+    await request(first.url, 'PUT', `/v1/apps/${app.key}/providers/fcm`, {
+      auth,
+      body: { type: 'fcm', serviceAccount: c.serviceAccount, endpoint: c.baseUrl },
+    });
+    const token = (await request(first.url, 'POST', '/v1/users/bob/access-tokens', { auth })).body.accessToken;
+    await request(first.url, 'PUT', '/v1/me/devices/pixel', {
+      auth: `Bearer ${token}`,
+      body: { provider: 'fcm', token: 'retry-after-token', kind: 'alert' },
+    });
+    const RETRY_AFTER_S = 4;
+    emu.fcm.behaviours.set('retry-after-token', { kind: 'rate_limited', retryAfterSeconds: RETRY_AFTER_S, count: 1 });
+    const placed = await request(first.url, 'POST', '/v1/calls', {
+      auth,
+      body: { from: 'alice', to: ['bob'], ringTimeoutSeconds: 30 },
+    });
+    const refusedAt = await until('the first attempt refused', async () => {
+      const r = await request(first.url, 'GET', `/v1/calls/${placed.body.callId}`, { auth });
+      const d = r.body.deliveries[0];
+      return d.attempts === 1 && d.state === 'pending' ? d.firstAttemptAt : undefined;
+    });
+    await first.stop();
+    const second = await startTestGateway('sqlite', {}, { providerCa: emu.tls.ca, dataDir: folder });
+    const ring = await emu.fcm.messages.waitFor((m) => m.token === 'retry-after-token', 10_000);
+    // The restart took well under the Retry-After; the ring still waited for it.
+    expect(ring.receivedAt - refusedAt).toBeGreaterThanOrEqual(RETRY_AFTER_S * 1000 - 50);
+    const after = await request(second.url, 'GET', `/v1/calls/${placed.body.callId}`, { auth });
+    expect(after.body.deliveries[0]).toMatchObject({ state: 'sent', attempts: 2 });
     await second.stop();
   });
 });

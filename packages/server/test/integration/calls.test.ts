@@ -174,6 +174,27 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
     expect([again.status, again.body.error.code]).toEqual([409, 'invalid_transition']);
   });
 
+  it('refuses an answer from a device the callee does not have', async () => {
+    const { callId } = (await call('POST', '/v1/calls', { auth: alice, body: { to: ['bob'] } })).body;
+    // carol's device is real, but not bob's.
+    const carol = await userToken('carol');
+    await call('PUT', '/v1/me/devices/carol-pixel', {
+      auth: carol,
+      body: { provider: 'fcm', token: 'carol-fcm-token', kind: 'alert' },
+    });
+    for (const deviceId of ['nope', 'carol-pixel']) {
+      const r = await call('POST', `/v1/calls/${callId}/answer`, { auth: bob, body: { deviceId } });
+      expect([r.status, r.body.error?.code, r.body.error?.field], deviceId).toEqual([
+        400,
+        'unknown_device',
+        'deviceId',
+      ]);
+    }
+    expect((await call('GET', `/v1/calls/${callId}`, { auth: bob })).body.state).toBe('ringing');
+    const answered = await call('POST', `/v1/calls/${callId}/answer`, { auth: bob, body: { deviceId: 'iphone' } });
+    expect([answered.status, answered.body.answeredBy]).toEqual([200, { userId: 'bob', deviceId: 'iphone' }]);
+  });
+
   it('caller cancel and decline stop the ringing with their reasons; impossible transitions are 409', async () => {
     const a = (await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: ['bob'] } })).body;
     await until('ring', () => arrived('hms').find((x) => x.body.callId === a.callId));
@@ -231,6 +252,9 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
   });
 
   it('prunes a dead token, but not one re-registered since', async () => {
+    // The credential delivers first: a dead-token answer is trusted only then.
+    const ok = (await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: ['bob'] } })).body;
+    await until('a delivered ring', () => arrived('hms').find((x) => x.body.callId === ok.callId));
     emu.hms.behaviours.set(tokens.hms, { kind: 'unregistered' });
     const first = (await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: ['bob'] } })).body;
     const goneOutcome = (callId: string) =>
@@ -264,6 +288,78 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
     expect(await deviceIds()).toEqual(['browser', 'huawei', 'iphone', 'pixel']);
   });
 
+  it('keeps every device of a credential that never delivered, and prunes once it does', async () => {
+    // A fresh app: its credentials have proved nothing yet. Its APNs credential names a bundle id the phones'
+    // tokens are not for, as a typo would: every token answers DeviceTokenNotForTopic.
+    const other = (await call('POST', '/v1/apps', { auth: `Bearer ${ADMIN_TOKEN}`, body: { name: 'prune' } })).body;
+    const auth = basic(other.key, other.secret);
+    const credentials = emulatorProviderCredentials(emu.credentials);
+    for (const [name, body] of Object.entries({
+      apns: { ...credentials.apns, topic: 'com.example.typo' },
+      hms: credentials.hms,
+    })) {
+      expect((await call('PUT', `/v1/apps/${other.key}/providers/${name}`, { auth, body })).status).toBe(201);
+    }
+    const userAuth = async (userId: string) =>
+      `Bearer ${(await call('POST', `/v1/users/${userId}/access-tokens`, { auth })).body.accessToken}`;
+    const zed = await userAuth('zed');
+    const phones = ['a1', 'a2', 'a3'].map((p) => p.repeat(32));
+    for (const [i, token] of phones.entries()) {
+      emu.apns.registerDevice(token, { topic: `${APNS_TOPIC}.voip` });
+      await call('PUT', `/v1/me/devices/iphone-${i}`, { auth: zed, body: { provider: 'apns', token, kind: 'voip' } });
+    }
+    await call('PUT', '/v1/me/devices/huawei', {
+      auth: zed,
+      body: { provider: 'hms', token: 'zed-hms', kind: 'alert' },
+    });
+    emu.hms.behaviours.set('zed-hms', { kind: 'invalid' });
+    const devicesOf = async (userId: string) =>
+      (await call('GET', `/v1/users/${userId}/devices`, { auth })).body.devices.map(
+        (d: { deviceId: string }) => d.deviceId,
+      );
+    const settled = async (callId: string) =>
+      until('every delivery settled', async () => {
+        const r = await call('GET', `/v1/calls/${callId}`, { auth });
+        const ds: Array<{ state: string; outcome: string; detail: string }> = r.body.deliveries;
+        return ds.every((d) => d.state !== 'pending') ? ds : undefined;
+      });
+
+    const first = (await call('POST', '/v1/calls', { auth, body: { from: 'yan', to: ['zed'] } })).body;
+    const kept = await settled(first.callId);
+    expect(kept.map((d) => d.outcome)).toEqual(['config_error', 'config_error', 'config_error', 'config_error']);
+    expect(kept[0]!.detail).toMatch(/device kept/);
+    expect((await devicesOf('zed')).sort()).toEqual(['huawei', 'iphone-0', 'iphone-1', 'iphone-2']);
+    const loud = gw
+      .logs()
+      .split('\n')
+      .filter((l) => l.includes('while delivering to no device'));
+    expect(loud.map((l) => JSON.parse(l).credential).sort()).toEqual(['apns', 'hms']);
+    expect(loud.every((l) => JSON.parse(l).level === 50)).toBe(true);
+    const metrics = await call('GET', '/metrics');
+    expect(metrics.text).toMatch(/callpush_credential_misconfigured_total\{provider="apns",cause="not_delivering"\} 3/);
+
+    // Once each credential delivers to another phone, the same answers are a dead token's: the devices go.
+    const yan = await userAuth('yan');
+    await call('PUT', '/v1/me/devices/iphone', {
+      auth: yan,
+      body: { provider: 'apns', token: 'b1'.repeat(32), kind: 'voip' },
+    });
+    await call('PUT', '/v1/me/devices/huawei', {
+      auth: yan,
+      body: { provider: 'hms', token: 'yan-hms', kind: 'alert' },
+    });
+    const toYan = (await call('POST', '/v1/calls', { auth, body: { from: 'zed', to: ['yan'] } })).body;
+    expect((await settled(toYan.callId)).map((d) => d.outcome)).toEqual(['sent', 'sent']);
+    const second = (await call('POST', '/v1/calls', { auth, body: { from: 'yan', to: ['zed'] } })).body;
+    expect((await settled(second.callId)).map((d) => d.outcome)).toEqual([
+      'token_gone',
+      'token_gone',
+      'token_gone',
+      'token_gone',
+    ]);
+    expect(await devicesOf('zed')).toEqual([]);
+  });
+
   it('honours Idempotency-Key and validates the call', async () => {
     const body = { from: 'alice', to: ['bob'] };
     const first = await call('POST', '/v1/calls', { auth: appAuth(), body, headers: { 'idempotency-key': 'k-1' } });
@@ -284,6 +380,64 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
     expect(spoof.status).toBe(403);
     const stranger = await userToken('mallory');
     expect((await call('GET', `/v1/calls/${first.body.callId}`, { auth: stranger })).status).toBe(404);
+  });
+
+  it('scopes an Idempotency-Key to its caller: another user or the app credential gets a call of its own', async () => {
+    const carol = await userToken('carol');
+    const headers = { 'idempotency-key': 'shared-key' };
+    const byAlice = await call('POST', '/v1/calls', { auth: alice, body: { to: ['bob'] }, headers });
+    const byCarol = await call('POST', '/v1/calls', { auth: carol, body: { to: ['bob'] }, headers });
+    const byApp = await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'dave', to: ['bob'] }, headers });
+    expect([byAlice.status, byCarol.status, byApp.status]).toEqual([201, 201, 201]);
+    expect([byAlice.body.from, byCarol.body.from, byApp.body.from]).toEqual(['alice', 'carol', 'dave']);
+    expect(new Set([byAlice.body.callId, byCarol.body.callId, byApp.body.callId]).size).toBe(3);
+    // Each caller's own replay still answers with its own call.
+    for (const [auth, first] of [
+      [alice, byAlice],
+      [carol, byCarol],
+      [appAuth(), byApp],
+    ] as const) {
+      const again = await call('POST', '/v1/calls', { auth, body: { from: first.body.from, to: ['bob'] }, headers });
+      expect([again.status, again.body.callId]).toEqual([200, first.body.callId]);
+    }
+    // Racing requests of one caller still make one call.
+    const race = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        call('POST', '/v1/calls', { auth: carol, body: { to: ['bob'] }, headers: { 'idempotency-key': 'race' } }),
+      ),
+    );
+    expect(race.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 201]);
+    expect(new Set(race.map((r) => r.body.callId)).size).toBe(1);
+  });
+
+  it('refuses headers a callee provider could never carry, and rings every device with those it accepts', async () => {
+    // Each at most 1024 bytes of keys plus values, as the schema allows, yet over 4096 once escaped and wrapped.
+    const refused: Record<string, Record<string, string>> = {
+      'control characters': { k: '\u0001\u001f'.repeat(500) },
+      quotes: { q: '"'.repeat(1000) },
+      // 800 bytes of two-letter keys: each costs HMS 36 bytes once its quotes are escaped three times over.
+      'many empty keys': Object.fromEntries(
+        Array.from({ length: 400 }, (_, i) => [i.toString(36).padStart(2, '0'), '']),
+      ),
+    };
+    for (const [name, headers] of Object.entries(refused)) {
+      const r = await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: ['bob'], headers } });
+      expect([r.status, r.body.error?.code, r.body.error?.field], name).toEqual([400, 'payload_too_large', 'headers']);
+    }
+    // 4-byte UTF-8 stays unescaped: 1024 bytes of it fit every provider.
+    const emoji = { e: '😀'.repeat(255) };
+    const placed = await call('POST', '/v1/calls', {
+      auth: appAuth(),
+      body: { from: 'alice', to: ['bob'], headers: emoji },
+    });
+    expect(placed.status, placed.text).toBe(201);
+    const outcomes = await until('every ring sent', async () => {
+      const r = await call('GET', `/v1/calls/${placed.body.callId}`, { auth: appAuth() });
+      const ds: Array<{ state: string; outcome?: string }> = r.body.deliveries;
+      return ds.every((d) => d.state !== 'pending') ? ds.map((d) => d.outcome) : undefined;
+    });
+    expect(outcomes).toEqual(['sent', 'sent', 'sent', 'sent']);
+    expect(arrived('hms').find((x) => x.body.callId === placed.body.callId)?.body.headers).toEqual(emoji);
   });
 
   it('records ring receipts from the callee device', async () => {

@@ -47,4 +47,26 @@ describe('configuration', () => {
       /CALLPUSH_CORS_ORIGINS: https:\/\/app.example.com\/path is not an origin/,
     );
   });
+
+  it('allows private endpoints with the sandbox only, unless told, and never turns them off under the sandbox', () => {
+    const admin = { CALLPUSH_ADMIN_TOKEN: 'x'.repeat(16) };
+    expect(resolveConfig({ env: {} }).allowPrivateEndpoints).toBe(true);
+    expect(resolveConfig({ env: admin }).allowPrivateEndpoints).toBe(false);
+    expect(resolveConfig({ env: { ...admin, CALLPUSH_ALLOW_PRIVATE_ENDPOINTS: 'true' } }).allowPrivateEndpoints).toBe(
+      true,
+    );
+    expect(() => resolveConfig({ env: { CALLPUSH_ALLOW_PRIVATE_ENDPOINTS: 'false' } })).toThrow(/sandbox needs/);
+    expect(() => resolveConfig({ env: { ...admin, CALLPUSH_ALLOW_PRIVATE_ENDPOINTS: 'yes' } })).toThrow(
+      /CALLPUSH_ALLOW_PRIVATE_ENDPOINTS must be/,
+    );
+  });
+
+  it('reads the Web Push host list: names and *.domains, lower-cased', () => {
+    expect(resolveConfig({ env: {} }).webPushHosts).toEqual([]);
+    const c = resolveConfig({ env: { CALLPUSH_WEBPUSH_HOSTS: 'FCM.googleapis.com, *.notify.windows.com' } });
+    expect(c.webPushHosts).toEqual(['fcm.googleapis.com', '*.notify.windows.com']);
+    expect(() => resolveConfig({ env: { CALLPUSH_WEBPUSH_HOSTS: 'https://push.example.com' } })).toThrow(
+      /CALLPUSH_WEBPUSH_HOSTS: https:\/\/push.example.com is not a host name/,
+    );
+  });
 });

@@ -182,6 +182,39 @@ describe.each(engines)('Kaleyra webhooks on %s, through the emulators', (engine)
     expect((await deliver('not json')).body.error.field).toBe('body');
   });
 
+  it('acknowledges events named like Object.prototype members instead of failing on them', async () => {
+    for (const event of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+      const r = await deliver(JSON.stringify({ event, room_id: newRoom(), data: { caller_id: 'usr_123' } }));
+      expect([r.status, r.body.action], `${event}: ${r.text}`).toEqual([200, 'ignored']);
+    }
+  });
+
+  it('refuses an invitation of more than 50 callees, or of ids outside the id rule, ringing nobody', async () => {
+    const invite = (aliases: string[]) => {
+      const body = JSON.parse(seedBody(newRoom()));
+      body.data.users = [
+        { user: { userAlias: 'usr_123' }, status: 'invited' },
+        ...aliases.map((userAlias) => ({ user: { userAlias }, status: 'invited' })),
+      ];
+      return deliver(JSON.stringify(body));
+    };
+    const crowd = await invite(Array.from({ length: 1000 }, (_, i) => `usr_${i + 1000}`));
+    expect([crowd.status, crowd.body.error?.field], crowd.text).toEqual([400, 'data.users']);
+    const fifty = await invite([...Array.from({ length: 49 }, (_, i) => `usr_${i + 1000}`), 'usr_999']);
+    expect([fifty.status, fifty.body.action]).toEqual([200, 'rang']);
+    for (const alias of ['usr 1', 'usr/1', '../admin', 'x'.repeat(129)]) {
+      const r = await invite(['usr_999', alias]);
+      expect([r.status, r.body.error?.field], alias).toEqual([400, 'data.users.2.user.userAlias']);
+    }
+    const body = JSON.parse(seedBody(newRoom()));
+    body.data.initiator = 'usr 123';
+    const initiator = await deliver(JSON.stringify(body));
+    expect([initiator.status, initiator.body.error?.field]).toEqual([400, 'data.initiator']);
+    await until('the ring of the 50', () => fcmTo('usr_999').length === 1);
+    await sleep(200);
+    expect(fcmTo('usr_999')).toHaveLength(1);
+  });
+
   it('acknowledges and records events it does not act on', async () => {
     const raw = JSON.stringify({ event: 'on_message_sent', data: { channel_id: 'ch_1' } });
     expect((await deliver(raw)).body).toEqual({ event: 'on_message_sent', action: 'ignored' });
@@ -242,6 +275,20 @@ describe.each(engines)('Kaleyra webhooks on %s, through the emulators', (engine)
     };
     old['webhook-signature'] = new Webhook(STANDARD_SECRET).sign('msg_2', oldTime, raw);
     expect((await call('POST', `/v1/webhooks/kaleyra/${app.key}`, { raw, headers: old })).status).toBe(401);
+
+    // Signed, but not JSON: the sender's mistake, answered in the error contract (it was a 500).
+    const notJson = 'not json at all';
+    const signed = {
+      'webhook-id': 'msg_3',
+      'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+      'webhook-signature': new Webhook(STANDARD_SECRET).sign('msg_3', new Date(), notJson),
+    };
+    const refused = await call('POST', `/v1/webhooks/kaleyra/${app.key}`, { raw: notJson, headers: signed });
+    expect([refused.status, refused.body.error.code, refused.body.error.field]).toEqual([
+      400,
+      'invalid_webhook',
+      'body',
+    ]);
   });
 
   it('carries a user token from the Kaleyra credentials endpoint in the hybrid format, fetched once', async () => {

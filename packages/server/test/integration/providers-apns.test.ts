@@ -43,7 +43,12 @@ function credential(overrides: Partial<ApnsCredential> = {}): ApnsCredential {
 
 /** A client on its own connection (closed after the test), trusting the emulator's CA. */
 function client(overrides: Partial<ApnsCredential> = {}, options: ProviderClientOptions = {}): ProviderClient {
-  const created = createApnsClient(credential(overrides), { ca: apns.tls.ca, now: clock, ...options });
+  const created = createApnsClient(credential(overrides), {
+    ca: apns.tls.ca,
+    now: clock,
+    allowPrivateEndpoints: true, // the emulator listens on loopback
+    ...options,
+  });
   clients.push(created);
   return created;
 }
@@ -192,7 +197,7 @@ describe('APNs client: outcomes (docs/providers.md#apns-reasons)', () => {
   });
 
   it('retries when the emulator cannot be trusted or reached, without throwing', async () => {
-    const untrusted = createApnsClient(credential(), { now: clock });
+    const untrusted = createApnsClient(credential(), { now: clock, allowPrivateEndpoints: true });
     clients.push(untrusted);
     const [outcome] = await untrusted.send([voip()], ring());
     expect(outcome).toMatchObject({ kind: 'retry', reason: expect.stringMatching(/^network: /) });

@@ -1,3 +1,4 @@
+import { createServer, type Server } from 'node:http';
 import { type IssuedSubscription, startWebPushEmulator, type WebPushEmulator } from '@callpush/emulators';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import webpush from 'web-push';
@@ -31,8 +32,13 @@ function vapidCredential(overrides: Partial<WebPushCredential> = {}): WebPushCre
 
 const credential = vapidCredential();
 
+/**
+ * A client of `c` as an operator allowing private endpoints builds it, the emulator's origin listed by the
+ * credential unless `c` lists others: the emulator listens on loopback.
+ */
 function client(c: WebPushCredential = credential, options: ProviderClientOptions = {}): ProviderClient {
-  const created = createWebPushClient(c, { ca: push.tls?.ca, ...options });
+  const listed = { allowedOrigins: [new URL(push.baseUrl).origin], ...c };
+  const created = createWebPushClient(listed, { ca: push.tls?.ca, allowPrivateEndpoints: true, ...options });
   clients.push(created);
   return created;
 }
@@ -102,7 +108,8 @@ describe('Web Push client: what a push looks like', () => {
     try {
       const sub = plain.createSubscription();
       const request = ring();
-      expect(await client().send([device(sub)], request)).toMatchObject([{ kind: 'sent', status: 201 }]);
+      const listing = client({ ...credential, allowedOrigins: [new URL(plain.baseUrl).origin] });
+      expect(await listing.send([device(sub)], request)).toMatchObject([{ kind: 'sent', status: 201 }]);
       expect(plain.messages.list({ token: sub.id })[0]?.payload).toEqual(request.message);
     } finally {
       await plain.close();
@@ -160,7 +167,10 @@ describe('Web Push client: outcomes (docs/providers.md#webpush-status)', () => {
     expect(dropped).toMatchObject({ kind: 'retry', reason: expect.stringMatching(/^network: /) });
     expect(await c.send([device(sub)], ring())).toMatchObject([{ kind: 'sent' }]);
 
-    const untrusted = createWebPushClient(credential, {});
+    const untrusted = createWebPushClient(
+      { ...credential, allowedOrigins: [new URL(push.baseUrl).origin] },
+      { allowPrivateEndpoints: true },
+    );
     clients.push(untrusted);
     expect(await untrusted.send([device(sub)], ring())).toMatchObject([{ kind: 'retry' }]);
   });
@@ -171,5 +181,88 @@ describe('Web Push client: outcomes (docs/providers.md#webpush-status)', () => {
     const outcomes = await Promise.all(subs.map((s) => c.send([device(s)], ring())));
     expect(outcomes.flat().every((o) => o.kind === 'sent')).toBe(true);
     for (const s of subs) expect(push.messages.list({ token: s.id })).toHaveLength(1);
+  });
+});
+
+describe('Web Push client: the endpoint policy (docs/security.md)', () => {
+  it('pushes to a private origin only when the credential lists it and the operator allows private endpoints', async () => {
+    const sub = push.createSubscription();
+    const unlisted = client({ ...credential, allowedOrigins: [] });
+    const notAllowed = client(credential, { allowPrivateEndpoints: false });
+    for (const c of [unlisted, notAllowed]) {
+      expect(await c.send([device(sub)], ring())).toEqual([
+        { kind: 'token_gone', reason: 'the subscription endpoint names a non-public address' },
+      ]);
+    }
+    expect(push.messages.list({ token: sub.id })).toHaveLength(0);
+    expect(await client().send([device(sub)], ring())).toMatchObject([{ kind: 'sent' }]);
+  });
+
+  it('refuses, when it resolves the name, a subscription host that resolves to loopback: nothing is sent', async () => {
+    const sub = push.createSubscription();
+    const byName = { ...sub, endpoint: sub.endpoint.replace('127.0.0.1', 'localhost') };
+    const seen: Array<number | 'error'> = [];
+    const c = client({ ...credential, allowedOrigins: [] }, { onResponse: (_s, status) => seen.push(status) });
+    expect(await c.send([device(byName)], ring())).toEqual([
+      { kind: 'config_error', reason: 'the endpoint resolves to a non-public address' },
+    ]);
+    expect(seen).toEqual(['error']);
+    expect(push.messages.list({ token: sub.id })).toHaveLength(0);
+  });
+
+  it('does not follow a redirect: config_error, the answer unquoted, and nothing reaches where it points', async () => {
+    let followed = 0;
+    const target = createServer((_req, res) => {
+      followed += 1;
+      res.end();
+    });
+    const redirecting: Server = createServer((_req, res) => {
+      res.writeHead(307, { location: `http://127.0.0.1:${(target.address() as { port: number }).port}/internal` });
+      res.end('see elsewhere: INTERNAL-7c1d');
+    });
+    await Promise.all([target, redirecting].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
+    try {
+      const origin = `http://127.0.0.1:${(redirecting.address() as { port: number }).port}`;
+      const sub = { ...push.createSubscription(), endpoint: `${origin}/push/1` };
+      const [outcome] = await client({ ...credential, allowedOrigins: [origin] }).send([device(sub)], ring());
+      expect(outcome).toEqual({ kind: 'config_error', status: 307, reason: 'HTTP 307 redirect, not followed' });
+      expect(followed).toBe(0);
+    } finally {
+      await Promise.all([target, redirecting].map((s) => new Promise((r) => s.close(r))));
+    }
+  });
+});
+
+describe('Web Push client: VAPID signatures, refreshed as the other providers refresh their tokens', () => {
+  const jwtOf = (authorization: string | undefined) => /t=([^,\s]+)/.exec(authorization ?? '')?.[1];
+
+  it('signs once per push service; after a 403 re-signs once and resends, then keeps the new signature', async () => {
+    const sub = push.createSubscription({ applicationServerKey: credential.vapidPublicKey });
+    const statuses: Array<number | 'error'> = [];
+    const c = client(credential, { onResponse: (_s, status) => statuses.push(status) });
+    expect(await c.send([device(sub)], ring())).toMatchObject([{ kind: 'sent' }]);
+    push.behaviours.set(sub.id, { kind: 'auth_expired', count: 1 });
+    expect(await c.send([device(sub)], ring())).toMatchObject([{ kind: 'sent', status: 201 }]);
+    expect(await c.send([device(sub)], ring())).toMatchObject([{ kind: 'sent' }]);
+
+    expect(statuses).toEqual([201, 403, 201, 201]);
+    const [first, resigned, reused] = push.messages.list({ token: sub.id }).map((m) => jwtOf(m.headers.authorization));
+    expect(first).toBeDefined();
+    expect(resigned).not.toBe(first);
+    expect(reused).toBe(resigned);
+  });
+
+  it('two 403s in a row end as config_error after exactly one resend', async () => {
+    const sub = push.createSubscription();
+    push.behaviours.set(sub.id, { kind: 'auth_expired', count: 2 });
+    const statuses: Array<number | 'error'> = [];
+    const c = client(credential, { onResponse: (_s, status) => statuses.push(status) });
+    expect(await c.send([device(sub)], ring())).toEqual([
+      { kind: 'config_error', status: 403, reason: 'access token refused after a refresh: HTTP 403 VAPID refused' },
+    ]);
+    expect(statuses).toEqual([403, 403]);
+    expect(push.messages.list({ token: sub.id })).toHaveLength(0);
+    // Both scripted refusals were spent: the next push goes through.
+    expect(await c.send([device(sub)], ring())).toMatchObject([{ kind: 'sent' }]);
   });
 });

@@ -2,9 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CallsRepository } from '../../src/domain/calls/index.js';
 import { openStore, type StoreOptions } from '../../src/infra/store/index.js';
+import { MIGRATIONS } from '../../src/infra/store/migrations/index.js';
 import { PG_URL, postgresAvailable } from '../support/services.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'callpush-store-'));
@@ -84,6 +88,38 @@ describe.skipIf(targets.length < 2)('PostgreSQL shared with other deployments', 
     } finally {
       await client.query(`DROP SCHEMA IF EXISTS "${own}" CASCADE`);
       await client.end();
+    }
+  });
+});
+
+describe('migration 0006 on a database that holds calls', () => {
+  it("scopes the Idempotency-Keys stored before it to the app, and clears no call's key", async () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'callpush-0006-'));
+    try {
+      // The database as 0005 left it, with a call placed under an Idempotency-Key.
+      // biome-ignore lint/suspicious/noExplicitAny: the schema of 0005, before today's typed one
+      const db = new Kysely<any>({
+        dialect: new SqliteDialect({ database: new SQLite(path.join(folder, 'callpush.db')) }),
+      });
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+      expect((await migrator.migrateTo('0005_delivery_leases')).error).toBeUndefined();
+      const now = Date.now();
+      await db.insertInto('apps').values({ key: 'k', name: 'n', secret_enc: 's', created_at: now }).execute();
+      const row = { app_key: 'k', caller: 'alice', video: 0, headers_json: '{}', callees_json: '{"bob":"ringing"}' };
+      const times = { state: 'ringing', created_at: now, expires_at: now + 30_000, updated_at: now };
+      await db
+        .insertInto('calls')
+        .values({ id: 'c_old', ...row, ...times, idempotency_key: 'k-1' })
+        .execute();
+      await db.destroy();
+
+      const store = await openStore({ dataDir: folder });
+      const repo = new CallsRepository(store);
+      expect((await repo.findByIdempotencyKey('k', { scope: 'app', key: 'k-1' }))?.id).toBe('c_old');
+      expect(await repo.findByIdempotencyKey('k', { scope: 'user:alice', key: 'k-1' })).toBeUndefined();
+      await store.close();
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 });

@@ -32,6 +32,8 @@ export async function startTestGateway(
       PORT: '0',
       CALLPUSH_DATA_DIR: dataDir,
       CALLPUSH_ADMIN_TOKEN: ADMIN_TOKEN,
+      // The emulators listen on loopback.
+      CALLPUSH_ALLOW_PRIVATE_ENDPOINTS: 'true',
       LOG_LEVEL: 'debug',
       ...(engine === 'postgres'
         ? { DATABASE_URL: PG_URL, CALLPUSH_MASTER_KEY: randomBytes(32).toString('base64') }

@@ -8,11 +8,14 @@ import type { Dispatcher } from './dispatch/index.js';
 import { messageFor } from './messages.js';
 import type { RingMetrics } from './metrics.js';
 import type { Call, Delivery } from './model.js';
+import { checkRingsFit } from './payload-size.js';
 import type { CallsRepository } from './repository.js';
 import { RingTimers } from './ring-timers.js';
 import { type CallEvent, type CancelOrder, transition } from './state-machine.js';
 
 export const MAX_HEADERS_BYTES = 1024;
+/** Callees of one call, whichever way it is placed. */
+export const MAX_CALLEES = 50;
 export const DEFAULT_RING_SECONDS = 30;
 export const MAX_RING_SECONDS = 120;
 
@@ -26,6 +29,18 @@ export interface PlaceCall {
   displayName?: string;
   ringTimeoutSeconds?: number;
 }
+
+/**
+ * An Idempotency-Key and who sent it: the app's own credential, or one user's token. A key replays only for
+ * the sender that stored it, so nobody is handed a call placed by someone else.
+ */
+export interface IdempotencyKey {
+  key: string;
+  by: { kind: 'app' } | { kind: 'user'; userId: string };
+}
+
+/** The stored scope of a key: `app` or `user:<userId>`. */
+const scopeOf = ({ by }: IdempotencyKey) => (by.kind === 'app' ? 'app' : `user:${by.userId}`);
 
 export interface CallsDeps {
   repo: CallsRepository;
@@ -81,15 +96,16 @@ export class CallsService {
   /**
    * Places a call: stores it with one ring delivery per callee device, then rings them all at once. A call
    * goes through the rate limits (RateLimited when over) after validation; a replay of its Idempotency-Key
-   * never does.
+   * never does. A call some callee device's provider could not carry is refused (`payload_too_large`).
    */
   async place(
     appKey: string,
     input: PlaceCall,
-    idempotencyKey?: string,
+    idempotency?: IdempotencyKey,
   ): Promise<{ call: Call; deliveries: Delivery[]; replayed: boolean }> {
-    if (idempotencyKey) {
-      const existing = await this.repo.findByIdempotencyKey(appKey, idempotencyKey);
+    const key = idempotency && { scope: scopeOf(idempotency), key: idempotency.key };
+    if (key) {
+      const existing = await this.repo.findByIdempotencyKey(appKey, key);
       if (existing) return { call: existing, deliveries: await this.repo.deliveriesOf(existing.id), replayed: true };
     }
     const { headers, callees } = checkPlaceable(input);
@@ -112,12 +128,13 @@ export class CallsService {
       Promise.all(callees.map((u) => this.deps.devices.listForUser(appKey, u))).then((lists) => lists.flat()),
       this.deps.connections.locate(appKey, callees),
     ]);
+    checkRingsFit(call, registered, now);
     const deliveries = firstRings(call, registered, live.devices(), this.lease(now), now);
     try {
-      await this.repo.insertCall(call, idempotencyKey, deliveries);
+      await this.repo.insertCall(call, key, deliveries);
     } catch (err) {
-      // Two requests with one Idempotency-Key raced: the other one won, answer with its call.
-      const winner = idempotencyKey && (await this.repo.findByIdempotencyKey(appKey, idempotencyKey));
+      // Two requests of one sender with one Idempotency-Key raced: the other one won, answer with its call.
+      const winner = key && (await this.repo.findByIdempotencyKey(appKey, key));
       if (winner) return { call: winner, deliveries: await this.repo.deliveriesOf(winner.id), replayed: true };
       throw err;
     }
@@ -148,6 +165,7 @@ export class CallsService {
     for (let attempt = 0; attempt < 5; attempt++) {
       const call = await this.repo.findCall(appKey, callId);
       if (!call) throw new NotFound('call_not_found', `no call ${callId}`);
+      if (attempt === 0 && event.type === 'answer') await this.checkAnsweringDevice(call, event.userId, event.deviceId);
       const { call: next, cancels } = transition(call, event, Math.max(this.now(), call.updatedAt + 1));
       if (!(await this.repo.saveTransition(next, call.updatedAt))) continue;
       for (const listener of this.stateListeners) listener(next);
@@ -199,6 +217,17 @@ export class CallsService {
 
   close(): void {
     this.timers.close();
+  }
+
+  /**
+   * An answer names the device the call goes on: one the call rang (a socket-only tab included) or one registered
+   * to the callee since. Any other id would be recorded as `answeredBy` and spared the cancel meant for the rest.
+   */
+  private async checkAnsweringDevice(call: Call, userId: string, deviceId: string): Promise<void> {
+    if (await this.repo.hasRing(call.id, userId, deviceId)) return;
+    const registered = await this.deps.devices.listForUser(call.appKey, userId);
+    if (registered.some((d) => d.deviceId === deviceId)) return;
+    throw new InvalidInput('unknown_device', `user ${userId} has no device ${deviceId}`, 'deviceId');
   }
 
   private lease(now: number): Lease {

@@ -3,6 +3,8 @@ export {
   CallsService,
   type CallsSettings,
   DEFAULT_RING_SECONDS,
+  type IdempotencyKey,
+  MAX_CALLEES,
   MAX_HEADERS_BYTES,
   MAX_RING_SECONDS,
   type PlaceCall,

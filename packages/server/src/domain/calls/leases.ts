@@ -109,10 +109,10 @@ export class LeaseKeeper {
         await this.repo.updateDelivery(d.id, { ...patch, lease: 'release' }, now);
       }
       if (owed.length === 0) continue;
-      // Background: the pass goes on to the next call while these are sent.
+      // Background: the pass goes on to the next call while these are sent (each at its stored next attempt).
       // Measured from the call's acceptance: the ring-dispatch histogram shows what the takeover cost.
       this.deps.dispatcher
-        .dispatch(call, owed, call.createdAt)
+        .resume(call, owed, call.createdAt)
         .catch((err: unknown) => this.deps.log.error({ err }, 'taken-over deliveries failed'));
     }
   }

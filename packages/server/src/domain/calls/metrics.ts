@@ -5,6 +5,7 @@ export class RingMetrics {
   readonly ringDispatch: Histogram;
   readonly outcomes: Counter<'provider' | 'type' | 'outcome'>;
   readonly receiptLatency: Histogram;
+  readonly misconfigured: Counter<'provider' | 'cause'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -24,6 +25,12 @@ export class RingMetrics {
       name: 'callpush_ring_receipt_seconds',
       help: 'call accepted to the device reporting the ring arrived',
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      registers,
+    });
+    this.misconfigured = new Counter({
+      name: 'callpush_credential_misconfigured_total',
+      help: 'dead-token answers not trusted, the device kept: the credential delivered to nobody lately (not_delivering) or too many at once (prune_breaker)',
+      labelNames: ['provider', 'cause'],
       registers,
     });
   }

@@ -49,15 +49,32 @@ export interface Delivery {
   /** Set while the delivery is owed: the node working on it and until when (see leases.ts). */
   leaseOwner?: string;
   leaseUntil?: number;
+  /** A pending delivery refused for now: when it may go again (stored, so a node taking it over waits too). */
+  nextAttemptAt?: number;
 }
 
-/** A change to a stored delivery. `lease: 'release'`: the delivery is done, nobody owes it anything more. */
+/**
+ * A change to a stored delivery. `lease: 'release'`: the delivery is done, nobody owes it anything more, and
+ * it has no next attempt.
+ */
 export type DeliveryPatch = Partial<
-  Pick<Delivery, 'state' | 'transport' | 'outcome' | 'detail' | 'attempts' | 'firstAttemptAt' | 'sentAt' | 'receivedAt'>
+  Pick<
+    Delivery,
+    | 'state'
+    | 'transport'
+    | 'outcome'
+    | 'detail'
+    | 'attempts'
+    | 'firstAttemptAt'
+    | 'sentAt'
+    | 'receivedAt'
+    | 'nextAttemptAt'
+  >
 > & { lease?: 'release' };
 
 /** The delivery as it is after `patch`: dispatch works on copies, never on the objects it was handed. */
 export function patched(d: Delivery, patch: DeliveryPatch): Delivery {
   const { lease, ...fields } = patch;
-  return { ...d, ...fields, ...(lease === 'release' ? { leaseOwner: undefined, leaseUntil: undefined } : {}) };
+  const released = { leaseOwner: undefined, leaseUntil: undefined, nextAttemptAt: undefined };
+  return { ...d, ...fields, ...(lease === 'release' ? released : {}) };
 }

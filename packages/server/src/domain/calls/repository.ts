@@ -50,6 +50,7 @@ function toDelivery(row: Selectable<DeliveriesTable>): Delivery {
     receivedAt: row.received_at === null ? undefined : Number(row.received_at),
     leaseOwner: opt(row.lease_owner),
     leaseUntil: row.lease_until === null ? undefined : Number(row.lease_until),
+    nextAttemptAt: row.next_attempt_at === null ? undefined : Number(row.next_attempt_at),
   };
 }
 
@@ -79,6 +80,7 @@ function deliveryRow(d: Delivery): DeliveriesTable {
     updated_at: d.createdAt,
     lease_owner: d.leaseOwner ?? null,
     lease_until: d.leaseUntil ?? null,
+    next_attempt_at: d.nextAttemptAt ?? null,
   };
 }
 
@@ -87,7 +89,11 @@ export class CallsRepository {
   constructor(private readonly store: Store) {}
 
   /** Stores a new call with its first deliveries in one transaction: accepted means durable. */
-  async insertCall(call: Call, idempotencyKey: string | undefined, deliveries: Delivery[]): Promise<void> {
+  async insertCall(
+    call: Call,
+    idempotency: { scope: string; key: string } | undefined,
+    deliveries: Delivery[],
+  ): Promise<void> {
     await this.store.db.transaction().execute(async (tx) => {
       await tx
         .insertInto('calls')
@@ -103,7 +109,8 @@ export class CallsRepository {
           end_reason: null,
           answered_by_user: null,
           answered_by_device: null,
-          idempotency_key: idempotencyKey ?? null,
+          idempotency_key: idempotency?.key ?? null,
+          idempotency_scope: idempotency?.scope ?? null,
           created_at: call.createdAt,
           expires_at: call.expiresAt,
           updated_at: call.updatedAt,
@@ -143,11 +150,15 @@ export class CallsRepository {
     return row && toCall(row);
   }
 
-  async findByIdempotencyKey(appKey: string, key: string): Promise<Call | undefined> {
+  async findByIdempotencyKey(
+    appKey: string,
+    { scope, key }: { scope: string; key: string },
+  ): Promise<Call | undefined> {
     const row = await this.store.db
       .selectFrom('calls')
       .selectAll()
       .where('app_key', '=', appKey)
+      .where('idempotency_scope', '=', scope)
       .where('idempotency_key', '=', key)
       .executeTakeFirst();
     return row && toCall(row);
@@ -197,7 +208,8 @@ export class CallsRepository {
         ...(patch.firstAttemptAt !== undefined ? { first_attempt_at: patch.firstAttemptAt } : {}),
         ...(patch.sentAt !== undefined ? { sent_at: patch.sentAt } : {}),
         ...(patch.receivedAt !== undefined ? { received_at: patch.receivedAt } : {}),
-        ...(patch.lease === 'release' ? { lease_owner: null, lease_until: null } : {}),
+        ...(patch.nextAttemptAt !== undefined ? { next_attempt_at: patch.nextAttemptAt } : {}),
+        ...(patch.lease === 'release' ? { lease_owner: null, lease_until: null, next_attempt_at: null } : {}),
         updated_at: now,
       })
       .where('id', '=', id)
@@ -218,7 +230,14 @@ export class CallsRepository {
     if (row.received_at === null) {
       await this.store.db
         .updateTable('deliveries')
-        .set({ state: 'received', received_at: now, updated_at: now, lease_owner: null, lease_until: null })
+        .set({
+          state: 'received',
+          received_at: now,
+          updated_at: now,
+          lease_owner: null,
+          lease_until: null,
+          next_attempt_at: null,
+        })
         .where('id', '=', row.id)
         .execute();
     }
@@ -335,7 +354,7 @@ export class CallsRepository {
       .execute();
     await this.store.db
       .updateTable('deliveries')
-      .set({ lease_owner: null, lease_until: null })
+      .set({ lease_owner: null, lease_until: null, next_attempt_at: null })
       .where(overdue)
       .execute();
   }

@@ -161,6 +161,16 @@ export class DevicesRepository {
     return rows.map(toDevice);
   }
 
+  async countForCredential(appKey: string, provider: string): Promise<number> {
+    const row = await this.store.db
+      .selectFrom('devices')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('app_key', '=', appKey)
+      .where('provider', '=', provider)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   async delete(appKey: string, userId: string, deviceId: string): Promise<boolean> {
     const result = await this.store.db
       .deleteFrom('devices')

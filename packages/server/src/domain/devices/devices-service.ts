@@ -1,12 +1,12 @@
 import type { Store } from '#infra/store';
 import { type Clock, InvalidInput, NotFound, systemClock } from '#kernel';
-import { checkPushToken, type ProvidersService } from '#providers';
+import type { ProvidersService } from '#providers';
 import { type Device, type DeviceKind, DevicesRepository, type Registration } from './devices-repository.js';
 
 export interface DevicesDeps {
   store: Store;
-  /** Which credential a registration names, and so which token rules apply. */
-  providers: Pick<ProvidersService, 'typeOf'>;
+  /** Which credential a registration names, and whether the token is right for it. */
+  providers: Pick<ProvidersService, 'checkPushToken'>;
   now?: Clock;
 }
 
@@ -45,7 +45,7 @@ export class DevicesService {
     deviceId: string,
     input: { provider: string; token: string; kind: DeviceKind },
   ): Promise<Registration> {
-    const providerType = await this.deps.providers.typeOf(appKey, input.provider);
+    const providerType = await this.deps.providers.checkPushToken(appKey, input.provider, input.token);
     if (!providerType) {
       throw new InvalidInput(
         'unknown_provider',
@@ -53,7 +53,6 @@ export class DevicesService {
         'provider',
       );
     }
-    checkPushToken(providerType, input.token);
     return this.repo.register({
       appKey,
       userId,
@@ -73,6 +72,11 @@ export class DevicesService {
 
   listForUser(appKey: string, userId: string): Promise<Device[]> {
     return this.repo.listForUser(appKey, userId);
+  }
+
+  /** How many devices are registered on one credential of an app (the pruning circuit breaker's base). */
+  countForCredential(appKey: string, provider: string): Promise<number> {
+    return this.repo.countForCredential(appKey, provider);
   }
 
   async delete(appKey: string, userId: string, deviceId: string): Promise<void> {

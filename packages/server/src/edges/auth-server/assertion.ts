@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { dateOfKid, deriveSigningKey, utcDateStamp } from '#infra/tokens';
+import { dateOfKid, deriveSigningKey, MAX_NUMERIC_DATE, utcDateStamp } from '#infra/tokens';
 import { appIssuer, applicationKeyName, HMS_SCOPE, MAX_ASSERTION_LIFETIME_SECONDS } from '#providers';
 import { OAuthError } from './oauth-error.js';
 
@@ -52,7 +52,9 @@ function decodeSegment(segment: string, part: string): Record<string, unknown> {
 
 function numericDate(claims: Record<string, unknown>, name: string): number {
   const value = claims[name];
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw refuse(`claim ${name} must be a NumericDate`);
+  if (typeof value !== 'number' || !(value >= 0 && value <= MAX_NUMERIC_DATE)) {
+    throw refuse(`claim ${name} must be a NumericDate from 1970 to 9999`);
+  }
   return value;
 }
 

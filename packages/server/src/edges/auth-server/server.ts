@@ -23,7 +23,8 @@ export interface AuthServerOptions {
  */
 export function buildAuthServer(config: AuthServerConfig, options: AuthServerOptions = {}): FastifyInstance {
   const now = options.now ?? Date.now;
-  const http = new HttpClient(options.ca);
+  // The upstream token URLs are this server's own configuration, set by whoever runs it: no one else's URL.
+  const http = new HttpClient({ ca: options.ca, allowPrivate: true });
   const tokens = new ProviderTokens(config, http, now);
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT_BYTES });
   // Bodies are read as text whatever their type; readForm refuses anything but a form with an OAuth error.

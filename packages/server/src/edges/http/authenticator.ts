@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { AppsService } from '#domain/apps';
 import { type TokenSettings, type VerifiedToken, verifyAccessToken } from '#infra/tokens';
-import { forbidden, unauthorized } from './errors.js';
+import { forbidden, HttpError, unauthorized } from './errors.js';
 
 export type Principal =
   | { kind: 'admin' }
@@ -37,6 +37,8 @@ export interface AuthenticatorSettings {
   tokens: TokenSettings;
   /** Admin bearer token; undefined disables the admin API. */
   adminToken?: string;
+  /** Bearer token of `GET /metrics`; undefined leaves it open. */
+  metricsToken?: string;
 }
 
 /**
@@ -62,6 +64,20 @@ export class Authenticator {
     if (!expected) throw forbidden('admin_api_disabled', 'the admin API is off: set CALLPUSH_ADMIN_TOKEN');
     if (!sameSecret(token, expected)) throw unauthorized('admin_token_invalid', 'the admin token is not valid');
     req.principal = { kind: 'admin' };
+  }
+
+  /** The scraper's bearer token, when the operator set one. */
+  async metrics(req: FastifyRequest): Promise<void> {
+    const expected = this.settings.metricsToken;
+    if (!expected) return;
+    const token = credentials(req, 'Bearer');
+    const challenge = { 'www-authenticate': 'Bearer realm="metrics"' };
+    if (token === undefined) {
+      throw new HttpError(401, 'metrics_token_required', 'GET /metrics needs the metrics bearer token', challenge);
+    }
+    if (!sameSecret(token, expected)) {
+      throw new HttpError(401, 'metrics_token_invalid', 'the metrics token is not valid', challenge);
+    }
   }
 
   async app(req: FastifyRequest): Promise<void> {

@@ -67,6 +67,21 @@ export function toErrorResponse(err: FastifyError | Error): ErrorResponse {
       body: { error: { code: 'validation_failed', message: messageOf(issue, field), field } },
     };
   }
+  // The router's refusals: their messages would echo the path back.
+  if (fe.code === 'FST_ERR_BAD_URL') {
+    return {
+      status: 400,
+      headers: {},
+      body: { error: { code: 'invalid_url', message: 'the URL is not validly percent-encoded', field: 'path' } },
+    };
+  }
+  if (fe.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return {
+      status: 414,
+      headers: {},
+      body: { error: { code: 'uri_too_long', message: 'a path segment is longer than any id', field: 'path' } },
+    };
+  }
   const status = fe.statusCode ?? 500;
   if (status === 413) {
     return {
@@ -98,6 +113,7 @@ export function toErrorResponse(err: FastifyError | Error): ErrorResponse {
 
 export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { status, body, headers } = toErrorResponse(err);
-  if (status >= 500) req.log.error({ err }, 'request failed');
+  // An HttpError is a deliberate answer (503 while the node stops), not a fault.
+  if (status >= 500 && !(err instanceof HttpError)) req.log.error({ err }, 'request failed');
   return reply.code(status).headers(headers).send(body);
 }

@@ -1,2 +1,2 @@
 export { Authenticator, type AuthenticatorDeps, type AuthenticatorSettings, type Principal } from './authenticator.js';
-export { buildHttpServer, type HttpDeps, type HttpSettings } from './server.js';
+export { buildHttpServer, closeHttpServer, type HttpDeps, type HttpSettings } from './server.js';

@@ -1,5 +1,5 @@
-import type { FastifyInstance } from 'fastify';
-import { Histogram, type Registry } from 'prom-client';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { Counter, Histogram, type Registry } from 'prom-client';
 
 /** Adds the HTTP latency histogram by route and status. */
 export function instrument(app: FastifyInstance, registry: Registry): void {
@@ -16,4 +16,24 @@ export function instrument(app: FastifyInstance, registry: Registry): void {
       reply.elapsedTime / 1000,
     );
   });
+}
+
+/** Reports a client's breach of the active-connection protocol, by reason. */
+export type ProtocolErrorReport = (log: FastifyBaseLogger, reason: string) => void;
+
+/**
+ * Counts the frames and sockets refused as protocol errors and logs each at debug without a stack: they are
+ * the client's doing, so an ERROR line per malformed frame would let any client flood the logs.
+ */
+export function protocolErrors(registry: Registry): ProtocolErrorReport {
+  const counter = new Counter({
+    name: 'callpush_ws_protocol_errors_total',
+    help: 'active-connection frames or sockets refused as protocol errors, by reason',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  return (log, reason) => {
+    counter.inc({ reason });
+    log.debug({ reason }, 'active connection protocol error');
+  };
 }

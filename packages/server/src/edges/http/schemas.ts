@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { ID_MAX_LENGTH, ID_PATTERN } from '#kernel';
 
 /** Shared schema pieces of the HTTP API. */
 export const ErrorSchema = Type.Object(
@@ -17,6 +18,6 @@ export const errorResponses = (...statuses: number[]) =>
 
 /** User ids and device ids: opaque to callpush, bounded, no path or control characters. */
 export const Id = (description: string) =>
-  Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:@+=-]+$', description });
+  Type.String({ minLength: 1, maxLength: ID_MAX_LENGTH, pattern: ID_PATTERN, description });
 
 export const AppKeyParam = Type.String({ minLength: 1, maxLength: 64, description: 'the app key' });

@@ -1,3 +1,5 @@
+import type { ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -16,9 +18,10 @@ import type { TokenSettings } from '#infra/tokens';
 import type { KaleyraConfigStore, KaleyraIntake } from '#integrations/kaleyra';
 import type { ProvidersService } from '#providers';
 import type { Authenticator } from './authenticator.js';
+import { answerClientError, rawAnswer, UnauthenticatedConnections } from './connections.js';
 import { errorHandler } from './error-handler.js';
-import { notFound } from './errors.js';
-import { instrument } from './metrics.js';
+import { HttpError, notFound } from './errors.js';
+import { instrument, protocolErrors } from './metrics.js';
 import {
   adminAppsRoutes,
   appProvidersRoutes,
@@ -57,7 +60,19 @@ export interface HttpSettings {
   tokens: TokenSettings;
   heartbeatMs: number;
   ackWindowMs: number;
+  /** Inbound limits (docs/security.md): request line and headers, the whole request, a stalled connection. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  idleTimeoutMs: number;
+  /** Connections one client address may hold before any authenticates; 0 = no cap. */
+  unauthenticatedConnectionsPerIp: number;
 }
+
+/**
+ * Longest path parameter the router takes: above every id the schemas allow (128 characters), so a too-long
+ * id is the schema's 400 naming it; only a segment longer than this is the router's 414.
+ */
+const MAX_PARAM_CHARS = 1024;
 
 /** Builds the gateway's HTTP server: every route group is a plugin given what it needs, nothing more. */
 export async function buildHttpServer(deps: HttpDeps, options: HttpSettings): Promise<FastifyInstance> {
@@ -65,6 +80,21 @@ export async function buildHttpServer(deps: HttpDeps, options: HttpSettings): Pr
   const app = Fastify({
     loggerInstance: deps.logger,
     bodyLimit: options.bodyLimitBytes,
+    routerOptions: { maxParamLength: MAX_PARAM_CHARS },
+    // Node's deadlines; it checks them on this interval, so a request is cut at most a second late.
+    http: {
+      headersTimeout: options.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, options.headersTimeoutMs),
+      // Node would answer a missing Host itself, without a body; the hook below answers it in the contract.
+      requireHostHeader: false,
+    },
+    requestTimeout: options.requestTimeoutMs,
+    connectionTimeout: options.idleTimeoutMs,
+    // Refusals before a route runs answer in the error contract too.
+    clientErrorHandler: (err, socket) => answerClientError(deps.logger, err, socket),
+    frameworkErrors: (err, req, reply) => errorHandler(err, req, reply),
+    // Requests that arrive while the node stops get a contract 503 from the hook below, not Fastify's own.
+    return503OnClosing: false,
     // Unknown fields are errors (a typo in a credential must not be silently dropped).
     ajv: {
       customOptions: { removeAdditional: false, discriminator: true, allErrors: false },
@@ -73,6 +103,47 @@ export async function buildHttpServer(deps: HttpDeps, options: HttpSettings): Pr
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setErrorHandler(errorHandler);
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  // Node answers an Expect it does not know with a bare 417 unless told otherwise.
+  app.server.on('checkExpectation', (_req, res: ServerResponse) => {
+    const body = JSON.stringify({
+      error: { code: 'expectation_failed', message: 'only Expect: 100-continue is supported' },
+    });
+    res.writeHead(417, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+    });
+    res.end(body);
+  });
+  // Node drops a CONNECT without a word when nobody listens for it: this gateway is no proxy.
+  app.server.on('connect', (_req, socket: Duplex) => {
+    const error = { code: 'method_not_allowed', message: 'CONNECT is not supported: this is no proxy' };
+    socket.end(rawAnswer(405, error), () => socket.destroy());
+  });
+  app.addHook('onRequest', async (req) => {
+    if (closing) throw new HttpError(503, 'shutting_down', 'this node is stopping: send the request again');
+    if (req.raw.httpVersion === '1.1' && req.headers.host === undefined) {
+      throw new HttpError(400, 'host_required', 'an HTTP/1.1 request needs a Host header');
+    }
+    // Before the CORS plugin, which answers a malformed preflight in plain text.
+    if (req.method === 'OPTIONS' && (!req.headers.origin || !req.headers['access-control-request-method'])) {
+      throw new HttpError(400, 'invalid_preflight', 'a CORS preflight needs Origin and Access-Control-Request-Method');
+    }
+  });
+  const unauthenticated =
+    options.unauthenticatedConnectionsPerIp > 0
+      ? new UnauthenticatedConnections(options.unauthenticatedConnectionsPerIp)
+      : undefined;
+  if (unauthenticated) {
+    unauthenticated.attach(app.server);
+    // Route hooks have set the principal by now; the connection that carried it stops counting.
+    app.addHook('preHandler', async (req) => {
+      if (req.principal) unauthenticated.authenticated(req.raw.socket);
+    });
+  }
   // Browser apps call the API from their own origin with bearer tokens (never cookies).
   await app.register(cors, {
     origin: options.corsOrigins === '*' ? '*' : options.corsOrigins,
@@ -99,6 +170,7 @@ export async function buildHttpServer(deps: HttpDeps, options: HttpSettings): Pr
           admin: { type: 'http', scheme: 'bearer', description: 'CALLPUSH_ADMIN_TOKEN' },
           app: { type: 'http', scheme: 'basic', description: 'appKey:appSecret' },
           user: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'user access token (hkdfv1)' },
+          metrics: { type: 'http', scheme: 'bearer', description: 'CALLPUSH_METRICS_TOKEN, when set' },
         },
       },
     },
@@ -109,21 +181,58 @@ export async function buildHttpServer(deps: HttpDeps, options: HttpSettings): Pr
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   instrument(app, metrics);
-  await app.register(opsRoutes, { store: deps.store, cluster: deps.cluster, metrics });
+  await app.register(opsRoutes, { store: deps.store, cluster: deps.cluster, metrics, auth });
   await app.register(adminAppsRoutes, { apps: deps.apps, auth });
   await app.register(appProvidersRoutes, { providers: deps.providers, auth });
   await app.register(appUsersRoutes, { apps: deps.apps, devices: deps.devices, tokens: options.tokens, auth });
   await app.register(userDevicesRoutes, { devices: deps.devices, auth });
   await app.register(callsRoutes, { calls: deps.calls, auth });
   await app.register(kaleyraRoutes, { ...deps.kaleyra, auth });
-  await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
+  const protocolError = protocolErrors(metrics);
+  await app.register(websocket, {
+    options: { maxPayload: MAX_FRAME_BYTES },
+    // The socket's errors are ws refusing frames that break the protocol (codes WS_ERR_*): the client's doing.
+    errorHandler: (err, socket, req) => {
+      const code = (err as Error & { code?: string }).code;
+      if (code?.startsWith('WS_ERR_')) protocolError(req.log, code.slice('WS_ERR_'.length).toLowerCase());
+      else req.log.error({ err }, 'active connection failed');
+      socket.terminate();
+    },
+  });
+  // A failed WebSocket handshake (on any route: the plugin upgrades them all) in the contract, not ws's HTML.
+  app.websocketServer.on('wsClientError', (err, socket, req) => {
+    protocolError(deps.logger, 'invalid_handshake');
+    const status = req.method === 'GET' ? 400 : 405;
+    socket.end(rawAnswer(status, { code: 'invalid_upgrade', message: err.message }, req.method === 'HEAD'), () =>
+      socket.destroy(),
+    );
+  });
   await app.register(connectRoute, {
     auth,
     calls: deps.calls,
     hub: deps.hub,
     heartbeatMs: options.heartbeatMs,
     ackWindowMs: options.ackWindowMs,
+    protocolError,
+    authenticated: (socket) => unauthenticated?.authenticated(socket),
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
+}
+
+/**
+ * Stops the server within `graceMs`: no new connections, idle ones closed at once (Fastify), requests and
+ * WebSockets under way given `graceMs` to finish, then cut. Node stops enforcing its request deadlines once
+ * the server closes, so without the cut a trickled body or a socket that ignores the close would hold it open.
+ */
+export async function closeHttpServer(app: FastifyInstance, graceMs: number): Promise<void> {
+  const cut = setTimeout(() => {
+    app.server.closeAllConnections();
+    for (const socket of app.websocketServer.clients) socket.terminate();
+  }, graceMs);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(cut);
+  }
 }

@@ -18,6 +18,10 @@ export interface Config {
   /** True when the sandbox app (and, later, emulators) is set up at start. */
   sandbox: boolean;
   providerCaFile?: string;
+  /** Apps may point their credential URLs at plain http and private addresses (docs/security.md). */
+  allowPrivateEndpoints: boolean;
+  /** When not empty, the only hosts a Web Push subscription may point at (`*.` for subdomains). */
+  webPushHosts: string[];
   maxInflightPerCredential: number;
   /** `*` or the allowed origins. */
   corsOrigins: '*' | string[];
@@ -26,6 +30,18 @@ export interface Config {
   /** Calls per minute an app, and one caller, may place; 0 = no limit. */
   rateLimitAppPerMinute: number;
   rateLimitCallerPerMinute: number;
+  /** What a stop waits for requests and sockets under way before it cuts them. */
+  shutdownGraceMs: number;
+  /** Inbound limits (docs/security.md): headers, the whole request, a connection on which nothing moves. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  idleTimeoutMs: number;
+  /** Connections one client address may hold before any authenticates; 0 = no cap. */
+  unauthenticatedConnectionsPerIp: number;
+  /** Bearer token of GET /metrics; undefined leaves it open. */
+  metricsToken?: string;
+  /** Whether per-credential metrics carry the app key. */
+  metricsAppLabels: boolean;
   logLevel: string;
 }
 
@@ -82,12 +98,31 @@ export function resolveConfig(sources: { flags?: Raw; env?: NodeJS.ProcessEnv; f
     throw new ConfigError('CALLPUSH_SANDBOX must be auto, true or false');
   }
   const sandbox = sandboxSetting === 'auto' ? !databaseUrl && !adminToken : ['true', '1'].includes(sandboxSetting);
+  const allowPrivateSetting = get('CALLPUSH_ALLOW_PRIVATE_ENDPOINTS').toLowerCase();
+  if (!['auto', 'true', 'false', '1', '0'].includes(allowPrivateSetting)) {
+    throw new ConfigError('CALLPUSH_ALLOW_PRIVATE_ENDPOINTS must be auto, true or false');
+  }
+  // The sandbox's own emulators listen on loopback.
+  const allowPrivateEndpoints = allowPrivateSetting === 'auto' ? sandbox : ['true', '1'].includes(allowPrivateSetting);
+  if (sandbox && !allowPrivateEndpoints) {
+    throw new ConfigError('the sandbox needs CALLPUSH_ALLOW_PRIVATE_ENDPOINTS: its emulators listen on loopback');
+  }
   const masterKey = pick('CALLPUSH_MASTER_KEY');
   if (databaseUrl && !masterKey) {
     throw new ConfigError('CALLPUSH_MASTER_KEY is required with DATABASE_URL (every node must share it)');
   }
   if (adminToken !== undefined && adminToken.length < 16) {
     throw new ConfigError('CALLPUSH_ADMIN_TOKEN must be at least 16 characters');
+  }
+  const metricsToken = pick('CALLPUSH_METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    throw new ConfigError('CALLPUSH_METRICS_TOKEN must be at least 16 characters');
+  }
+  const headersTimeoutMs = int('CALLPUSH_HEADERS_TIMEOUT_MS', get('CALLPUSH_HEADERS_TIMEOUT_MS'), 100, 3_600_000);
+  const requestTimeoutMs = int('CALLPUSH_REQUEST_TIMEOUT_MS', get('CALLPUSH_REQUEST_TIMEOUT_MS'), 100, 3_600_000);
+  // Node refuses a headers deadline later than the whole request's.
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError('CALLPUSH_HEADERS_TIMEOUT_MS must not exceed CALLPUSH_REQUEST_TIMEOUT_MS');
   }
   return {
     host: get('HOST'),
@@ -109,6 +144,8 @@ export function resolveConfig(sources: { flags?: Raw; env?: NodeJS.ProcessEnv; f
     bodyLimitBytes: int('CALLPUSH_BODY_LIMIT_BYTES', get('CALLPUSH_BODY_LIMIT_BYTES'), 1024, 64 * 1024 * 1024),
     sandbox,
     providerCaFile: pick('CALLPUSH_PROVIDER_CA_FILE'),
+    allowPrivateEndpoints,
+    webPushHosts: hostPatterns(pick('CALLPUSH_WEBPUSH_HOSTS') ?? ''),
     maxInflightPerCredential: int(
       'CALLPUSH_MAX_INFLIGHT_PER_CREDENTIAL',
       get('CALLPUSH_MAX_INFLIGHT_PER_CREDENTIAL'),
@@ -130,8 +167,40 @@ export function resolveConfig(sources: { flags?: Raw; env?: NodeJS.ProcessEnv; f
       0,
       1_000_000,
     ),
+    shutdownGraceMs: int('CALLPUSH_SHUTDOWN_GRACE_MS', get('CALLPUSH_SHUTDOWN_GRACE_MS'), 0, 600_000),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    idleTimeoutMs: int('CALLPUSH_IDLE_TIMEOUT_MS', get('CALLPUSH_IDLE_TIMEOUT_MS'), 100, 3_600_000),
+    unauthenticatedConnectionsPerIp: int(
+      'CALLPUSH_UNAUTHENTICATED_CONNECTIONS_PER_IP',
+      get('CALLPUSH_UNAUTHENTICATED_CONNECTIONS_PER_IP'),
+      0,
+      1_000_000,
+    ),
+    metricsToken,
+    metricsAppLabels: bool('CALLPUSH_METRICS_APP_LABELS', get('CALLPUSH_METRICS_APP_LABELS')),
     logLevel: get('LOG_LEVEL'),
   };
+}
+
+function bool(name: string, value: string): boolean {
+  const v = value.toLowerCase();
+  if (!['true', 'false', '1', '0'].includes(v)) throw new ConfigError(`${name} must be true or false`);
+  return v === 'true' || v === '1';
+}
+
+/** `push.example.com` or `*.example.com`, lower-cased; anything else is refused. */
+function hostPatterns(value: string): string[] {
+  const list = value
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
+  for (const h of list) {
+    if (!/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(h)) {
+      throw new ConfigError(`CALLPUSH_WEBPUSH_HOSTS: ${h} is not a host name or *.domain`);
+    }
+  }
+  return list;
 }
 
 function origins(value: string): '*' | string[] {

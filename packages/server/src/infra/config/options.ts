@@ -100,6 +100,23 @@ export const SERVE_OPTIONS = [
     description: 'PEM file of extra CA certificates to trust for provider endpoints (self-hosted emulators, proxies)',
   },
   {
+    env: 'CALLPUSH_ALLOW_PRIVATE_ENDPOINTS',
+    flag: '--allow-private-endpoints',
+    kind: 'boolean',
+    default: 'auto',
+    description:
+      'let apps point provider endpoint and token URLs, Kaleyra base URLs and listed Web Push origins at plain http ' +
+      'and private addresses: auto (on with the sandbox), true, false; user-supplied Web Push endpoints never',
+  },
+  {
+    env: 'CALLPUSH_WEBPUSH_HOSTS',
+    flag: '--webpush-hosts',
+    kind: 'string',
+    description:
+      'comma-separated push service hosts Web Push subscriptions may point at (*.example.com for subdomains); ' +
+      'unset: any public https host',
+  },
+  {
     env: 'CALLPUSH_MAX_INFLIGHT_PER_CREDENTIAL',
     flag: '--max-inflight-per-credential',
     kind: 'int',
@@ -141,6 +158,57 @@ export const SERVE_OPTIONS = [
     kind: 'int',
     default: '30',
     description: 'calls one caller (the from user) may place per minute, across all nodes (429 above); 0 = off',
+  },
+  {
+    env: 'CALLPUSH_SHUTDOWN_GRACE_MS',
+    flag: '--shutdown-grace',
+    kind: 'int',
+    default: '10000',
+    description:
+      'on SIGTERM, how long requests and sockets under way get before they are cut; the stop ends within this + 1 s',
+  },
+  {
+    env: 'CALLPUSH_HEADERS_TIMEOUT_MS',
+    flag: '--headers-timeout',
+    kind: 'int',
+    default: '10000',
+    description: 'time a client has to send the request line and headers (408 after), ms',
+  },
+  {
+    env: 'CALLPUSH_REQUEST_TIMEOUT_MS',
+    flag: '--request-timeout',
+    kind: 'int',
+    default: '30000',
+    description: 'time a client has to send the whole request, body included (408 after), ms',
+  },
+  {
+    env: 'CALLPUSH_IDLE_TIMEOUT_MS',
+    flag: '--idle-timeout',
+    kind: 'int',
+    default: '30000',
+    description: 'a connection with a request under way on which nothing moves this long is closed, ms',
+  },
+  {
+    env: 'CALLPUSH_UNAUTHENTICATED_CONNECTIONS_PER_IP',
+    flag: '--unauthenticated-connections-per-ip',
+    kind: 'int',
+    default: '0',
+    description:
+      'connections one client IP (IPv6: /64) may hold before any authenticates (429 above); 0 = off, as behind a proxy',
+  },
+  {
+    env: 'CALLPUSH_METRICS_TOKEN',
+    flag: '--metrics-token',
+    kind: 'string',
+    secret: true,
+    description: 'bearer token GET /metrics asks for; unset, /metrics is open',
+  },
+  {
+    env: 'CALLPUSH_METRICS_APP_LABELS',
+    flag: '--metrics-app-labels',
+    kind: 'boolean',
+    default: 'false',
+    description: 'label per-credential metrics with the app key and credential name (true), or not (false)',
   },
   { env: 'LOG_LEVEL', flag: '--log-level', kind: 'string', default: 'info', description: 'pino log level' },
 ] as const satisfies readonly OptionSpec[];

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
+import { EndpointRefused, publicOnlyLookup, staticRefusal } from './endpoint-policy.js';
 
 /** An answer read whole: provider and token-endpoint answers are small JSON documents. */
 export interface HttpResponse {
@@ -54,22 +55,46 @@ export function collectBody(
  */
 const MAX_SOCKETS_PER_ORIGIN = 64;
 
-/** HTTP/1.1 POSTs over keep-alive connections (OAuth token endpoints, HMS, Web Push), trusting the configured CA. */
-export class HttpClient {
-  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_ORIGIN });
-  private readonly httpsAgent: https.Agent;
+export interface HttpClientOptions {
+  /** Extra CA (PEM) to trust besides the system roots. */
+  ca?: string | undefined;
+  /**
+   * Whether the far side may be a private address or speak plain http: the operator's setting for the URLs
+   * it vouches for, never for a URL a user supplied. Off by default.
+   */
+  allowPrivate?: boolean | undefined;
+}
 
-  constructor(ca?: string) {
-    const secureContext = trustContext(ca);
+/**
+ * HTTP/1.1 POSTs over keep-alive connections (OAuth token endpoints, HMS, Web Push), trusting the configured CA.
+ * Redirects are answers like any other (Node never follows them), and the endpoint policy is applied to every
+ * connection: one client has one policy, so a pooled socket is never reused under a looser one.
+ */
+export class HttpClient {
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
+  private readonly allowPrivate: boolean;
+
+  constructor(options: HttpClientOptions = {}) {
+    this.allowPrivate = options.allowPrivate ?? false;
+    const secureContext = trustContext(options.ca);
+    const guarded = this.allowPrivate ? {} : { lookup: publicOnlyLookup() };
+    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_ORIGIN, ...guarded });
     this.httpsAgent = new https.Agent({
       keepAlive: true,
       maxSockets: MAX_SOCKETS_PER_ORIGIN,
+      ...guarded,
       ...(secureContext ? { secureContext } : {}),
     });
   }
 
-  /** Resolves with any HTTP answer; rejects on network failure or after REQUEST_TIMEOUT_MS. */
+  /**
+   * Resolves with any HTTP answer; rejects on network failure, after REQUEST_TIMEOUT_MS, or with
+   * EndpointRefused when the policy refuses the URL or the address its host resolves to.
+   */
   post(url: URL, headers: Record<string, string>, body: string | Buffer): Promise<HttpResponse> {
+    const refusal = staticRefusal(url, this.allowPrivate);
+    if (refusal) return Promise.reject(new EndpointRefused(`the endpoint ${refusal}`));
     const secure = url.protocol === 'https:';
     return new Promise((resolve, reject) => {
       const options = {

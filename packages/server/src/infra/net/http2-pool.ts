@@ -1,6 +1,12 @@
 import http2 from 'node:http2';
-import type tls from 'node:tls';
-import { collectBody, type HttpResponse, REQUEST_TIMEOUT_MS, trustContext } from './http-client.js';
+import { EndpointRefused, publicOnlyLookup, staticRefusal } from './endpoint-policy.js';
+import {
+  collectBody,
+  type HttpClientOptions,
+  type HttpResponse,
+  REQUEST_TIMEOUT_MS,
+  trustContext,
+} from './http-client.js';
 
 /**
  * Warm HTTP/2 sessions to one origin, shared by every send of a client. A session carries at most the
@@ -37,22 +43,33 @@ export class SessionPool {
   private readonly waiting: Waiter[] = [];
   private closed = false;
 
-  private readonly secureContext: tls.SecureContext | undefined;
+  private readonly connectOptions: http2.SecureClientSessionOptions;
+  /** Why the endpoint policy refuses the origin: then no session is ever opened. */
+  private readonly refusal: string | undefined;
 
+  /** `options` as for HttpClient: the CA to trust, and whether the origin may be private or plain http. */
   constructor(
     private readonly origin: string,
-    ca: string | undefined,
+    options: HttpClientOptions = {},
     private readonly maxSessions = 4,
   ) {
-    this.secureContext = trustContext(ca);
+    const allowPrivate = options.allowPrivate ?? false;
+    this.refusal = staticRefusal(new URL(origin), allowPrivate);
+    const secureContext = trustContext(options.ca);
+    this.connectOptions = {
+      ...(secureContext ? { secureContext } : {}),
+      ...(allowPrivate ? {} : { lookup: publicOnlyLookup() }),
+    };
   }
 
   /**
    * Sends one request and reads the whole answer. Rejects on network failure, on a reset stream, or after
    * REQUEST_TIMEOUT_MS (queueing included). A stream refused by a retiring session is sent once more on
-   * another session, as RFC 9113 §6.8 allows.
+   * another session, as RFC 9113 §6.8 allows. Rejects with EndpointRefused when the policy refuses the origin or
+   * the address its host resolves to (the latter as the cause of the stream's failure).
    */
   async request(headers: http2.OutgoingHttpHeaders, body: string): Promise<HttpResponse> {
+    if (this.refusal) throw new EndpointRefused(`the endpoint ${this.refusal}`);
     // Plain timers rather than an AbortSignal: a signal on every stream costs several percent of send CPU.
     const giveUpAt = performance.now() + REQUEST_TIMEOUT_MS;
     for (let attempt = 1; ; attempt++) {
@@ -118,7 +135,7 @@ export class SessionPool {
   }
 
   private open(): Slot {
-    const session = http2.connect(this.origin, this.secureContext ? { secureContext: this.secureContext } : {});
+    const session = http2.connect(this.origin, this.connectOptions);
     const slot: Slot = { session, active: 0, limit: ASSUMED_MAX_STREAMS, usable: true };
     this.slots.push(slot);
     session.on('remoteSettings', (settings) => {

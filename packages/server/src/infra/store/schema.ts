@@ -50,6 +50,8 @@ export interface CallsTable {
   answered_by_user: string | null;
   answered_by_device: string | null;
   idempotency_key: string | null;
+  /** Who sent the key: `app`, or `user:<userId>`; a key replays only for the same scope. */
+  idempotency_scope: string | null;
   created_at: number;
   expires_at: number;
   updated_at: number;
@@ -83,6 +85,8 @@ export interface DeliveriesTable {
   lease_owner: string | null;
   /** Epoch ms after which another node may take the delivery over; null once it is done. */
   lease_until: number | null;
+  /** Epoch ms of the next attempt of a pending delivery that was refused for now; null otherwise. */
+  next_attempt_at: number | null;
 }
 
 export interface KaleyraWebhooksTable {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { compactVerify, decodeProtectedHeader, errors, SignJWT } from 'jose';
-import { Unauthenticated, type UnauthenticatedCode } from '#kernel';
-import { dateOfKid, deriveSigningKey, kidFor, utcDateStamp } from './signing-key.js';
+import { isId, Unauthenticated, type UnauthenticatedCode } from '#kernel';
+import { dateOfKid, deriveSigningKey, kidFor, MAX_NUMERIC_DATE, utcDateStamp } from './signing-key.js';
 
 export type TokenErrorCode = Exclude<UnauthenticatedCode, 'invalid_webhook_signature'>;
 
@@ -23,6 +23,9 @@ export interface TokenSettings {
 
 /** Tolerated clock difference between the token's minter and this server, seconds. */
 const CLOCK_SKEW_SECONDS = 60;
+
+const isNumericDate = (v: unknown): v is number =>
+  Number.isInteger(v) && (v as number) >= 0 && (v as number) <= MAX_NUMERIC_DATE;
 
 export interface MintInput {
   appKey: string;
@@ -104,11 +107,17 @@ export async function verifyAccessToken(
   }
   const appKey = iss.slice(prefix.length);
   const userPrefix = `${iss}/users/`;
-  if (typeof sub !== 'string' || !sub.startsWith(userPrefix) || sub.length === userPrefix.length) {
-    throw new TokenError('token_malformed', `the token sub must be ${userPrefix}{userId}`);
+  // A token minted offline is held to the id rule of the API, which every other user id has passed.
+  if (typeof sub !== 'string' || !sub.startsWith(userPrefix) || !isId(sub.slice(userPrefix.length))) {
+    throw new TokenError('token_malformed', `the token sub must be ${userPrefix}{userId}, a valid user id`);
   }
-  if (!Number.isInteger(iat) || !Number.isInteger(exp)) {
-    throw new TokenError('token_malformed', 'the token iat and exp must be integer NumericDates');
+  if (!isNumericDate(iat) || !isNumericDate(exp)) {
+    throw new TokenError('token_malformed', 'the token iat and exp must be integer NumericDates from 1970 to 9999');
+  }
+  // Base64url decoding ignores stray padding and unused trailing bits: only one spelling of a signature is its own.
+  const signature = token.slice(token.lastIndexOf('.') + 1);
+  if (Buffer.from(signature, 'base64url').toString('base64url') !== signature) {
+    throw new TokenError('token_malformed', 'the token signature is not canonical base64url');
   }
 
   const secret = await secretOf(appKey);

@@ -7,4 +7,4 @@ export {
   type VerifiedToken,
   verifyAccessToken,
 } from './access-token.js';
-export { dateOfKid, deriveSigningKey, kidFor, utcDateStamp } from './signing-key.js';
+export { dateOfKid, deriveSigningKey, kidFor, MAX_NUMERIC_DATE, utcDateStamp } from './signing-key.js';

@@ -2,6 +2,12 @@ import { createHmac } from 'node:crypto';
 
 const KID_PATTERN = /^hkdfv1-(\d{4})(\d{2})(\d{2})$/;
 
+/**
+ * 9999-12-31T23:59:59Z: the last second a kid's four-digit year can name. A signed NumericDate past it (or
+ * before 1970) is refused before it is stamped, since a Date cannot stamp every number.
+ */
+export const MAX_NUMERIC_DATE = 253_402_300_799;
+
 /** `YYYYMMDD` of a time's UTC date. */
 export function utcDateStamp(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toISOString().slice(0, 10).replaceAll('-', '');

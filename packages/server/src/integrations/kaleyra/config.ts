@@ -48,7 +48,7 @@ export type KaleyraConfigView = Static<typeof KaleyraConfigViewSchema>;
 /** Standard Webhooks secrets are base64 key bytes, optionally prefixed `whsec_`. */
 const STANDARD_SECRET = /^(whsec_)?[A-Za-z0-9+/]{16,}={0,2}$/;
 
-function check(config: KaleyraConfig): void {
+async function check(config: KaleyraConfig, settings: KaleyraConfigSettings): Promise<void> {
   if (config.scheme === 'standard' && !STANDARD_SECRET.test(config.secret)) {
     throw new InvalidInput(
       'invalid_webhook_config',
@@ -63,7 +63,7 @@ function check(config: KaleyraConfig): void {
       'credentials',
     );
   }
-  checkUrl(config.credentials?.baseUrl, 'credentials.baseUrl');
+  await checkUrl(config.credentials?.baseUrl, 'credentials.baseUrl', settings);
 }
 
 function publicView(config: KaleyraConfig): Omit<KaleyraConfigView, 'createdAt' | 'updatedAt'> {
@@ -88,17 +88,25 @@ export interface KaleyraConfigDeps {
   now?: Clock;
 }
 
+export interface KaleyraConfigSettings {
+  /** CALLPUSH_ALLOW_PRIVATE_ENDPOINTS: the Kaleyra base URL may be plain http and a private address. */
+  allowPrivateEndpoints: boolean;
+}
+
 /** Per-app Kaleyra webhook configuration; the secret and API key are stored encrypted. */
 export class KaleyraConfigStore {
   private readonly changeListeners = new Set<(appKey: string) => void>();
   private readonly now: Clock;
 
-  constructor(private readonly deps: KaleyraConfigDeps) {
+  constructor(
+    private readonly deps: KaleyraConfigDeps,
+    private readonly settings: KaleyraConfigSettings,
+  ) {
     this.now = deps.now ?? systemClock;
   }
 
   async put(appKey: string, config: KaleyraConfig): Promise<{ view: KaleyraConfigView; created: boolean }> {
-    check(config);
+    await check(config, this.settings);
     const now = this.now();
     const view = publicView(config);
     const { created, createdAt } = await this.deps.repo.putConfig(

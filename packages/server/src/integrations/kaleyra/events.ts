@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { CallEvent, PlaceCall } from '#domain/calls';
-import { InvalidInput } from '#kernel';
+import { type CallEvent, MAX_CALLEES, type PlaceCall } from '#domain/calls';
+import { InvalidInput, isId } from '#kernel';
 
 /** What callpush does with one Kaleyra event. */
 export type KaleyraAction =
@@ -14,10 +14,11 @@ export type KaleyraAction =
  * devices stop with `timeout`. `on_call_ended` is the name Kaleyra's event list is believed to use but could
  * not be confirmed; a caller who hangs up early is `caller_cancelled`, an answered call ends.
  */
-const STOP_EVENTS: Record<string, CallEvent[]> = {
-  on_missed_call: [{ type: 'timeout' }],
-  on_call_ended: [{ type: 'cancel' }, { type: 'end' }],
-};
+// A Map: an event named `__proto__` or `constructor` must find nothing, not Object.prototype's members.
+const STOP_EVENTS = new Map<string, CallEvent[]>([
+  ['on_missed_call', [{ type: 'timeout' }]],
+  ['on_call_ended', [{ type: 'cancel' }, { type: 'end' }]],
+]);
 
 /** `options.callType`: only `audio_video` starts with video; `audio_upgradable` may add it later, in the SDK. */
 const VIDEO_CALL_TYPES = new Set(['audio_video']);
@@ -29,6 +30,18 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 function text(value: unknown, field: string): string {
   if (typeof value !== 'string' || value === '' || value.length > 128) {
     throw new InvalidInput('invalid_webhook', `${field} must be a non-empty string of at most 128 characters`, field);
+  }
+  return value;
+}
+
+/** A user id from the platform, held to the API's id rule: it becomes a caller or callee like any other. */
+function userId(value: unknown, field: string): string {
+  if (!isId(value)) {
+    throw new InvalidInput(
+      'invalid_webhook',
+      `${field} must be a user id: at most 128 of A-Z a-z 0-9 . _ : @ + = -`,
+      field,
+    );
   }
   return value;
 }
@@ -49,7 +62,7 @@ function incoming(body: Json): KaleyraAction {
   const roomId = text(body.room_id, 'room_id');
   if (!isObject(body.data)) throw new InvalidInput('invalid_webhook', 'data must be an object', 'data');
   const data = body.data;
-  const initiator = text(data.initiator, 'data.initiator');
+  const initiator = userId(data.initiator, 'data.initiator');
   if (!Array.isArray(data.users))
     throw new InvalidInput('invalid_webhook', 'data.users must be an array', 'data.users');
   // The platform lists the initiator among the invited users; it never rings itself.
@@ -57,10 +70,14 @@ function incoming(body: Json): KaleyraAction {
     if (!isObject(entry) || !isObject(entry.user)) {
       throw new InvalidInput('invalid_webhook', 'each user must be {user:{userAlias},status}', `data.users.${i}`);
     }
-    const alias = text(entry.user.userAlias, `data.users.${i}.user.userAlias`);
+    const alias = userId(entry.user.userAlias, `data.users.${i}.user.userAlias`);
     return entry.status === 'invited' && alias !== initiator ? [alias] : [];
   });
   if (callees.length === 0) return { kind: 'ignore', roomId };
+  // The cap of the calls API: a room rings no more people than a call placed directly may.
+  if (new Set(callees).size > MAX_CALLEES) {
+    throw new InvalidInput('invalid_webhook', `at most ${MAX_CALLEES} invited users can be rung`, 'data.users');
+  }
   const callType = isObject(data.options) ? data.options.callType : undefined;
   return {
     kind: 'ring',
@@ -78,7 +95,7 @@ function incoming(body: Json): KaleyraAction {
 /** Maps an event to what callpush does; events it does not act on are recorded and acknowledged. */
 export function actionOf(event: string, body: Json): KaleyraAction {
   if (event === 'on_call_incoming') return incoming(body);
-  const stop = STOP_EVENTS[event];
+  const stop = STOP_EVENTS.get(event);
   if (stop) {
     // Kaleyra's own on_missed_call example names the caller (`data.caller_id`) but no room.
     if (body.room_id !== undefined) return { kind: 'stop', roomId: text(body.room_id, 'room_id'), events: stop };

@@ -2,6 +2,7 @@ export {
   type KaleyraConfig,
   type KaleyraConfigDeps,
   KaleyraConfigSchema,
+  type KaleyraConfigSettings,
   KaleyraConfigStore,
   type KaleyraConfigView,
   KaleyraConfigViewSchema,

@@ -80,7 +80,12 @@ export class KaleyraIntake {
         { callId, appKey, roomId: action.roomId, event, format, body: raw.toString('utf8') },
         this.now(),
       );
-      const placed = await calls.place(appKey, { ...action.call, id: callId }, `kaleyra:${action.roomId}`);
+      // Signed with the app's webhook secret, the webhook places calls as the app does.
+      const placed = await calls.place(
+        appKey,
+        { ...action.call, id: callId },
+        { key: `kaleyra:${action.roomId}`, by: { kind: 'app' } },
+      );
       return { action: placed.replayed ? 'duplicate' : 'rang', callId: placed.call.id };
     }
     const callId = action.roomId

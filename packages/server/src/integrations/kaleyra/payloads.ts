@@ -16,6 +16,8 @@ export interface KaleyraPayloadsDeps {
 export interface KaleyraPayloadsSettings {
   /** Extra CA (PEM) for the Kaleyra credentials endpoint, as for the providers. */
   ca?: string;
+  /** CALLPUSH_ALLOW_PRIVATE_ENDPOINTS: the credentials endpoint may be plain http and a private address. */
+  allowPrivateEndpoints?: boolean;
 }
 
 /**
@@ -33,7 +35,7 @@ export class KaleyraPayloads implements RingPayloads {
     settings: KaleyraPayloadsSettings = {},
   ) {
     this.now = deps.now ?? systemClock;
-    this.http = new HttpClient(settings.ca);
+    this.http = new HttpClient({ ca: settings.ca, allowPrivate: settings.allowPrivateEndpoints });
     deps.configs.onChange((appKey) => this.tokens.delete(appKey));
   }
 

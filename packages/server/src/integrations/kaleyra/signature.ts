@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { Unauthenticated } from '#kernel';
+import { InvalidInput, Unauthenticated } from '#kernel';
 import type { KaleyraConfig } from './config.js';
 
 /** How far a signed timestamp may be from now, either way: a captured webhook cannot be replayed later. */
@@ -55,6 +55,8 @@ function verifyStandard(secret: string, raw: Buffer, headers: Headers): string {
     });
   } catch (err) {
     if (err instanceof WebhookVerificationError) throw refused(err.message);
+    // The library parses the body once the signature holds: a signed body that is not JSON is the sender's error.
+    if (err instanceof SyntaxError) throw new InvalidInput('invalid_webhook', 'the body is not JSON', 'body');
     throw err;
   }
   return id;

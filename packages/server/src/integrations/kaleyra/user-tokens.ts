@@ -9,6 +9,16 @@ const TOKEN_LIFETIME_SECONDS = 3600;
  */
 const RENEW_BEFORE_MS = 10 * 60_000;
 
+/** The answer as an object, or undefined: JSON.parse's own error would quote the body into a delivery's detail. */
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface KaleyraCredentials {
   baseUrl: string;
   apiKey: string;
@@ -48,9 +58,9 @@ export class KaleyraUserTokens {
     if (res.status !== 200 && res.status !== 201) {
       throw new Error(`Kaleyra credentials endpoint answered ${res.status}`);
     }
-    const body = JSON.parse(res.body) as { access_token?: unknown; expires_at?: unknown };
-    const expiresAt = typeof body.expires_at === 'string' ? Date.parse(body.expires_at) : Number.NaN;
-    if (typeof body.access_token !== 'string' || Number.isNaN(expiresAt)) {
+    const body = parseObject(res.body);
+    const expiresAt = typeof body?.expires_at === 'string' ? Date.parse(body.expires_at) : Number.NaN;
+    if (typeof body?.access_token !== 'string' || Number.isNaN(expiresAt)) {
       throw new Error('Kaleyra credentials endpoint answered without access_token and expires_at');
     }
     return { value: body.access_token, expiresAt };

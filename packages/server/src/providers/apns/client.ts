@@ -19,7 +19,11 @@ const APNS_HOSTS = {
 export function createApnsClient(credential: ApnsCredential, options: ProviderClientOptions): ProviderClient {
   const now = options.now ?? Date.now;
   const tokens = createProviderTokenCache(credential, now);
-  const sessions = new SessionPool(credential.endpoint ?? APNS_HOSTS[credential.environment], options.ca);
+  // An endpoint override is under the operator's rule for private addresses.
+  const sessions = new SessionPool(credential.endpoint ?? APNS_HOSTS[credential.environment], {
+    ca: options.ca,
+    allowPrivate: options.allowPrivateEndpoints,
+  });
 
   async function attempt(push: ApnsPush, deadline: number, jwt: string): Promise<PushOutcome | TokenRefused> {
     if (now() >= deadline) return DEADLINE_PASSED;

@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { keyFingerprint } from '#infra/crypto';
+import type { EndpointSettings } from '../contract.js';
 import { checkUrl, parsePrivateKey } from '../kit/index.js';
 
 export const ApnsCredentialSchema = Type.Object(
@@ -16,9 +17,12 @@ export const ApnsCredentialSchema = Type.Object(
 );
 export type ApnsCredential = Static<typeof ApnsCredentialSchema>;
 
-export function checkApnsCredential(c: ApnsCredential): Record<string, unknown> {
+export async function checkApnsCredential(
+  c: ApnsCredential,
+  settings: EndpointSettings,
+): Promise<Record<string, unknown>> {
   const key = parsePrivateKey(c.privateKey, 'privateKey', 'ec', 'prime256v1');
-  checkUrl(c.endpoint, 'endpoint');
+  await checkUrl(c.endpoint, 'endpoint', settings);
   return {
     teamId: c.teamId,
     keyId: c.keyId,

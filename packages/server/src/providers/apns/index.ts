@@ -2,6 +2,7 @@ import { InvalidInput } from '#kernel';
 import type { ProviderModule } from '../contract.js';
 import { createApnsClient } from './client.js';
 import { type ApnsCredential, ApnsCredentialSchema, checkApnsCredential } from './credential.js';
+import { apnsPayload, MAX_PAYLOAD_BYTES } from './request.js';
 
 /** The bundle id of the sandbox app's APNs credential. */
 export const SANDBOX_APNS_TOPIC = 'com.example.callpush';
@@ -17,6 +18,8 @@ export const apns: ProviderModule<ApnsCredential> = {
     }
   },
   createClient: createApnsClient,
+  maxPayloadBytes: (kind) => MAX_PAYLOAD_BYTES[kind],
+  payloadBytes: (request, kind) => Buffer.byteLength(apnsPayload(request.message, kind)),
   sandbox: {
     deviceId: 'iphone',
     credential: (c) => ({

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CancelMessage, CancelReason, RingMessage } from '#kernel';
+import type { CancelMessage, CancelReason, RingMessage, WireMessage } from '#kernel';
 import type { PushRequest, PushTarget } from '../contract.js';
 
 /** The headers (without `authorization`, added per attempt) and JSON body of one APNs push. */
@@ -10,6 +10,9 @@ export interface ApnsPush {
 
 /** Apple's limit for `apns-collapse-id` (docs/providers.md#apns-headers). */
 const MAX_COLLAPSE_ID_BYTES = 64;
+
+/** Apple's limit on the JSON body, by push type (docs/providers.md#apns-headers). */
+export const MAX_PAYLOAD_BYTES = { voip: 5120, alert: 4096 } as const;
 
 /** What an `alert` device shows when a call stops ringing, replacing its incoming-call notification. */
 const CANCEL_TEXT: Record<CancelReason, string> = {
@@ -49,8 +52,13 @@ export function buildApnsPush(
     'apns-expiration': expiration(request.deadline, now),
     'apns-collapse-id': collapseId(request.collapseId),
   };
-  const aps = voip ? {} : message.type === 'call.ring' ? ringAlert(message) : cancelAlert(message);
-  return { headers, payload: JSON.stringify({ aps, callpush: message }) };
+  return { headers, payload: apnsPayload(message, target.kind) };
+}
+
+/** The JSON body for a device of `kind`: the v1 message under `callpush`, next to the alert an `alert` device shows. */
+export function apnsPayload(message: WireMessage, kind: PushTarget['kind']): string {
+  const aps = kind === 'voip' ? {} : message.type === 'call.ring' ? ringAlert(message) : cancelAlert(message);
+  return JSON.stringify({ aps, callpush: message });
 }
 
 /**

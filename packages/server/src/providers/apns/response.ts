@@ -1,6 +1,6 @@
 import type { HttpResponse } from '#infra/net';
 import type { PushOutcome } from '../contract.js';
-import { retryOutcome, TokenRefused } from '../kit/index.js';
+import { providerCode, providerId, redirectOutcome, retryOutcome, TokenRefused } from '../kit/index.js';
 
 /** Classifies an APNs answer by its `reason` (docs/providers.md#apns-reasons). */
 
@@ -9,8 +9,8 @@ const PROVIDER_TOKEN_REFUSALS = new Set(['ExpiredProviderToken', 'InvalidProvide
 
 /**
  * Dead tokens. BadDeviceToken and DeviceTokenNotForTopic are dead tokens only when the credential's
- * environment and topic are right; an answer cannot tell the two apart, so a credential with the wrong
- * environment or bundle id prunes the devices it pushes to.
+ * environment and topic are right; an answer cannot tell the two apart, so the ring path's prune guard
+ * deletes a device on them only while the credential delivers to others.
  */
 const TOKEN_GONE = new Set(['Unregistered', 'ExpiredToken', 'BadDeviceToken', 'DeviceTokenNotForTopic']);
 
@@ -20,11 +20,15 @@ const TOKEN_GONE = new Set(['Unregistered', 'ExpiredToken', 'BadDeviceToken', 'D
  */
 const RETRY = new Set(['TooManyProviderTokenUpdates', 'IdleTimeout']);
 
-/** The `reason` of an APNs failure body, or `HTTP <status>` when the body is not APNs's (a proxy's, say). */
+/**
+ * The `reason` of an APNs failure body when it is a reason token, or `HTTP <status>` when the body is not
+ * APNs's (a proxy's, say): never free text of the far side.
+ */
 function reasonOf(res: HttpResponse): string {
   try {
-    const { reason } = JSON.parse(res.body) as { reason?: unknown };
-    if (typeof reason === 'string') return reason;
+    const { reason } = (JSON.parse(res.body) as { reason?: unknown } | null) ?? {};
+    const code = typeof reason === 'string' ? providerCode(reason) : undefined;
+    if (code) return code;
   } catch {
     // not JSON: fall through
   }
@@ -35,9 +39,11 @@ function reasonOf(res: HttpResponse): string {
 export function apnsOutcome(res: HttpResponse, now: number): PushOutcome | TokenRefused {
   const { status } = res;
   if (status === 200) {
-    const id = res.headers['apns-id'];
-    return { kind: 'sent', status, ...(typeof id === 'string' ? { providerId: id } : {}) };
+    const id = providerId(res.headers['apns-id']);
+    return { kind: 'sent', status, ...(id === undefined ? {} : { providerId: id }) };
   }
+  const redirect = redirectOutcome(status);
+  if (redirect) return redirect;
   const reason = reasonOf(res);
   if (status === 403 && PROVIDER_TOKEN_REFUSALS.has(reason)) return new TokenRefused(status, reason);
   if (status === 410 || TOKEN_GONE.has(reason)) return { kind: 'token_gone', status, reason };

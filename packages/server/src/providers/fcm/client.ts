@@ -13,7 +13,6 @@ import type { FcmCredential } from './credential.js';
 import { type FcmData, fcmData, fcmSendBody, oversizeOutcome } from './message.js';
 import { fcmAuth } from './oauth.js';
 import { fcmOutcome } from './outcome.js';
-import { StrayTokenJudge } from './stray-tokens.js';
 
 const FCM_BASE_URL = 'https://fcm.googleapis.com';
 
@@ -23,14 +22,15 @@ const FCM_BASE_URL = 'https://fcm.googleapis.com';
  */
 export function createFcmClient(credential: FcmCredential, options: ProviderClientOptions): ProviderClient {
   const now = options.now ?? Date.now;
-  const oauthHttp = new HttpClient(options.ca);
+  // The credential's URLs (token URI, endpoint override) are under the operator's rule for private addresses.
+  const net = { ca: options.ca, allowPrivate: options.allowPrivateEndpoints };
+  const oauthHttp = new HttpClient(net);
   const auth = fcmAuth(credential, oauthHttp, now);
   const tokens = new TokenCache(auth.fetchToken, undefined, now);
   const base = new URL(credential.endpoint ?? FCM_BASE_URL);
-  const pool = new SessionPool(base.origin, options.ca);
+  const pool = new SessionPool(base.origin, net);
   // An endpoint override may carry a path prefix (a proxy); the send path goes below it.
   const path = `${base.pathname.replace(/\/$/, '')}/v1/projects/${encodeURIComponent(auth.project)}/messages:send`;
-  const strays = new StrayTokenJudge(now);
 
   const attempt = async (target: PushTarget, request: PushRequest, data: FcmData, accessToken: string) => {
     // The TTL is taken at the moment of sending, after any token fetch, so it never overstates the time left.
@@ -45,7 +45,7 @@ export function createFcmClient(credential: FcmCredential, options: ProviderClie
     const res = await timed(options.onResponse, () =>
       pool.request(headers, fcmSendBody(target.token, data, request, ttl)),
     );
-    return fcmOutcome(res, now(), strays);
+    return fcmOutcome(res, now());
   };
 
   const sendOne = async (target: PushTarget, request: PushRequest, data: FcmData): Promise<PushOutcome> => {

@@ -1,6 +1,7 @@
 import { type Static, Type } from 'typebox';
 import { fingerprint, keyFingerprint } from '#infra/crypto';
 import { InvalidInput } from '#kernel';
+import type { EndpointSettings } from '../contract.js';
 import { checkUrl, parsePrivateKey } from '../kit/index.js';
 
 /** The OAuth scope of an FCM send token, and flow A's default scope. */
@@ -58,7 +59,7 @@ export type FcmCredential = Static<typeof FcmCredentialSchema>;
 
 const DELEGATED_FIELDS = ['projectNumber', 'tokenUrl', 'clientId', 'clientSecret', 'fcmTokenUrl'] as const;
 
-function checkDirect(c: FcmCredential): Record<string, unknown> {
+async function checkDirect(c: FcmCredential, settings: EndpointSettings): Promise<Record<string, unknown>> {
   const account = c.serviceAccount;
   if (!account) throw new InvalidInput('invalid_credential', 'serviceAccount is required', 'serviceAccount');
   for (const field of [...DELEGATED_FIELDS, 'scope'] as const) {
@@ -74,7 +75,7 @@ function checkDirect(c: FcmCredential): Record<string, unknown> {
       'serviceAccount.client_email',
     );
   }
-  checkUrl(account.token_uri, 'serviceAccount.token_uri');
+  await checkUrl(account.token_uri, 'serviceAccount.token_uri', settings);
   return {
     authMode: 'direct',
     projectId: account.project_id,
@@ -85,7 +86,7 @@ function checkDirect(c: FcmCredential): Record<string, unknown> {
   };
 }
 
-function checkDelegatedA(c: FcmCredential): Record<string, unknown> {
+async function checkDelegatedA(c: FcmCredential, settings: EndpointSettings): Promise<Record<string, unknown>> {
   if (c.serviceAccount) {
     throw new InvalidInput(
       'invalid_credential',
@@ -98,8 +99,8 @@ function checkDelegatedA(c: FcmCredential): Record<string, unknown> {
       throw new InvalidInput('invalid_credential', `${field} is required with authMode delegated-a`, field);
     }
   }
-  checkUrl(c.tokenUrl, 'tokenUrl');
-  checkUrl(c.fcmTokenUrl, 'fcmTokenUrl');
+  await checkUrl(c.tokenUrl, 'tokenUrl', settings);
+  await checkUrl(c.fcmTokenUrl, 'fcmTokenUrl', settings);
   return {
     authMode: 'delegated-a',
     projectNumber: c.projectNumber,
@@ -111,8 +112,11 @@ function checkDelegatedA(c: FcmCredential): Record<string, unknown> {
   };
 }
 
-export function checkFcmCredential(c: FcmCredential): Record<string, unknown> {
-  const view = c.authMode === 'delegated-a' ? checkDelegatedA(c) : checkDirect(c);
-  checkUrl(c.endpoint, 'endpoint');
+export async function checkFcmCredential(
+  c: FcmCredential,
+  settings: EndpointSettings,
+): Promise<Record<string, unknown>> {
+  const view = c.authMode === 'delegated-a' ? await checkDelegatedA(c, settings) : await checkDirect(c, settings);
+  await checkUrl(c.endpoint, 'endpoint', settings);
   return { ...view, ...(c.endpoint ? { endpoint: c.endpoint } : {}) };
 }

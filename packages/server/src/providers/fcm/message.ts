@@ -1,7 +1,7 @@
 import type { PushOutcome, PushRequest } from '../contract.js';
 
 /** FCM's limit on data keys plus values. */
-const MAX_DATA_BYTES = 4096;
+export const MAX_DATA_BYTES = 4096;
 
 /** FCM `message.data`: string keys to string values. */
 export type FcmData = Record<string, string>;
@@ -11,13 +11,18 @@ export function fcmData(request: PushRequest): FcmData {
   return request.data ?? { callpush: JSON.stringify(request.message) };
 }
 
+/** What FCM's limit counts: the UTF-8 bytes of every key and value. */
+export function dataBytes(data: FcmData): number {
+  return Object.entries(data).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+}
+
 /**
  * Refuses a message FCM would refuse as too big, before sending it. FCM answers that with the same
  * INVALID_ARGUMENT it uses for a bad token, and a token is only dropped on that answer when the payload is
  * known good (docs/providers.md#fcm-invalid-argument), which this check makes true.
  */
 export function oversizeOutcome(data: FcmData): PushOutcome | undefined {
-  const bytes = Object.entries(data).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+  const bytes = dataBytes(data);
   if (bytes <= MAX_DATA_BYTES) return undefined;
   return { kind: 'config_error', reason: `message data is ${bytes} bytes, over FCM's ${MAX_DATA_BYTES}` };
 }

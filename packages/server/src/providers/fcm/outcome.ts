@@ -1,14 +1,15 @@
 import type { HttpResponse } from '#infra/net';
 import type { PushOutcome } from '../contract.js';
-import { retryOutcome, TokenRefused } from '../kit/index.js';
-import type { StrayTokenJudge } from './stray-tokens.js';
+import { providerCode, providerId, redirectOutcome, retryOutcome, TokenRefused } from '../kit/index.js';
 
 /** Classifies an FCM `messages:send` answer (docs/providers.md#fcm-errors). */
 
 const FCM_ERROR_TYPE = 'type.googleapis.com/google.firebase.fcm.v1.FcmError';
 const BAD_REQUEST_TYPE = 'type.googleapis.com/google.rpc.BadRequest';
 const TOKEN_FIELD = 'message.token';
-const MAX_REASON_CHARS = 300;
+/** A BadRequest violation names a field by its path (`message.data[0].value`); anything else is not one. */
+const FIELD_PATH = /^[A-Za-z0-9_.[\]]{1,64}$/;
+const MAX_FIELDS = 3;
 
 interface ErrorDetail {
   '@type'?: string;
@@ -44,27 +45,48 @@ function blamesOnlyTheToken(details: ErrorDetail[]): boolean {
 }
 
 /**
+ * The reason of a failure: the status, FCM's code and the fields a BadRequest names, never Google's `message`.
+ * That text adds nothing the code does not say (docs/providers.md#fcm-errors), it may quote what was sent, and
+ * with an endpoint override it is not Google's at all.
+ */
+function reasonOf(status: number, code: string, details: ErrorDetail[]): string {
+  const fields = details
+    .filter((d) => d['@type'] === BAD_REQUEST_TYPE)
+    .flatMap((d) => d.fieldViolations ?? [])
+    .map((v) => v.field)
+    .filter((f): f is string => typeof f === 'string' && FIELD_PATH.test(f))
+    .slice(0, MAX_FIELDS);
+  return `HTTP ${status} ${code}${fields.length ? ` (${fields.join(', ')})` : ''}`;
+}
+
+/**
  * The outcome for one answer, or TokenRefused when the access token was refused (401/403 without an FcmError
  * that explains it). Classification follows firebase-admin: the FcmError `errorCode`, else the HTTP status.
  */
-export function fcmOutcome(res: HttpResponse, now: number, strays: StrayTokenJudge): PushOutcome | TokenRefused {
+export function fcmOutcome(res: HttpResponse, now: number): PushOutcome | TokenRefused {
   const body = parseBody(res.body);
   if (res.status === 200) {
-    strays.delivered();
-    return { kind: 'sent', status: 200, ...(typeof body?.name === 'string' ? { providerId: body.name } : {}) };
+    const id = providerId(body?.name);
+    return { kind: 'sent', status: 200, ...(id === undefined ? {} : { providerId: id }) };
   }
-  const details = body?.error?.details ?? [];
+  const redirect = redirectOutcome(res.status);
+  if (redirect) return redirect;
+  // A hostile or broken body must classify, not throw: only object details are read.
+  const details = (Array.isArray(body?.error?.details) ? body.error.details : []).filter(
+    (d): d is ErrorDetail => typeof d === 'object' && d !== null,
+  );
   const errorCode = details.find((d) => d['@type'] === FCM_ERROR_TYPE)?.errorCode;
-  const said = body?.error ? `${errorCode ?? body.error.status}: ${body.error.message}` : 'non-JSON answer';
-  const reason = `HTTP ${res.status} ${said}`.slice(0, MAX_REASON_CHARS);
   const status = res.status;
+  const code =
+    providerCode(errorCode) ?? providerCode(body?.error?.status) ?? (body ? 'no error code' : 'non-JSON answer');
+  const reason = reasonOf(status, code, details);
   switch (errorCode) {
     case 'UNREGISTERED':
+    // A stray token, or a credential naming the wrong project: the ring path's prune guard tells them apart.
+    case 'SENDER_ID_MISMATCH':
       return { kind: 'token_gone', status, reason };
     case 'INVALID_ARGUMENT':
       return { kind: blamesOnlyTheToken(details) ? 'token_gone' : 'config_error', status, reason };
-    case 'SENDER_ID_MISMATCH':
-      return { kind: strays.isStray() ? 'token_gone' : 'config_error', status, reason };
     case 'THIRD_PARTY_AUTH_ERROR':
       return { kind: 'config_error', status, reason };
     case 'QUOTA_EXCEEDED':

@@ -31,7 +31,8 @@ function chunk<T>(items: T[], size: number): T[][] {
  */
 export function createHmsClient(credential: HmsCredential, options: ProviderClientOptions): ProviderClient {
   const now = options.now ?? Date.now;
-  const http = new HttpClient(options.ca);
+  // The credential's URLs (token URL, endpoint override) are under the operator's rule for private addresses.
+  const http = new HttpClient({ ca: options.ca, allowPrivate: options.allowPrivateEndpoints });
   const tokens = new TokenCache(hmsTokenFetcher(credential, options, http, now), undefined, now);
   const base = (credential.endpoint ?? HMS_PUSH_BASE_URL).replace(/\/$/, '');
   const sendUrl = new URL(`${base}/v1/${encodeURIComponent(credential.appId)}/messages:send`);

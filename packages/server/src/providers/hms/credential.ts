@@ -1,6 +1,7 @@
 import { type Static, Type } from 'typebox';
 import { fingerprint } from '#infra/crypto';
 import { InvalidInput } from '#kernel';
+import type { EndpointSettings } from '../contract.js';
 import { checkUrl } from '../kit/index.js';
 import { HMS_SCOPE } from './delegation.js';
 
@@ -56,7 +57,10 @@ const MODE_FIELDS: Record<HmsAuthMode, { required: Field[]; optional: Field[] }>
   'delegated-b': { required: ['tokenUrl'], optional: ['scope'] },
 };
 
-export function checkHmsCredential(c: HmsCredential): Record<string, unknown> {
+export async function checkHmsCredential(
+  c: HmsCredential,
+  settings: EndpointSettings,
+): Promise<Record<string, unknown>> {
   const mode = c.authMode ?? 'direct';
   const { required, optional } = MODE_FIELDS[mode];
   for (const field of required) {
@@ -68,9 +72,9 @@ export function checkHmsCredential(c: HmsCredential): Record<string, unknown> {
       throw new InvalidInput('invalid_credential', `${field} does not apply to authMode ${mode}`, field);
     }
   }
-  checkUrl(c.endpoint, 'endpoint');
-  checkUrl(c.tokenUrl, 'tokenUrl');
-  checkUrl(c.hmsTokenUrl, 'hmsTokenUrl');
+  await checkUrl(c.endpoint, 'endpoint', settings);
+  await checkUrl(c.tokenUrl, 'tokenUrl', settings);
+  await checkUrl(c.hmsTokenUrl, 'hmsTokenUrl', settings);
   return {
     authMode: mode,
     appId: c.appId,

@@ -1,7 +1,8 @@
-import type { ProviderModule } from '../contract.js';
+import { type ProviderModule, secondsLeft } from '../contract.js';
 import { checkOpaqueToken } from '../kit/index.js';
 import { createHmsClient } from './client.js';
 import { checkHmsCredential, type HmsCredential, HmsCredentialSchema } from './credential.js';
+import { hmsMessageBytes, MAX_MESSAGE_BYTES } from './message.js';
 
 /** Huawei Push Kit, v1 API (docs/providers.md#hms-push-kit-v1). */
 export const hms: ProviderModule<HmsCredential> = {
@@ -10,6 +11,9 @@ export const hms: ProviderModule<HmsCredential> = {
   checkCredential: checkHmsCredential,
   checkPushToken: checkOpaqueToken,
   createClient: createHmsClient,
+  maxPayloadBytes: () => MAX_MESSAGE_BYTES,
+  // The TTL is part of the message: the one left at `now` is the longest any later send carries.
+  payloadBytes: (request, _kind, now) => hmsMessageBytes(request, secondsLeft(request.deadline, now)),
   sandbox: {
     deviceId: 'huawei',
     credential: (c) => ({

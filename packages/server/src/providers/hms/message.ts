@@ -1,5 +1,8 @@
 import type { PushRequest } from '../contract.js';
 
+/** Push Kit's limit on the message without its token list (80300008 beyond). */
+export const MAX_MESSAGE_BYTES = 4096;
+
 /**
  * The v1 `messages:send` body for a batch of devices (docs/providers.md#hms-send). `data` is a string,
  * as Push Kit wants it: the request's own data map (another SDK's payload format) as JSON, or the v1 message
@@ -9,12 +12,17 @@ import type { PushRequest } from '../contract.js';
  * replace another's; the client library drops stale rings by their `expiresAt` instead.
  */
 export function hmsSendBody(tokens: string[], request: PushRequest, ttlSeconds: number): string {
-  return JSON.stringify({
-    validate_only: false,
-    message: {
-      data: JSON.stringify(request.data ?? { callpush: JSON.stringify(request.message) }),
-      android: { urgency: 'HIGH', category: 'VOIP', ttl: `${ttlSeconds}s`, collapse_key: -1 },
-      token: tokens,
-    },
-  });
+  return JSON.stringify({ validate_only: false, message: { ...hmsMessage(request, ttlSeconds), token: tokens } });
+}
+
+/** The bytes Push Kit's limit counts: the message without its token list. */
+export function hmsMessageBytes(request: PushRequest, ttlSeconds: number): number {
+  return Buffer.byteLength(JSON.stringify(hmsMessage(request, ttlSeconds)));
+}
+
+function hmsMessage(request: PushRequest, ttlSeconds: number) {
+  return {
+    data: JSON.stringify(request.data ?? { callpush: JSON.stringify(request.message) }),
+    android: { urgency: 'HIGH', category: 'VOIP', ttl: `${ttlSeconds}s`, collapse_key: -1 },
+  };
 }

@@ -1,6 +1,6 @@
 import type { HttpResponse } from '#infra/net';
 import type { PushOutcome } from '../contract.js';
-import { retryOutcome, TokenRefused } from '../kit/index.js';
+import { providerCode, providerId, redirectOutcome, retryOutcome, TokenRefused } from '../kit/index.js';
 
 /** Classifies a Push Kit v1 answer into one outcome per token of the batch (docs/providers.md#hms-results). */
 
@@ -8,7 +8,6 @@ import { retryOutcome, TokenRefused } from '../kit/index.js';
 const REAUTH_CODES = new Set(['80200001', '80200003', '80600003']);
 /** Huawei's internal error and topic-send throttling are transient. */
 const RETRY_CODES = new Set(['81000001', '80100017']);
-const MAX_REASON_CHARS = 300;
 
 interface HmsAnswer {
   code?: unknown;
@@ -36,20 +35,21 @@ function illegalTokens(msg: unknown): Set<string> {
   return new Set(lists.flatMap((list) => (Array.isArray(list) ? list : [])).filter((t) => typeof t === 'string'));
 }
 
-/** One outcome per entry of `tokens`, or TokenRefused for the whole batch. Push Kit is classified on `code`. */
+/**
+ * One outcome per entry of `tokens`, or TokenRefused for the whole batch. Push Kit is classified on `code`;
+ * a reason carries the status and the code, never Huawei's `msg` (free text, and a token list at times).
+ */
 export function hmsOutcomes(res: HttpResponse, tokens: string[], now: number): PushOutcome[] | TokenRefused {
   const answer = parseJson(res.body) as HmsAnswer | undefined;
-  const code = typeof answer?.code === 'string' ? answer.code : undefined;
+  const code = typeof answer?.code === 'string' ? providerCode(answer.code) : undefined;
   const status = res.status;
   const all = (outcome: PushOutcome) => tokens.map(() => outcome);
-  const said = code ? `${code} ${typeof answer?.msg === 'string' ? answer.msg : ''}`.trim() : 'no result code';
-  const reason = `HTTP ${status} ${said}`.slice(0, MAX_REASON_CHARS);
-  const sent: PushOutcome = {
-    kind: 'sent',
-    status,
-    ...(typeof answer?.requestId === 'string' ? { providerId: answer.requestId } : {}),
-  };
+  const reason = `HTTP ${status} ${code ?? 'no result code'}`;
+  const id = providerId(answer?.requestId);
+  const sent: PushOutcome = { kind: 'sent', status, ...(id === undefined ? {} : { providerId: id }) };
   if (code === '80000000') return all(sent);
+  const redirect = redirectOutcome(status);
+  if (redirect) return all(redirect);
   if (code === '80100000') {
     const illegal = illegalTokens(answer?.msg);
     return tokens.map((t) =>

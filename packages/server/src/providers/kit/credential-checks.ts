@@ -1,5 +1,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { resolvedUrlRefusal } from '#infra/net';
 import { InvalidInput } from '#kernel';
+import type { EndpointSettings } from '../contract.js';
 
 /** Parses a PEM private key, refusing (naming `field`) one that is not of `type` (and `curve`). */
 export function parsePrivateKey(pem: string, field: string, type: 'rsa' | 'ec', curve?: string): KeyObject {
@@ -18,8 +20,12 @@ export function parsePrivateKey(pem: string, field: string, type: 'rsa' | 'ec', 
   return key;
 }
 
-/** Refuses (naming `field`) a value that is not an absolute http(s) URL; undefined passes. */
-export function checkUrl(value: string | undefined, field: string): void {
+/**
+ * Refuses (naming `field`) a credential URL that is not absolute or that the endpoint policy refuses: https to
+ * a public address, or with the operator's `allowPrivateEndpoints` any http(s) URL. The host is resolved now
+ * for a clear answer; every connection checks again. Undefined passes.
+ */
+export async function checkUrl(value: string | undefined, field: string, settings: EndpointSettings): Promise<void> {
   if (value === undefined) return;
   let url: URL;
   try {
@@ -27,7 +33,6 @@ export function checkUrl(value: string | undefined, field: string): void {
   } catch {
     throw new InvalidInput('invalid_credential', `${field} must be an absolute URL`, field);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new InvalidInput('invalid_credential', `${field} must be an http or https URL`, field);
-  }
+  const refusal = await resolvedUrlRefusal(url, settings.allowPrivateEndpoints ?? false);
+  if (refusal) throw new InvalidInput('endpoint_not_allowed', `${field} ${refusal}`, field);
 }

@@ -1,5 +1,6 @@
 import type { HttpClient } from '#infra/net';
 import type { PushOutcome } from '../contract.js';
+import { providerCode } from './answer-words.js';
 import { retryOutcome } from './retry-after.js';
 import type { CachedToken } from './token-cache.js';
 
@@ -9,8 +10,6 @@ export class ProviderAuthError extends Error {
     super(outcome.reason);
   }
 }
-
-const MAX_REASON_CHARS = 300;
 
 function parseJson(text: string): Record<string, unknown> | undefined {
   try {
@@ -22,14 +21,14 @@ function parseJson(text: string): Record<string, unknown> | undefined {
 }
 
 /**
- * What the token endpoint said, for the operator: RFC 6749 §5.2 `error` and `error_description` (Google), or
- * Huawei's numeric `error`/`sub_error`. Only the endpoint's own words: the request (and its secret) never.
+ * What the token endpoint said, for the operator: the RFC 6749 §5.2 `error` code (Google's, an app owner's), or
+ * Huawei's numeric `error`/`sub_error`. Codes only: `error_description` is free text of an endpoint the app
+ * may name, and the request (with its secret) never appears.
  */
 function describeRefusal(status: number, body: Record<string, unknown> | undefined): string {
-  const code = [body?.error, body?.sub_error].filter((v) => typeof v === 'string' || typeof v === 'number').join('/');
-  const description = typeof body?.error_description === 'string' ? body.error_description : '';
-  const said = [code, description].filter(Boolean).join(': ') || 'no error description';
-  return `token request refused (HTTP ${status}): ${said}`.slice(0, MAX_REASON_CHARS);
+  const code = [providerCode(body?.error), providerCode(body?.sub_error)].filter(Boolean).join('/');
+  const redirect = status >= 300 && status < 400 ? ' redirect, not followed' : '';
+  return `token request refused (HTTP ${status}${redirect})${code ? `: ${code}` : ''}`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { endpointRefusal } from '#infra/net';
 import { type PushOutcome, secondsLeft } from '../contract.js';
 import { ProviderAuthError } from './oauth.js';
 import type { TokenCache } from './token-cache.js';
@@ -62,10 +63,18 @@ export async function timed<T extends { status: number }>(
 }
 
 /**
- * The outcome for a send that threw: a refused token request carries its own; anything else is the network
- * (refused connection, reset, timeout), which is transient. Node's network messages hold no credentials.
+ * The outcome for a send that threw: a refused token request carries its own; a URL the endpoint policy
+ * refuses is a configuration error; anything else is the network (refused connection, reset, timeout), which
+ * is transient. Node's errors are told by their code (`ECONNREFUSED`), not their message, which can quote the
+ * far side (a certificate's names); our own errors have no code and fixed messages.
  */
 export function outcomeOfError(err: unknown): PushOutcome {
   if (err instanceof ProviderAuthError) return err.outcome;
-  return { kind: 'retry', reason: `network: ${err instanceof Error ? err.message : String(err)}` };
+  const refused = endpointRefusal(err);
+  if (refused) return { kind: 'config_error', reason: refused.message };
+  // An HTTP/2 stream cancelled because its session failed carries the session's failure as its cause.
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+  const code = [cause, err].map((e) => (e as { code?: unknown } | undefined)?.code).find((c) => typeof c === 'string');
+  const said = typeof code === 'string' ? code : err instanceof Error ? err.message : 'unknown failure';
+  return { kind: 'retry', reason: `network: ${said}` };
 }

@@ -2,6 +2,7 @@ import { createECDH } from 'node:crypto';
 import { type Static, Type } from 'typebox';
 import { fingerprint } from '#infra/crypto';
 import { InvalidInput } from '#kernel';
+import type { EndpointSettings } from '../contract.js';
 import { checkUrl } from '../kit/index.js';
 
 const BASE64URL = '^[A-Za-z0-9_-]+={0,2}$';
@@ -21,12 +22,23 @@ export const WebPushCredentialSchema = Type.Object(
     }),
     subject: Type.String({ minLength: 1, maxLength: 512, description: 'mailto: or https: contact of the sender' }),
     endpoint: Type.Optional(Type.String({ maxLength: 2048, description: 'push service origin override (emulators)' })),
+    allowedOrigins: Type.Optional(
+      Type.Array(Type.String({ maxLength: 2048 }), {
+        maxItems: 16,
+        description:
+          'push service origins (scheme://host[:port]) whose subscriptions may be plain http or private addresses, ' +
+          'e.g. an emulator; honoured only where the operator sets CALLPUSH_ALLOW_PRIVATE_ENDPOINTS',
+      }),
+    ),
   },
   { additionalProperties: false, title: 'Web Push credential' },
 );
 export type WebPushCredential = Static<typeof WebPushCredentialSchema>;
 
-export function checkWebPushCredential(c: WebPushCredential): Record<string, unknown> {
+export async function checkWebPushCredential(
+  c: WebPushCredential,
+  settings: EndpointSettings,
+): Promise<Record<string, unknown>> {
   const publicKey = Buffer.from(c.vapidPublicKey, 'base64url');
   const privateKey = Buffer.from(c.vapidPrivateKey, 'base64url');
   if (publicKey.length !== 65 || publicKey[0] !== 0x04) {
@@ -51,11 +63,19 @@ export function checkWebPushCredential(c: WebPushCredential): Record<string, unk
   if (!/^(mailto:|https:\/\/)/.test(c.subject)) {
     throw new InvalidInput('invalid_credential', 'subject must be a mailto: or https: URL', 'subject');
   }
-  checkUrl(c.endpoint, 'endpoint');
+  await checkUrl(c.endpoint, 'endpoint', settings);
+  for (const [i, origin] of (c.allowedOrigins ?? []).entries()) {
+    const field = `allowedOrigins.${i}`;
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+      throw new InvalidInput('invalid_credential', `${field} must be an origin, scheme://host[:port]`, field);
+    }
+    await checkUrl(origin, field, settings);
+  }
   return {
     vapidPublicKey: c.vapidPublicKey,
     subject: c.subject,
     vapidPrivateKeyFingerprint: fingerprint(privateKey),
     ...(c.endpoint ? { endpoint: c.endpoint } : {}),
+    ...(c.allowedOrigins ? { allowedOrigins: c.allowedOrigins } : {}),
   };
 }

@@ -2,6 +2,7 @@ import webpush from 'web-push';
 import type { ProviderModule } from '../contract.js';
 import { createWebPushClient } from './client.js';
 import { checkWebPushCredential, type WebPushCredential, WebPushCredentialSchema } from './credential.js';
+import { MAX_BODY_BYTES, webPushBodyBytes } from './request.js';
 import { checkSubscriptionToken } from './subscription.js';
 
 /** Web Push with VAPID (docs/providers.md#web-push). */
@@ -11,6 +12,8 @@ export const webPush: ProviderModule<WebPushCredential> = {
   checkCredential: checkWebPushCredential,
   checkPushToken: checkSubscriptionToken,
   createClient: createWebPushClient,
+  maxPayloadBytes: () => MAX_BODY_BYTES,
+  payloadBytes: (request) => webPushBodyBytes(request),
   sandbox: {
     deviceId: 'browser',
     credential: (c) => {
@@ -22,6 +25,8 @@ export const webPush: ProviderModule<WebPushCredential> = {
         vapidPrivateKey: vapid.privateKey,
         subject: 'mailto:sandbox@callpush.invalid',
         endpoint: c.webpush.baseUrl,
+        // The emulator's subscriptions are on loopback: listed, so the sandbox user's browser may register.
+        allowedOrigins: [new URL(c.webpush.baseUrl).origin],
       };
     },
     device: (emulators) => {

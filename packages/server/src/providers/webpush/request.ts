@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import webpush, { type PushSubscription } from 'web-push';
 import type { PushRequest } from '../contract.js';
-import type { WebPushCredential } from './credential.js';
 
 /** One push request, ready for the wire. */
 export interface WebPushHttpRequest {
@@ -13,25 +12,37 @@ export interface WebPushHttpRequest {
 /** RFC 8030 §5.4: a Topic is at most 32 characters of the base64url alphabet. */
 const MAX_TOPIC_CHARS = 32;
 
+/** The body every push service must accept (RFC 8030 §7.2); larger ones may be refused with 413. */
+export const MAX_BODY_BYTES = 4096;
 /**
- * Encrypts the v1 message (aes128gcm, RFC 8291) and signs VAPID (RFC 8292) with web-push, whose VAPID
- * audience is the endpoint's origin, so an overridden endpoint is signed for correctly. `Urgency: high` wakes
- * a device on low battery; `TTL` is the time left to the ring deadline; the Topic, derived from the call id,
- * lets a cancel replace a ring still queued for an offline browser. Throws when the subscription's keys or
- * the VAPID keys are unusable.
+ * What aes128gcm adds to the plaintext of a one-record body (RFC 8188, RFC 8291): the header, salt (16) ‖
+ * record size (4) ‖ key-id length (1) ‖ sender key (65), then the record's padding delimiter (1) and tag (16).
+ * A plaintext that needs a second record is over the limit either way.
+ */
+const AES128GCM_OVERHEAD_BYTES = 86 + 1 + 16;
+
+/** The body's bytes once encrypted: what the push service's limit counts. */
+export function webPushBodyBytes(request: PushRequest): number {
+  return Buffer.byteLength(plaintextOf(request)) + AES128GCM_OVERHEAD_BYTES;
+}
+
+const plaintextOf = (request: PushRequest) => JSON.stringify(request.message);
+
+/**
+ * Encrypts the v1 message (aes128gcm, RFC 8291) with web-push and adds `authorization`, the VAPID header
+ * (RFC 8292) signed for the origin of the endpoint actually pushed to (VapidSigner), so an overridden
+ * endpoint is signed for correctly. `Urgency: high` wakes a device on low battery; `TTL` is the time left to
+ * the ring deadline; the Topic, derived from the call id, lets a cancel replace a ring still queued for an
+ * offline browser. Throws when the subscription's keys are unusable.
  */
 export function buildWebPushRequest(
   subscription: PushSubscription,
   request: PushRequest,
-  credential: WebPushCredential,
+  authorization: string,
   ttlSeconds: number,
 ): WebPushHttpRequest {
-  const details = webpush.generateRequestDetails(subscription, JSON.stringify(request.message), {
-    vapidDetails: {
-      subject: credential.subject,
-      publicKey: credential.vapidPublicKey,
-      privateKey: credential.vapidPrivateKey,
-    },
+  const details = webpush.generateRequestDetails(subscription, plaintextOf(request), {
+    headers: { Authorization: authorization },
     TTL: ttlSeconds,
     urgency: 'high',
     topic: topicOf(request.collapseId),

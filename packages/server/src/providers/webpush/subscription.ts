@@ -1,6 +1,9 @@
 import type { PushSubscription } from 'web-push';
+import { resolvedUrlRefusal, staticRefusal } from '#infra/net';
 import { InvalidInput } from '#kernel';
+import type { EndpointSettings } from '../contract.js';
 import { checkTokenSize } from '../kit/index.js';
+import type { WebPushCredential } from './credential.js';
 
 /** Why a token is not a usable subscription, naming the part at fault. */
 interface Refusal {
@@ -37,11 +40,50 @@ export function readSubscription(token: string): PushSubscription | Refusal {
   return { endpoint, keys: { p256dh, auth } };
 }
 
-/** The registration check: a token that is not a subscription is refused, naming the field. */
-export function checkSubscriptionToken(token: string): void {
+/**
+ * Whether a subscription endpoint is one the operator trusts as it trusts a credential URL: on an origin the
+ * credential lists, where the operator allows private endpoints. Every other endpoint was supplied by a user
+ * and follows the production rule whatever the operator allows.
+ */
+export function trustsOrigin(endpoint: URL, credential: WebPushCredential, settings: EndpointSettings): boolean {
+  return (settings.allowPrivateEndpoints ?? false) && (credential.allowedOrigins ?? []).includes(endpoint.origin);
+}
+
+/** `*.example.com` matches any name below example.com; any other pattern only itself. */
+function hostMatches(host: string, pattern: string): boolean {
+  return pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : host === pattern;
+}
+
+/**
+ * Why a subscription endpoint may never be pushed to under the endpoint policy, as fixed words, or undefined.
+ * What its host resolves to is checked apart (at registration, and by every connection).
+ */
+export function subscriptionRefusal(endpoint: URL, trusted: boolean, settings: EndpointSettings): string | undefined {
+  const refusal = staticRefusal(endpoint, trusted);
+  if (refusal || trusted) return refusal;
+  const hosts = settings.webPushHosts ?? [];
+  if (hosts.length > 0 && !hosts.some((pattern) => hostMatches(endpoint.hostname, pattern))) {
+    return 'is not on a push service host this gateway allows';
+  }
+  return undefined;
+}
+
+/**
+ * The registration check: a token that is not a subscription is refused, naming the field, and so is an
+ * endpoint the endpoint policy refuses, its host resolved now for a clear answer.
+ */
+export async function checkSubscriptionToken(
+  token: string,
+  credential: WebPushCredential,
+  settings: EndpointSettings,
+): Promise<void> {
   checkTokenSize(token);
   const read = readSubscription(token);
   if (isRefusal(read)) throw new InvalidInput('invalid_token', read.message, read.field);
+  const endpoint = new URL(read.endpoint);
+  const trusted = trustsOrigin(endpoint, credential, settings);
+  const refusal = subscriptionRefusal(endpoint, trusted, settings) ?? (await resolvedUrlRefusal(endpoint, trusted));
+  if (refusal) throw new InvalidInput('endpoint_not_allowed', `token.endpoint ${refusal}`, 'token.endpoint');
 }
 
 /**

@@ -1,18 +1,29 @@
 import { createECDH, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { InvalidInput } from '../../../src/kernel/errors.js';
+import type { EndpointSettings } from '../../../src/providers/contract.js';
 import {
   checkPushToken,
   PROVIDER_TYPES,
   PROVIDERS,
+  type ProviderCredential,
   ProviderCredentialSchema,
   type ProviderType,
   providerModule,
 } from '../../../src/providers/registry.js';
 
-function refusalOf(type: ProviderType, token: string): InvalidInput | undefined {
+/** Only a Web Push check reads its credential (the origins it lists); the other fields never matter here. */
+const credentialOf = (type: ProviderType, allowedOrigins?: string[]) =>
+  ({ type, ...(allowedOrigins ? { allowedOrigins } : {}) }) as ProviderCredential;
+
+async function refusalOf(
+  type: ProviderType,
+  token: string,
+  allowedOrigins?: string[],
+  settings: EndpointSettings = { allowPrivateEndpoints: true },
+): Promise<InvalidInput | undefined> {
   try {
-    checkPushToken(type, token);
+    await checkPushToken(credentialOf(type, allowedOrigins), token, settings);
   } catch (err) {
     if (err instanceof InvalidInput) return err;
     throw err;
@@ -60,11 +71,10 @@ describe('checkPushToken', () => {
     ['apns', '64 hex digits', 'ab'.repeat(32)],
     ['apns', '200 hex digits in either case', 'aB'.repeat(100)],
     ['webpush', 'a PushSubscription as JSON', subscription()],
-    ['webpush', 'a subscription on an http endpoint', subscription({ endpoint: 'http://localhost:8080/push/1' })],
   ];
 
-  it.each(accepted)('%s accepts %s', (type, _name, token) => {
-    expect(refusalOf(type, token)).toBeUndefined();
+  it.each(accepted)('%s accepts %s', async (type, _name, token) => {
+    expect(await refusalOf(type, token)).toBeUndefined();
   });
 
   const refused: Array<[ProviderType, string, string, string]> = [
@@ -106,10 +116,44 @@ describe('checkPushToken', () => {
     ['webpush', 'a token over 4096 bytes', subscription({ pad: 'x'.repeat(4096) }), 'token'],
   ];
 
-  it.each(refused)('%s refuses %s (invalid_token, field %s)', (type, _name, token, field) => {
-    const err = refusalOf(type, token);
+  it.each(refused)('%s refuses %s (invalid_token, field %s)', async (type, _name, token, field) => {
+    const err = await refusalOf(type, token);
     expect(err).toBeInstanceOf(InvalidInput);
     expect(err?.code).toBe('invalid_token');
     expect(err?.field).toBe(field);
+  });
+});
+
+describe('checkPushToken: the endpoint policy for Web Push subscriptions (docs/security.md)', () => {
+  const at = (endpoint: string) => subscription({ endpoint });
+
+  it('refuses plain http and private addresses, even where the operator allows private endpoints', async () => {
+    for (const endpoint of ['http://push.example.net/push/1', 'https://127.0.0.1:8443/push/1', 'https://[::1]/p']) {
+      const err = await refusalOf('webpush', at(endpoint));
+      expect([err?.code, err?.field], endpoint).toEqual(['endpoint_not_allowed', 'token.endpoint']);
+    }
+  });
+
+  it('accepts them on an origin the credential lists, only where the operator allows private endpoints', async () => {
+    const origin = 'http://127.0.0.1:8080';
+    expect(await refusalOf('webpush', at(`${origin}/push/1`), [origin])).toBeUndefined();
+    const off = await refusalOf('webpush', at(`${origin}/push/1`), [origin], { allowPrivateEndpoints: false });
+    expect(off?.code).toBe('endpoint_not_allowed');
+    // Another port is another origin.
+    expect((await refusalOf('webpush', at('http://127.0.0.1:8081/push/1'), [origin]))?.code).toBe(
+      'endpoint_not_allowed',
+    );
+  });
+
+  it('with an operator list of push service hosts, accepts those hosts (and *. subdomains) only', async () => {
+    const settings = { webPushHosts: ['fcm.googleapis.com', '*.notify.windows.com'] };
+    const check = (endpoint: string) => refusalOf('webpush', at(endpoint), undefined, settings);
+    expect(await check('https://fcm.googleapis.com/fcm/send/x')).toBeUndefined();
+    expect(await check('https://wns2-par02p.notify.windows.com/w/?token=x')).toBeUndefined();
+    for (const endpoint of ['https://notify.windows.com/w', 'https://evilfcm.googleapis.com.example/x']) {
+      expect((await check(endpoint))?.message, endpoint).toBe(
+        'token.endpoint is not on a push service host this gateway allows',
+      );
+    }
   });
 });

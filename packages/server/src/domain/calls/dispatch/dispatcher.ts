@@ -2,10 +2,11 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { DevicesService } from '#domain/devices';
 import type { ConnectionRouter, LiveDevices } from '#domain/realtime';
 import type { Clock } from '#kernel';
-import type { ProviderClientPool, PushOutcome } from '#providers';
+import type { ProviderClientPool, ProvidersService, PushOutcome } from '#providers';
 import type { RingMetrics } from '../metrics.js';
 import { type Call, type Delivery, patched } from '../model.js';
 import type { CallsRepository } from '../repository.js';
+import { PRUNE_GUARD_SETTINGS, PruneGuard } from './prune-guard.js';
 import { beforeDeadline, type PreSendCheck, pushOnce, type RingPayloads } from './push-attempt.js';
 import { settle } from './settle.js';
 import { SocketFirst } from './socket-first.js';
@@ -13,9 +14,11 @@ import { stillRinging } from './still-ringing.js';
 
 export interface DispatcherDeps {
   repo: CallsRepository;
-  /** Devices whose token a provider declared dead are pruned there. */
-  devices: Pick<DevicesService, 'prune'>;
+  /** Devices whose token a provider declared dead are pruned there, past the prune guard (prune-guard.ts). */
+  devices: Pick<DevicesService, 'prune' | 'countForCredential'>;
   clients: Pick<ProviderClientPool, 'get' | 'admit'>;
+  /** A replaced or deleted credential loses what it proved to the prune guard. */
+  providers: Pick<ProvidersService, 'onChange'>;
   /** Another SDK's payload format for rings (Kaleyra); the v1 message without it. */
   payloads?: RingPayloads;
   /** Sockets on this node and others: a device with one is rung over it first. */
@@ -31,6 +34,9 @@ export interface DispatcherSettings {
 }
 
 const NO_OUTCOME: PushOutcome = { kind: 'retry', reason: 'no outcome from the provider client' };
+
+/** One request per credential, callee and message type: the message differs per callee, and HMS batches a group. */
+const pushGroupKey = (d: Delivery) => `${d.provider}\u0000${d.userId}\u0000${d.type}`;
 
 /** A retried ring goes only while its callee is still to be rung; cancels always go. */
 const stillToRing =
@@ -51,6 +57,7 @@ const stillToRing =
 export class Dispatcher {
   private readonly sockets: SocketFirst;
   private readonly retryCheck: PreSendCheck;
+  private readonly prunes: PruneGuard;
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
 
@@ -59,6 +66,8 @@ export class Dispatcher {
     settings: DispatcherSettings,
   ) {
     this.retryCheck = stillToRing(deps.repo);
+    this.prunes = new PruneGuard(deps, PRUNE_GUARD_SETTINGS);
+    deps.providers.onChange((appKey, name) => this.prunes.forget(appKey, name));
     this.sockets = new SocketFirst(
       { ...deps, pushInstead: (call, delivery) => this.push(call, [delivery], beforeDeadline) },
       settings,
@@ -78,8 +87,7 @@ export class Dispatcher {
         done.push(overSocket);
         continue;
       }
-      // One request per credential and callee: the message differs per callee, and HMS batches a group.
-      const key = `${d.provider}\u0000${d.userId}\u0000${d.type}`;
+      const key = pushGroupKey(d);
       groups.set(key, [...(groups.get(key) ?? []), d]);
     }
     for (const group of groups.values()) {
@@ -93,6 +101,25 @@ export class Dispatcher {
       done.push(this.push(call, group, beforeDeadline, measure));
     }
     await Promise.all(done);
+  }
+
+  /**
+   * Sends deliveries this node took over from a node that stopped: each at the next attempt time stored with it
+   * (a provider's Retry-After outlives the node that heard it), the rest at once.
+   */
+  async resume(call: Call, deliveries: Delivery[], acceptedAt: number): Promise<void> {
+    const now = this.deps.now();
+    const waiting = new Map<string, Delivery[]>();
+    for (const d of deliveries) {
+      if (d.nextAttemptAt === undefined || d.nextAttemptAt <= now) continue;
+      const key = `${pushGroupKey(d)}\u0000${d.nextAttemptAt}`;
+      waiting.set(key, [...(waiting.get(key) ?? []), d]);
+    }
+    for (const group of waiting.values()) {
+      this.later(group[0]!.nextAttemptAt! - now, () => this.push(call, group, this.retryCheck));
+    }
+    const due = deliveries.filter((d) => d.nextAttemptAt === undefined || d.nextAttemptAt <= now);
+    if (due.length > 0) await this.dispatch(call, due, acceptedAt);
   }
 
   /** A device reported a ring: a push still owed for it is not needed. */
@@ -118,15 +145,22 @@ export class Dispatcher {
     await this.record(call, group, startedAt, outcomes);
   }
 
-  /** Stores each outcome, prunes dead tokens, and schedules the retries the deadline allows. */
+  /**
+   * Stores each outcome, prunes dead tokens the prune guard trusts, and schedules the retries the deadline
+   * allows. The group's own successes count as the credential delivering before its dead tokens are judged.
+   */
   private async record(call: Call, group: Delivery[], startedAt: number, outcomes: PushOutcome[]): Promise<void> {
     const { repo, devices, metrics, log } = this.deps;
     const now = this.deps.now();
     const retries: Delivery[] = [];
     let retryAt = 0;
+    group.forEach((d, i) => {
+      if (outcomes[i]?.kind === 'sent') this.prunes.delivered(d);
+    });
     await Promise.all(
       group.map(async (d, i) => {
-        const outcome = outcomes[i] ?? NO_OUTCOME;
+        const answered = outcomes[i] ?? NO_OUTCOME;
+        const outcome = answered.kind === 'token_gone' ? await this.prunes.vet(d, answered) : answered;
         metrics.outcomes.inc({ provider: d.providerType, type: d.type, outcome: outcome.kind });
         const settlement = settle(d, outcome, now, startedAt);
         let { patch } = settlement;
@@ -137,9 +171,9 @@ export class Dispatcher {
           log.warn({ app: d.appKey, provider: d.provider, reason: outcome.reason }, 'provider configuration error');
         }
         await repo.updateDelivery(d.id, patch, now);
-        if (settlement.retryAt !== undefined) {
+        if (patch.nextAttemptAt !== undefined) {
           retries.push(patched(d, patch));
-          retryAt = Math.max(retryAt, settlement.retryAt);
+          retryAt = Math.max(retryAt, patch.nextAttemptAt);
         }
       }),
     );

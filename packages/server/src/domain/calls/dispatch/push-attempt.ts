@@ -1,3 +1,4 @@
+import { endpointRefusal } from '#infra/net';
 import type { ProviderClientPool, PushOutcome, PushTarget } from '#providers';
 import { messageFor } from '../messages.js';
 import type { Call, Delivery, DeliveryPatch } from '../model.js';
@@ -45,6 +46,9 @@ export async function pushOnce(
   try {
     data = head.type === 'ring' ? await deps.payloads?.payloadFor(call, head) : undefined;
   } catch (err) {
+    // A URL the endpoint policy refuses (the Kaleyra base URL) will be refused again: no point retrying.
+    const refused = endpointRefusal(err);
+    if (refused) return all(group, { kind: 'config_error', reason: `payload not ready: ${refused.message}` });
     // Whatever the payload needs (a token from the SDK vendor) may be briefly unavailable: retry in time.
     return all(group, { kind: 'retry', reason: `payload not ready: ${(err as Error).message}` });
   }

@@ -4,10 +4,11 @@ import { backoff } from './backoff.js';
 
 /** What one push outcome means for its delivery. */
 export interface Settlement {
-  /** What to store. */
+  /**
+   * What to store. `nextAttemptAt` is set only for a transient failure whose retry still fits before the
+   * deadline: the delivery stays owed until then.
+   */
   patch: DeliveryPatch;
-  /** Epoch ms of the next attempt: only for a transient failure whose retry still fits before the deadline. */
-  retryAt?: number;
   /** The token is dead: the device goes (unless it was re-registered since the send started). */
   prune?: true;
 }
@@ -30,11 +31,12 @@ export function settle(
     case 'sent':
       return { patch: { ...done, state: 'sent', sentAt: now, detail: outcome.providerId ?? '' } };
     case 'retry': {
-      const wait = outcome.retryAfterMs ?? backoff(attempts, random);
-      if (now + wait >= d.deadline) {
+      // Whole milliseconds, rounded up: the time is stored (an integer column) and must not come early.
+      const nextAttemptAt = Math.ceil(now + (outcome.retryAfterMs ?? backoff(attempts, random)));
+      if (nextAttemptAt >= d.deadline) {
         return { patch: { ...done, state: 'expired', detail: `next retry past the deadline (${outcome.reason})` } };
       }
-      return { patch: { ...base, state: 'pending', detail: outcome.reason }, retryAt: now + wait };
+      return { patch: { ...base, state: 'pending', detail: outcome.reason, nextAttemptAt } };
     }
     case 'token_gone':
       return { patch: { ...done, state: 'failed', detail: outcome.reason }, prune: true };

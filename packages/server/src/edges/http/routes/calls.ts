@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { type Call, type CallsService, type Delivery, MAX_RING_SECONDS } from '#domain/calls';
+import { type Call, type CallsService, type Delivery, MAX_CALLEES, MAX_RING_SECONDS } from '#domain/calls';
 import { InvalidInput, NotFound } from '#kernel';
 import { type Authenticator, principalOf } from '../authenticator.js';
 import { forbidden } from '../errors.js';
@@ -46,7 +46,7 @@ const CallSchema = Type.Object({
 const PlaceCallBody = Type.Object(
   {
     from: Type.Optional(Id('the caller; a user token implies its own user')),
-    to: Type.Array(Id('a callee user id'), { minItems: 1, maxItems: 50 }),
+    to: Type.Array(Id('a callee user id'), { minItems: 1, maxItems: MAX_CALLEES }),
     video: Type.Optional(Type.Boolean()),
     headers: Type.Optional(
       Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 1024 }), {
@@ -145,7 +145,12 @@ export const callsRoutes: FastifyPluginAsyncTypebox<{ calls: CallsService; auth:
       }
       if (from === undefined) throw new InvalidInput('validation_failed', 'from is required', 'from');
       const key = req.headers['idempotency-key'];
-      const result = await calls.place(p.appKey, { ...req.body, from }, typeof key === 'string' ? key : undefined);
+      const by = p.kind === 'user' ? { kind: 'user' as const, userId: p.userId } : { kind: 'app' as const };
+      const result = await calls.place(
+        p.appKey,
+        { ...req.body, from },
+        typeof key === 'string' ? { key, by } : undefined,
+      );
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(result.replayed ? 200 : 201).send(view(result.call, result.deliveries));
     },

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyPluginAsync } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import type { CallsService } from '#domain/calls';
@@ -14,6 +15,7 @@ import { TokenError } from '#infra/tokens';
 import { type Clock, CodedError, systemClock } from '#kernel';
 import type { Authenticator } from '../authenticator.js';
 import { HttpError } from '../errors.js';
+import type { ProtocolErrorReport } from '../metrics.js';
 import { errorResponses } from '../schemas.js';
 
 export interface ConnectRouteOptions {
@@ -22,6 +24,10 @@ export interface ConnectRouteOptions {
   hub: ConnectionHub;
   heartbeatMs: number;
   ackWindowMs: number;
+  /** Counts and logs a frame the protocol refuses. */
+  protocolError: ProtocolErrorReport;
+  /** The socket's hello authenticated: the TCP connection no longer counts as unauthenticated. */
+  authenticated(socket: Socket): void;
   now?: Clock;
 }
 
@@ -54,18 +60,22 @@ export const connectRoute: FastifyPluginAsync<ConnectRouteOptions> = async (app,
         upgrade: 'websocket',
       });
     },
-    wsHandler: (socket) => {
+    wsHandler: (socket, req) => {
       let conn: Connection | undefined;
       // Frames are handled one after another: a receipt never overtakes the hello it follows.
       let queue: Promise<void> = Promise.resolve();
+      const breach = (code: string, message: string) => {
+        options.protocolError(req.log, code);
+        closeSocket(socket, CLOSE.badFrame, code, message);
+      };
       const helloTimer = setTimeout(
-        () => closeSocket(socket, CLOSE.badFrame, 'hello_timeout', `no hello within ${HELLO_TIMEOUT_MS} ms`),
+        () => breach('hello_timeout', `no hello within ${HELLO_TIMEOUT_MS} ms`),
         HELLO_TIMEOUT_MS,
       );
 
       const handle = async (frame: ClientFrame): Promise<void> => {
         if (frame.type === 'hello') {
-          if (conn) return closeSocket(socket, CLOSE.badFrame, 'bad_frame', 'hello was already sent');
+          if (conn) return breach('bad_frame', 'hello was already sent');
           clearTimeout(helloTimer);
           const verified = await verify(frame.token);
           if (socket.readyState !== socket.OPEN) return;
@@ -78,6 +88,7 @@ export const connectRoute: FastifyPluginAsync<ConnectRouteOptions> = async (app,
             tokenExpiresAt: verified.expiresAt,
           };
           hub.add(conn);
+          options.authenticated(req.raw.socket);
           socket.send(
             JSON.stringify({
               type: 'ready',
@@ -92,7 +103,7 @@ export const connectRoute: FastifyPluginAsync<ConnectRouteOptions> = async (app,
           await calls.catchUp(appKey, userId, deviceId, (f) => hub.send(appKey, userId, deviceId, f));
           return;
         }
-        if (!conn) return closeSocket(socket, CLOSE.badFrame, 'hello_required', 'the first frame must be a hello');
+        if (!conn) return breach('hello_required', 'the first frame must be a hello');
         switch (frame.type) {
           case 'auth': {
             const verified = await verify(frame.token);
@@ -121,7 +132,7 @@ export const connectRoute: FastifyPluginAsync<ConnectRouteOptions> = async (app,
 
       socket.on('message', (data: RawData, isBinary: boolean) => {
         const frame = isBinary ? undefined : parseClientFrame(data.toString());
-        if (!frame) return closeSocket(socket, CLOSE.badFrame, 'bad_frame', 'not a JSON text frame of a known type');
+        if (!frame) return breach('bad_frame', 'not a JSON text frame of a known type');
         if (conn) conn.lastSeen = now();
         queue = queue
           .then(() => handle(frame))

@@ -3,15 +3,18 @@ import type { Registry } from 'prom-client';
 import { Type } from 'typebox';
 import type { Cluster } from '#infra/cluster';
 import type { Store } from '#infra/store';
+import type { Authenticator } from '../authenticator.js';
+import { errorResponses } from '../schemas.js';
 
 export interface OpsDeps {
   store: Pick<Store, 'ping' | 'engine'>;
   cluster: Pick<Cluster, 'shared' | 'ping'>;
   metrics: Registry;
+  auth: Pick<Authenticator, 'metrics'>;
 }
 
-/** Liveness, readiness and metrics: unauthenticated, for load balancers and Prometheus. */
-export const opsRoutes: FastifyPluginAsyncTypebox<OpsDeps> = async (app, { store, cluster, metrics }) => {
+/** Liveness, readiness and metrics, for load balancers and Prometheus; metrics behind a token if one is set. */
+export const opsRoutes: FastifyPluginAsyncTypebox<OpsDeps> = async (app, { store, cluster, metrics, auth }) => {
   const tags = ['ops'];
   app.get(
     '/healthz',
@@ -63,8 +66,20 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsDeps> = async (app, { store
     },
   );
 
-  app.get('/metrics', { schema: { tags, summary: 'Prometheus metrics', hide: false } }, async (_req, reply) => {
-    reply.header('content-type', metrics.contentType);
-    return metrics.metrics();
-  });
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags,
+        security: [{ metrics: [] }],
+        summary: 'Prometheus metrics (the bearer token is asked for when CALLPUSH_METRICS_TOKEN is set)',
+        response: errorResponses(401),
+      },
+      onRequest: async (req) => auth.metrics(req),
+    },
+    async (_req, reply) => {
+      reply.header('content-type', metrics.contentType);
+      return metrics.metrics();
+    },
+  );
 };

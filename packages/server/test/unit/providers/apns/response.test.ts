@@ -55,6 +55,16 @@ describe('apnsOutcome (docs/providers.md#apns-reasons)', () => {
     expect(apnsOutcome(answer(400, { reason: 'BadTopic' }), NOW)).toMatchObject({ reason: 'BadTopic', status: 400 });
     expect(apnsOutcome(answer(502, 'Bad Gateway'), NOW)).toMatchObject({ reason: 'HTTP 502', status: 502 });
     expect(apnsOutcome(answer(400, { reason: 42 }), NOW)).toMatchObject({ reason: 'HTTP 400' });
+    expect(apnsOutcome(answer(400, { reason: 'free text from 10.0.0.5' }), NOW)).toMatchObject({ reason: 'HTTP 400' });
+    expect(apnsOutcome(answer(400, 'null'), NOW)).toMatchObject({ reason: 'HTTP 400' });
+  });
+
+  it('a redirect is a config_error, never followed', () => {
+    expect(apnsOutcome(answer(308, { reason: 'Unregistered' }, { location: 'https://10.0.0.1/' }), NOW)).toEqual({
+      kind: 'config_error',
+      status: 308,
+      reason: 'HTTP 308 redirect, not followed',
+    });
   });
 
   it('a provider-token refusal only counts as one with status 403', () => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PushOutcome } from '../../../../src/providers/contract.js';
 import { fcmOutcome } from '../../../../src/providers/fcm/outcome.js';
-import { StrayTokenJudge } from '../../../../src/providers/fcm/stray-tokens.js';
 import { TokenRefused } from '../../../../src/providers/kit/send-kit.js';
 import { answer } from '../../fixtures.js';
 
@@ -24,18 +23,6 @@ const violations = (...fields: string[]) => ({
   '@type': BAD_REQUEST,
   fieldViolations: fields.map((field) => ({ field })),
 });
-
-/** A judge on a clock the test sets, that has or has not seen a recent delivery. */
-function judge(recentDelivery: boolean) {
-  let now = NOW - 60 * 60_000;
-  const j = new StrayTokenJudge(() => now);
-  if (recentDelivery) {
-    now = NOW - 60_000;
-    j.delivered();
-  }
-  now = NOW;
-  return j;
-}
 
 const kindOf = (r: PushOutcome | TokenRefused) => (r instanceof TokenRefused ? 'reauth' : r.kind);
 const reasonOf = (r: PushOutcome | TokenRefused) => ('reason' in r ? r.reason : undefined);
@@ -85,74 +72,77 @@ describe('fcmOutcome (docs/providers.md#fcm-errors)', () => {
   ];
 
   it.each(cases)('%s → %s', (_name, res, expected) => {
-    const r = fcmOutcome(res, NOW, judge(true));
+    const r = fcmOutcome(res, NOW);
     expect(kindOf(r)).toBe(expected);
     expect('status' in r && r.status).toBe(res.status);
   });
 
   it('200 is sent, keeping the message name as the provider id', () => {
-    const r = fcmOutcome(answer(200, { name: 'projects/p/messages/0:123' }), NOW, judge(false));
+    const r = fcmOutcome(answer(200, { name: 'projects/p/messages/0:123' }), NOW);
     expect(r).toEqual({ kind: 'sent', status: 200, providerId: 'projects/p/messages/0:123' });
   });
 
   it('200 with an unreadable body is still sent, without a provider id', () => {
-    const r = fcmOutcome(answer(200, 'ok'), NOW, judge(false));
+    const r = fcmOutcome(answer(200, 'ok'), NOW);
     expect(r).toEqual({ kind: 'sent', status: 200 });
   });
 
-  it('the reason carries the status, the FcmError code and the message', () => {
-    const r = fcmOutcome(answer(404, googleError(404, 'NOT_FOUND', 'UNREGISTERED')), NOW, judge(true));
-    expect(reasonOf(r)).toBe('HTTP 404 UNREGISTERED: NOT_FOUND happened');
+  it("the reason carries the status and FCM's code, never Google's message", () => {
+    const r = fcmOutcome(answer(404, googleError(404, 'NOT_FOUND', 'UNREGISTERED')), NOW);
+    expect(reasonOf(r)).toBe('HTTP 404 UNREGISTERED');
+    const byStatus = fcmOutcome(answer(403, googleError(403, 'PERMISSION_DENIED')), NOW);
+    expect((byStatus as TokenRefused).reason).toBe('HTTP 403 PERMISSION_DENIED');
+  });
+
+  it('the reason names the fields a BadRequest blames, when they are field paths', () => {
+    const blamed = violations('message.data[0].value', 'message.android.ttl', 'see <script> here');
+    const r = fcmOutcome(answer(400, googleError(400, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', [blamed])), NOW);
+    expect(r).toEqual({
+      kind: 'config_error',
+      status: 400,
+      reason: 'HTTP 400 INVALID_ARGUMENT (message.data[0].value, message.android.ttl)',
+    });
+  });
+
+  it('a code that is no code token does not reach the reason; odd details classify without throwing', () => {
+    const odd = { error: { status: 'free text: 10.0.0.5 said no', details: [null, 7, { errorCode: 42 }] } };
+    expect(reasonOf(fcmOutcome(answer(400, odd), NOW))).toBe('HTTP 400 no error code');
+    const notArray = { error: { status: 'INVALID_ARGUMENT', details: 'x' } };
+    expect(kindOf(fcmOutcome(answer(400, notArray), NOW))).toBe('config_error');
+  });
+
+  it('a redirect is a config_error, never followed', () => {
+    const r = fcmOutcome(answer(302, 'moved', { location: 'http://10.0.0.1/' }), NOW);
+    expect(r).toEqual({ kind: 'config_error', status: 302, reason: 'HTTP 302 redirect, not followed' });
+  });
+
+  it('the provider id is kept only as a short printable token', () => {
+    const long = fcmOutcome(answer(200, { name: 'x'.repeat(257) }), NOW);
+    expect(long).toEqual({ kind: 'sent', status: 200 });
+    expect(fcmOutcome(answer(200, { name: 'a b' }), NOW)).toEqual({ kind: 'sent', status: 200 });
   });
 
   it('a non-JSON answer says so in its reason', () => {
-    const r = fcmOutcome(answer(502, '<html/>'), NOW, judge(true));
+    const r = fcmOutcome(answer(502, '<html/>'), NOW);
     expect(reasonOf(r)).toBe('HTTP 502 non-JSON answer');
   });
 
   it('keeps the reason short however long the message', () => {
     const body = { error: { status: 'INTERNAL', message: 'x'.repeat(5_000) } };
-    const r = fcmOutcome(answer(500, body), NOW, judge(true));
+    const r = fcmOutcome(answer(500, body), NOW);
     expect(kindOf(r)).toBe('retry');
-    expect(reasonOf(r)).toHaveLength(300);
+    expect(reasonOf(r)).toBe('HTTP 500 INTERNAL');
   });
 
   it('carries Retry-After on a retry', () => {
     const res = answer(429, googleError(429, 'RESOURCE_EXHAUSTED', 'QUOTA_EXCEEDED'), { 'retry-after': '7' });
-    expect(fcmOutcome(res, NOW, judge(true))).toMatchObject({ kind: 'retry', retryAfterMs: 7_000 });
+    expect(fcmOutcome(res, NOW)).toMatchObject({ kind: 'retry', retryAfterMs: 7_000 });
   });
 });
 
 describe('fcmOutcome: SENDER_ID_MISMATCH (docs/providers.md#fcm-sender-id-mismatch)', () => {
-  const mismatch = answer(403, googleError(403, 'PERMISSION_DENIED', 'SENDER_ID_MISMATCH'));
-
-  it('is a stray token, and deleted, while the credential delivers to other tokens', () => {
-    expect(kindOf(fcmOutcome(mismatch, NOW, judge(true)))).toBe('token_gone');
-  });
-
-  it('is a wrong credential, devices kept, when it has delivered nothing', () => {
-    expect(kindOf(fcmOutcome(mismatch, NOW, judge(false)))).toBe('config_error');
-  });
-
-  it('a success answer is what makes the credential count as delivering', () => {
-    const j = judge(false);
-    fcmOutcome(answer(200, { name: 'projects/p/messages/1' }), NOW, j);
-    expect(kindOf(fcmOutcome(mismatch, NOW, j))).toBe('token_gone');
-  });
-
-  it('a delivery counts for ten minutes', () => {
-    let now = NOW;
-    const j = new StrayTokenJudge(() => now);
-    j.delivered();
-    now = NOW + 10 * 60_000;
-    expect(kindOf(fcmOutcome(mismatch, now, j))).toBe('token_gone');
-    now = NOW + 10 * 60_000 + 1;
-    expect(kindOf(fcmOutcome(mismatch, now, j))).toBe('config_error');
-  });
-
-  it('a failed answer does not count as a delivery', () => {
-    const j = judge(false);
-    fcmOutcome(answer(404, googleError(404, 'NOT_FOUND', 'UNREGISTERED')), NOW, j);
-    expect(kindOf(fcmOutcome(mismatch, NOW, j))).toBe('config_error');
+  it('is a dead token: whether it is a stray or the credential is wrong is the prune guard’s call', () => {
+    const mismatch = answer(403, googleError(403, 'PERMISSION_DENIED', 'SENDER_ID_MISMATCH'));
+    expect(kindOf(fcmOutcome(mismatch, NOW))).toBe('token_gone');
   });
 });

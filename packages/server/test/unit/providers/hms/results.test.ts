@@ -57,9 +57,16 @@ describe('hmsOutcomes (docs/providers.md#hms-results)', () => {
     expect(r).toEqual(TOKENS.map(() => ({ kind: 'sent', status: 200, providerId: 'req-1' })));
   });
 
-  it("a failure reason carries the status, the code and Huawei's text", () => {
+  it("a failure reason carries the status and the code, never Huawei's text", () => {
     const [first] = hmsOutcomes(answer(400, hms('80100001', 'bad param')), ['t'], NOW) as PushOutcome[];
-    expect(first).toMatchObject({ kind: 'config_error', status: 400, reason: 'HTTP 400 80100001 bad param' });
+    expect(first).toEqual({ kind: 'config_error', status: 400, reason: 'HTTP 400 80100001' });
+    const [odd] = hmsOutcomes(answer(400, hms('see 10.0.0.5 here')), ['t'], NOW) as PushOutcome[];
+    expect(odd).toMatchObject({ kind: 'config_error', reason: 'HTTP 400 no result code' });
+  });
+
+  it('a redirect is a config_error for the batch, never followed', () => {
+    const r = hmsOutcomes(answer(301, hms('80300007'), { location: 'http://10.0.0.1/' }), ['t'], NOW);
+    expect(r).toEqual([{ kind: 'config_error', status: 301, reason: 'HTTP 301 redirect, not followed' }]);
   });
 
   it('503 flow control carries its Retry-After', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EndpointRefused } from '../../../../src/infra/net/endpoint-policy.js';
 import { ProviderAuthError } from '../../../../src/providers/kit/oauth.js';
 import { outcomeOfError, TokenRefused, ttlSeconds, withReauth } from '../../../../src/providers/kit/send-kit.js';
 import { TokenCache } from '../../../../src/providers/kit/token-cache.js';
@@ -78,9 +79,28 @@ describe('outcomeOfError', () => {
     expect(outcomeOfError(err)).toEqual({ kind: 'config_error', status: 400, reason: 'invalid_grant' });
   });
 
-  it('anything else is the network, which is transient', () => {
-    const r = outcomeOfError(new Error('connect ECONNREFUSED 10.0.0.1:443'));
-    expect(r).toEqual({ kind: 'retry', reason: 'network: connect ECONNREFUSED 10.0.0.1:443' });
-    expect(outcomeOfError('socket closed')).toMatchObject({ kind: 'retry', reason: 'network: socket closed' });
+  it('a URL the endpoint policy refuses is a config_error, also as the cause of a stream failure', () => {
+    const refused = new EndpointRefused('the endpoint resolves to a non-public address');
+    const expected = { kind: 'config_error', reason: 'the endpoint resolves to a non-public address' };
+    expect(outcomeOfError(refused)).toEqual(expected);
+    expect(outcomeOfError(new Error('The pending stream has been canceled', { cause: refused }))).toEqual(expected);
+  });
+
+  it("anything else is the network, which is transient, told by Node's code rather than its message", () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' });
+    expect(outcomeOfError(refused)).toEqual({ kind: 'retry', reason: 'network: ECONNREFUSED' });
+    const tls = Object.assign(new Error("Host: a. is not in the cert's altnames: DNS:internal.corp"), {
+      code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+    });
+    expect(outcomeOfError(tls)).toEqual({ kind: 'retry', reason: 'network: ERR_TLS_CERT_ALTNAME_INVALID' });
+    const session = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    const stream = Object.assign(new Error('The pending stream has been canceled', { cause: session }), {
+      code: 'ERR_HTTP2_STREAM_CANCEL',
+    });
+    expect(outcomeOfError(stream)).toEqual({ kind: 'retry', reason: 'network: ECONNREFUSED' });
+    expect(outcomeOfError(new Error('no answer within 10000 ms'))).toMatchObject({
+      reason: 'network: no answer within 10000 ms',
+    });
+    expect(outcomeOfError('socket closed')).toMatchObject({ kind: 'retry', reason: 'network: unknown failure' });
   });
 });

@@ -6,6 +6,7 @@ import {
   type RingPayloads,
 } from '../../../../../src/domain/calls/dispatch/push-attempt.js';
 import type { Delivery } from '../../../../../src/domain/calls/model.js';
+import { EndpointRefused } from '../../../../../src/infra/net/endpoint-policy.js';
 import type { ProviderClient, PushOutcome, PushRequest, PushTarget } from '../../../../../src/providers/contract.js';
 import { aCall, aDelivery, T0 } from '../../../fixtures.js';
 
@@ -206,6 +207,16 @@ describe('pushOnce', () => {
       expect(pool.admitted).toEqual([]);
       expect(pool.sent).toEqual([]);
       expect(writes).toBe(0);
+    });
+
+    it('a payload source whose URL the endpoint policy refuses is a config_error: it would be refused again', async () => {
+      const pool = fakePool();
+      const source = payloads(async () => {
+        throw new EndpointRefused('the endpoint must be https');
+      });
+      const outcomes = await pushOnce({ clients: pool.clients, payloads: source }, aCall(), group(1), NOW);
+      expect(outcomes).toEqual([{ kind: 'config_error', reason: 'payload not ready: the endpoint must be https' }]);
+      expect(pool.sent).toEqual([]);
     });
   });
 });

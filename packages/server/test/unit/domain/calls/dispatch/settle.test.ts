@@ -36,7 +36,7 @@ describe('settle: outcomes that end the delivery', () => {
     expect(s.patch.outcome).toBe(outcome.kind);
     expect(s.patch.attempts).toBe(3);
     expect(s.patch.lease).toBe('release');
-    expect(s.retryAt).toBeUndefined();
+    expect(s.patch.nextAttemptAt).toBeUndefined();
   });
 
   it('records when a sent push was accepted', () => {
@@ -69,7 +69,7 @@ describe('settle: first attempt time', () => {
 });
 
 describe('settle: retries', () => {
-  it('a retry that fits stays pending, keeps its lease and is scheduled by the backoff', () => {
+  it('a retry that fits stays pending, keeps its lease and stores its next attempt time from the backoff', () => {
     const s = settle(pending(), { kind: 'retry', status: 503, reason: 'HTTP 503' }, NOW, STARTED, () => 0.5);
     expect(s.patch.state).toBe('pending');
     expect(s.patch.outcome).toBe('retry');
@@ -77,23 +77,29 @@ describe('settle: retries', () => {
     expect(s.patch.attempts).toBe(1);
     expect(s.patch.lease).toBeUndefined();
     // First attempt: full jitter over 250 ms.
-    expect(s.retryAt).toBe(NOW + 125);
+    expect(s.patch.nextAttemptAt).toBe(NOW + 125);
   });
 
   it('the backoff grows with the attempts already made', () => {
     const s = settle(pending({ attempts: 2 }), { kind: 'retry', reason: 'x' }, NOW, STARTED, () => 1);
     // Third attempt: up to 1000 ms.
-    expect(s.retryAt).toBe(NOW + 1000);
+    expect(s.patch.nextAttemptAt).toBe(NOW + 1000);
+  });
+
+  it('stores the next attempt in whole milliseconds, never earlier than the backoff said', () => {
+    const s = settle(pending(), { kind: 'retry', reason: 'x' }, NOW, STARTED, () => 0.123456);
+    expect(s.patch.nextAttemptAt).toBe(NOW + Math.ceil(0.123456 * 250));
+    expect(Number.isInteger(s.patch.nextAttemptAt)).toBe(true);
   });
 
   it("honours the provider's Retry-After over the backoff", () => {
     const s = settle(pending(), { kind: 'retry', reason: 'x', retryAfterMs: 7_000 }, NOW, STARTED, () => 0);
-    expect(s.retryAt).toBe(NOW + 7_000);
+    expect(s.patch.nextAttemptAt).toBe(NOW + 7_000);
   });
 
   it('a Retry-After of zero retries at once', () => {
     const s = settle(pending(), { kind: 'retry', reason: 'x', retryAfterMs: 0 }, NOW, STARTED, () => 1);
-    expect(s.retryAt).toBe(NOW);
+    expect(s.patch.nextAttemptAt).toBe(NOW);
   });
 
   it('a retry that would land past the deadline expires the delivery, keeping the reason', () => {
@@ -104,7 +110,7 @@ describe('settle: retries', () => {
     expect(s.patch.detail).toContain('QUOTA_EXCEEDED');
     expect(s.patch.detail).toContain('deadline');
     expect(s.patch.lease).toBe('release');
-    expect(s.retryAt).toBeUndefined();
+    expect(s.patch.nextAttemptAt).toBeUndefined();
   });
 
   it('a retry landing exactly on the deadline expires too (nothing is sent at the deadline)', () => {
@@ -115,7 +121,9 @@ describe('settle: retries', () => {
 
   it('a retry one millisecond before the deadline is still scheduled', () => {
     const d = pending({ deadline: NOW + 100 });
-    expect(settle(d, { kind: 'retry', reason: 'x', retryAfterMs: 99 }, NOW, STARTED).retryAt).toBe(NOW + 99);
+    expect(settle(d, { kind: 'retry', reason: 'x', retryAfterMs: 99 }, NOW, STARTED).patch.nextAttemptAt).toBe(
+      NOW + 99,
+    );
   });
 });
 

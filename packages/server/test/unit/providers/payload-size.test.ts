@@ -1,0 +1,92 @@
+import { createECDH } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { RingMessage } from '../../../src/kernel/wire.js';
+import { buildApnsPush } from '../../../src/providers/apns/request.js';
+import type { PushRequest, PushTarget } from '../../../src/providers/contract.js';
+import { fcmData } from '../../../src/providers/fcm/message.js';
+import { hmsSendBody } from '../../../src/providers/hms/message.js';
+import { providerModule } from '../../../src/providers/registry.js';
+import { buildWebPushRequest } from '../../../src/providers/webpush/request.js';
+import { aRingRequest, T0 } from '../fixtures.js';
+
+/**
+ * What a provider says a message weighs must be what its client puts on the wire, byte for byte: placing a
+ * call refuses on that number (docs/security.md, "The ring path").
+ */
+
+const hostile: Record<string, Record<string, string>> = {
+  'control characters': { k: '\u0001\u0002\u001f'.repeat(100) },
+  quotes: { q: '"\\'.repeat(200) },
+  'many empty keys': Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`k${i}`, ''])),
+  '4-byte UTF-8': { e: '😀'.repeat(250) },
+  'a lone surrogate': { s: '\ud800'.repeat(100) },
+};
+
+const request = (headers: Record<string, string>): PushRequest => {
+  const base = aRingRequest();
+  const message = base.message as RingMessage;
+  return { ...base, message: { ...message, headers, displayName: 'Ünïcödé "name"' } };
+};
+
+const TTL = 29;
+const NOW = T0 + 1_000;
+
+function subscription() {
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  return {
+    endpoint: 'https://push.example.net/push/abc',
+    keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: Buffer.alloc(16, 7).toString('base64url') },
+  };
+}
+
+/** The bytes each provider's limit counts, taken from what its client builds. */
+const onTheWire = {
+  fcm: (r: PushRequest) => Object.entries(fcmData(r)).reduce((n, [k, v]) => n + Buffer.byteLength(k + v), 0),
+  hms: (r: PushRequest) => {
+    const { message } = JSON.parse(hmsSendBody(['tok-1', 'tok-2'], r, TTL));
+    delete message.token;
+    return Buffer.byteLength(JSON.stringify(message));
+  },
+  apns: (r: PushRequest, kind: PushTarget['kind']) => {
+    const push = buildApnsPush({ deviceId: 'd', token: 'ab'.repeat(32), kind }, r, 'com.example', NOW);
+    if ('skip' in push) throw new Error(push.skip);
+    return Buffer.byteLength(push.payload);
+  },
+  webpush: (r: PushRequest) => buildWebPushRequest(subscription(), r, 'vapid t=x, k=y', TTL).body.length,
+};
+
+describe('payloadBytes: the size of a message as the client wraps it', () => {
+  for (const [name, headers] of Object.entries(hostile)) {
+    for (const type of ['fcm', 'hms', 'webpush'] as const) {
+      it(`${type}, ${name}`, () => {
+        const r = request(headers);
+        // The TTL the HMS body carries is the one left at `now`.
+        const at = r.deadline - TTL * 1000;
+        expect(providerModule(type)!.payloadBytes(r, 'alert', at)).toBe(onTheWire[type](r));
+      });
+    }
+    for (const kind of ['voip', 'alert'] as const) {
+      it(`apns ${kind}, ${name}`, () => {
+        const r = request(headers);
+        expect(providerModule('apns')!.payloadBytes(r, kind, NOW)).toBe(onTheWire.apns(r, kind));
+      });
+    }
+  }
+
+  it("measures another SDK's data map where the client sends it instead of the v1 message", () => {
+    const r = { ...aRingRequest(), data: { event: 'on_call_incoming', message: '"'.repeat(100) } };
+    expect(providerModule('fcm')!.payloadBytes(r, 'alert', NOW)).toBe(onTheWire.fcm(r));
+    expect(providerModule('hms')!.payloadBytes(r, 'alert', r.deadline - TTL * 1000)).toBe(onTheWire.hms(r));
+  });
+});
+
+describe('maxPayloadBytes (docs/providers.md)', () => {
+  it('is 4096 for FCM data, the HMS message, a Web Push body and an APNs alert; 5120 for APNs VoIP', () => {
+    expect(providerModule('fcm')!.maxPayloadBytes('alert')).toBe(4096);
+    expect(providerModule('hms')!.maxPayloadBytes('alert')).toBe(4096);
+    expect(providerModule('webpush')!.maxPayloadBytes('alert')).toBe(4096);
+    expect(providerModule('apns')!.maxPayloadBytes('alert')).toBe(4096);
+    expect(providerModule('apns')!.maxPayloadBytes('voip')).toBe(5120);
+  });
+});
