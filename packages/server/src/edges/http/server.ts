@@ -199,6 +199,7 @@ export async function buildHttpServer(deps: HttpDeps, options: HttpSettings): Pr
       socket.terminate();
     },
   });
+  trackUpgrades(app);
   // A failed WebSocket handshake (on any route: the plugin upgrades them all) in the contract, not ws's HTML.
   app.websocketServer.on('wsClientError', (err, socket, req) => {
     protocolError(deps.logger, 'invalid_handshake');
@@ -220,6 +221,25 @@ export async function buildHttpServer(deps: HttpDeps, options: HttpSettings): Pr
   return app;
 }
 
+/** Sockets Node handed over for an `Upgrade`: it no longer counts them as HTTP connections, so the cut must. */
+const upgradeSockets = new WeakMap<FastifyInstance, Set<Duplex>>();
+
+function trackUpgrades(app: FastifyInstance): void {
+  const sockets = new Set<Duplex>();
+  const webSockets = new WeakSet<Duplex>();
+  upgradeSockets.set(app, sockets);
+  app.websocketServer.on('connection', (_ws, req) => webSockets.add(req.socket));
+  app.server.on('upgrade', (_req, socket: Duplex) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    // An upgrade its route refused (a 401, a 404) leaves the socket to us: a client that hangs up must not leave
+    // it half open, holding a stop until its grace runs out.
+    socket.once('end', () => {
+      if (!webSockets.has(socket)) socket.destroy();
+    });
+  });
+}
+
 /**
  * Stops the server within `graceMs`: no new connections, idle ones closed at once (Fastify), requests and
  * WebSockets under way given `graceMs` to finish, then cut. Node stops enforcing its request deadlines once
@@ -229,6 +249,7 @@ export async function closeHttpServer(app: FastifyInstance, graceMs: number): Pr
   const cut = setTimeout(() => {
     app.server.closeAllConnections();
     for (const socket of app.websocketServer.clients) socket.terminate();
+    for (const socket of upgradeSockets.get(app) ?? []) socket.destroy();
   }, graceMs);
   try {
     await app.close();
