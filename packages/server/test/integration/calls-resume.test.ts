@@ -16,23 +16,28 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** An app with an FCM credential on the emulator and bob's phone `pixel` registered with `fcmToken`. */
+async function appWithPixel(url: string, emulators: Emulators, fcmToken: string) {
+  const app = (await request(url, 'POST', '/v1/apps', { auth: `Bearer ${ADMIN_TOKEN}`, body: { name: 'a' } })).body;
+  const auth = basic(app.key, app.secret);
+  const c = emulators.credentials.fcm;
+  await request(url, 'PUT', `/v1/apps/${app.key}/providers/fcm`, {
+    auth,
+    body: { type: 'fcm', serviceAccount: c.serviceAccount, endpoint: c.baseUrl },
+  });
+  const token = (await request(url, 'POST', '/v1/users/bob/access-tokens', { auth })).body.accessToken;
+  await request(url, 'PUT', '/v1/me/devices/pixel', {
+    auth: `Bearer ${token}`,
+    body: { provider: 'fcm', token: fcmToken, kind: 'alert' },
+  });
+  return { app, auth };
+}
+
 describe('crash safety', () => {
   it('resumes deliveries committed but never sent, and expires those whose deadline passed', async () => {
     emu = await startEmulators();
     const first = await startTestGateway('sqlite', {}, { providerCa: emu.tls.ca, dataDir, keep: true });
-    const app = (await request(first.url, 'POST', '/v1/apps', { auth: `Bearer ${ADMIN_TOKEN}`, body: { name: 'a' } }))
-      .body;
-    const auth = basic(app.key, app.secret);
-    const c = emu.credentials.fcm;
-    await request(first.url, 'PUT', `/v1/apps/${app.key}/providers/fcm`, {
-      auth,
-      body: { type: 'fcm', serviceAccount: c.serviceAccount, endpoint: c.baseUrl },
-    });
-    const token = (await request(first.url, 'POST', '/v1/users/bob/access-tokens', { auth })).body.accessToken;
-    await request(first.url, 'PUT', '/v1/me/devices/pixel', {
-      auth: `Bearer ${token}`,
-      body: { provider: 'fcm', token: 'resume-token', kind: 'alert' },
-    });
+    const { app, auth } = await appWithPixel(first.url, emu, 'resume-token');
     await first.stop();
 
     // What a crash between the commit and the send leaves behind: a call and its pending deliveries.
@@ -99,19 +104,7 @@ describe('crash safety', () => {
     emu ??= await startEmulators();
     const folder = mkdtempSync(path.join(os.tmpdir(), 'callpush-retry-after-'));
     const first = await startTestGateway('sqlite', {}, { providerCa: emu.tls.ca, dataDir: folder, keep: true });
-    const app = (await request(first.url, 'POST', '/v1/apps', { auth: `Bearer ${ADMIN_TOKEN}`, body: { name: 'a' } }))
-      .body;
-    const auth = basic(app.key, app.secret);
-    const c = emu.credentials.fcm;
-    await request(first.url, 'PUT', `/v1/apps/${app.key}/providers/fcm`, {
-      auth,
-      body: { type: 'fcm', serviceAccount: c.serviceAccount, endpoint: c.baseUrl },
-    });
-    const token = (await request(first.url, 'POST', '/v1/users/bob/access-tokens', { auth })).body.accessToken;
-    await request(first.url, 'PUT', '/v1/me/devices/pixel', {
-      auth: `Bearer ${token}`,
-      body: { provider: 'fcm', token: 'retry-after-token', kind: 'alert' },
-    });
+    const { auth } = await appWithPixel(first.url, emu, 'retry-after-token');
     const RETRY_AFTER_S = 4;
     emu.fcm.behaviours.set('retry-after-token', { kind: 'rate_limited', retryAfterSeconds: RETRY_AFTER_S, count: 1 });
     const placed = await request(first.url, 'POST', '/v1/calls', {
