@@ -12,5 +12,6 @@ export {
   Unauthenticated,
   type UnauthenticatedCode,
 } from './errors.js';
+export { groupBy } from './group-by.js';
 export { ID_MAX_LENGTH, ID_PATTERN, isId, newId } from './ids.js';
 export type { CancelMessage, CancelReason, RingMessage, WireMessage } from './wire.js';

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { type Clock, systemClock } from '#kernel';
+import { type Clock, groupBy, systemClock } from '#kernel';
 import type { CallsService } from './calls-service.js';
 import type { Dispatcher } from './dispatch/index.js';
 import type { Delivery } from './model.js';
@@ -96,9 +96,7 @@ export class LeaseKeeper {
   }
 
   private async resume(deliveries: Delivery[], now: number): Promise<void> {
-    const byCall = new Map<string, Delivery[]>();
-    for (const d of deliveries) byCall.set(d.callId, [...(byCall.get(d.callId) ?? []), d]);
-    for (const [callId, all] of byCall) {
+    for (const [callId, all] of groupBy(deliveries, (d) => d.callId)) {
       const call = await this.repo.findCallById(callId);
       if (!call) continue;
       // A ring whose callee stopped ringing while its node was dead is not sent any more; cancels always are.

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { DevicesService } from '#domain/devices';
 import type { ConnectionRouter, LiveDevices } from '#domain/realtime';
-import type { Clock } from '#kernel';
+import { type Clock, groupBy } from '#kernel';
 import type { ProviderClientPool, ProvidersService, PushOutcome } from '#providers';
 import type { RingMetrics } from '../metrics.js';
 import { type Call, type Delivery, patched } from '../model.js';
@@ -79,18 +79,14 @@ export class Dispatcher {
     const users = [...new Set(deliveries.map((d) => d.userId))];
     // The caller may have looked the sockets up already (placing a call does): one Redis round trip, not two.
     const live = located ?? (await this.deps.connections.locate(call.appKey, users));
-    const groups = new Map<string, Delivery[]>();
+    const byPush: Delivery[] = [];
     const done: Promise<void>[] = [];
     for (const d of deliveries) {
       const overSocket = this.sockets.send(call, d, acceptedAt, live);
-      if (overSocket) {
-        done.push(overSocket);
-        continue;
-      }
-      const key = pushGroupKey(d);
-      groups.set(key, [...(groups.get(key) ?? []), d]);
+      if (overSocket) done.push(overSocket);
+      else byPush.push(d);
     }
-    for (const group of groups.values()) {
+    for (const group of groupBy(byPush, pushGroupKey).values()) {
       // The ring-dispatch time of a first push: accepted to request written, per ring delivery.
       const measure =
         group[0]!.type === 'ring'
@@ -109,16 +105,12 @@ export class Dispatcher {
    */
   async resume(call: Call, deliveries: Delivery[], acceptedAt: number): Promise<void> {
     const now = this.deps.now();
-    const waiting = new Map<string, Delivery[]>();
-    for (const d of deliveries) {
-      if (d.nextAttemptAt === undefined || d.nextAttemptAt <= now) continue;
-      const key = `${pushGroupKey(d)}\u0000${d.nextAttemptAt}`;
-      waiting.set(key, [...(waiting.get(key) ?? []), d]);
-    }
+    const waits = (d: Delivery) => d.nextAttemptAt !== undefined && d.nextAttemptAt > now;
+    const waiting = groupBy(deliveries.filter(waits), (d) => `${pushGroupKey(d)}\u0000${d.nextAttemptAt}`);
     for (const group of waiting.values()) {
       this.later(group[0]!.nextAttemptAt! - now, () => this.push(call, group, this.retryCheck));
     }
-    const due = deliveries.filter((d) => d.nextAttemptAt === undefined || d.nextAttemptAt <= now);
+    const due = deliveries.filter((d) => !waits(d));
     if (due.length > 0) await this.dispatch(call, due, acceptedAt);
   }
 
