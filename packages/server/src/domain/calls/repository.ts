@@ -218,14 +218,7 @@ export class CallsRepository {
 
   /** Marks the ring of one device received; false when there is no ring delivery for it. */
   async markReceived(callId: string, userId: string, deviceId: string, now: number): Promise<Delivery | undefined> {
-    const row = await this.store.db
-      .selectFrom('deliveries')
-      .selectAll()
-      .where('call_id', '=', callId)
-      .where('user_id', '=', userId)
-      .where('device_id', '=', deviceId)
-      .where('type', '=', 'ring')
-      .executeTakeFirst();
+    const row = await this.ringOf(callId, userId, deviceId).selectAll().executeTakeFirst();
     if (!row) return undefined;
     if (row.received_at === null) {
       await this.store.db
@@ -281,15 +274,17 @@ export class CallsRepository {
 
   /** Whether a device already has a ring delivery for a call. */
   async hasRing(callId: string, userId: string, deviceId: string): Promise<boolean> {
-    const row = await this.store.db
+    return (await this.ringOf(callId, userId, deviceId).select('id').executeTakeFirst()) !== undefined;
+  }
+
+  /** The ring delivery of one device for a call (there is at most one). */
+  private ringOf(callId: string, userId: string, deviceId: string) {
+    return this.store.db
       .selectFrom('deliveries')
-      .select('id')
       .where('call_id', '=', callId)
       .where('user_id', '=', userId)
       .where('device_id', '=', deviceId)
-      .where('type', '=', 'ring')
-      .executeTakeFirst();
-    return row !== undefined;
+      .where('type', '=', 'ring');
   }
 
   /** Extends the leases this node holds (it is alive and still working on those deliveries). */
