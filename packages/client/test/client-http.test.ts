@@ -172,7 +172,12 @@ describe('CallPushClient over HTTP, against a gateway and the FCM emulator', () 
 
   it('ignores data that is not a call push', () => {
     const calls = record(bob.client, 'incomingCall');
-    expect(bob.client.relayPushPayload({ title: 'hello' })).toEqual({ isValid: false, isCall: false, isCancel: false });
+    expect(bob.client.relayPushPayload({ title: 'hello' })).toEqual({
+      isValid: false,
+      isCall: false,
+      isCancel: false,
+      isMissed: false,
+    });
     expect(calls).toHaveLength(0);
   });
 

@@ -71,6 +71,26 @@ const messages = (list: () => RecordedMessage[], count: number, what: string) =>
 // biome-ignore lint/suspicious/noExplicitAny: recorded provider bodies
 const body = (m: RecordedMessage | undefined) => m!.payload as any;
 
+/** The v1 message inside a recorded push, unwrapped by hand as each transport wraps it (docs/providers.md). */
+const WIRE = {
+  fcm: (m: RecordedMessage) => JSON.parse(body(m).data.callpush),
+  hms: (m: RecordedMessage) => JSON.parse(JSON.parse(body(m).data).callpush),
+  apns: (m: RecordedMessage) => body(m).callpush,
+  web: (m: RecordedMessage) => body(m),
+};
+
+/** The first recorded push of a device whose v1 message is of `type` (a Kaleyra-format push is none). */
+const ofType = (list: () => RecordedMessage[], wire: (m: RecordedMessage) => unknown, type: string) =>
+  until(`a ${type} push`, () =>
+    list().find((m) => {
+      try {
+        return (wire(m) as { type?: unknown }).type === type;
+      } catch {
+        return false;
+      }
+    }),
+  );
+
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'callpush-client-'));
   const config = resolveConfig({
@@ -95,7 +115,7 @@ afterAll(async () => {
 });
 
 describe('queryPushPayload on what the gateway sent, through the emulators', () => {
-  it('reads the ring and the cancel on every one of bob’s devices', async () => {
+  it('reads the ring, the cancel and the missed notice on every one of bob’s devices', async () => {
     const headers = { room: 'r-42', 'x-émoji': '📞' };
     const placedAt = Date.now();
     const placed = await call('POST', '/v1/calls', basic, {
@@ -131,6 +151,7 @@ describe('queryPushPayload on what the gateway sent, through the emulators', () 
         isValid: true,
         isCall: true,
         isCancel: false,
+        isMissed: false,
         callResult: {
           callId,
           remoteUserId: 'alice',
@@ -157,34 +178,75 @@ describe('queryPushPayload on what the gateway sent, through the emulators', () 
 
     await ringsSent(callId);
     await call('POST', `/v1/calls/${callId}/cancel`, basic);
-    const cancels = {
-      'FCM RemoteMessage.getData()': body((await messages(fcm, 2, 'FCM cancel'))[1]).data,
-      'HMS RemoteMessage.getData()': body((await messages(hms, 2, 'HMS cancel'))[1]).data,
-      'APNs alert userInfo': body((await messages(alert, 2, 'APNs alert cancel'))[1]),
-      'Web Push event.data.json()': body((await messages(web, 2, 'Web Push cancel'))[1]),
+    /** As each device is handed its push of `type`; the Web Push body is the v1 message itself. */
+    const stops = async (type: string) => {
+      const web1 = await ofType(web, WIRE.web, type);
+      return {
+        wire: WIRE.web(web1),
+        handed: {
+          'FCM RemoteMessage.getData()': body(await ofType(fcm, WIRE.fcm, type)).data,
+          'HMS RemoteMessage.getData()': body(await ofType(hms, WIRE.hms, type)).data,
+          'APNs alert userInfo': body(await ofType(alert, WIRE.apns, type)),
+          'Web Push event.data.json()': body(web1),
+        },
+      };
     };
-    for (const [device, data] of Object.entries(cancels)) {
+    const common = { callId, remoteUserId: 'alice', sentAt: expect.any(Number), app: gw.sandbox!.appKey, to: 'bob' };
+    const cancels = await stops('call.cancel');
+    // The text the gateway rendered, when it renders one, is the same on every transport.
+    const cancelText = cancels.wire.text === undefined ? {} : { text: cancels.wire.text };
+    for (const [device, data] of Object.entries(cancels.handed)) {
       expect(queryPushPayload(data), device).toEqual({
         isValid: true,
         isCall: false,
         isCancel: true,
+        isMissed: false,
         callResult: {
-          callId,
-          remoteUserId: 'alice',
+          ...common,
           videoOffered: false,
           headers: {},
           timedOut: false,
           cancelled: true,
           reason: 'caller_cancelled',
+          ...cancelText,
           expiresAt,
-          sentAt: expect.any(Number),
-          app: gw.sandbox!.appKey,
-          to: 'bob',
           format: 'callpush',
         },
       });
     }
-    // iOS requires every VoIP push to report a call, so a cancel never goes to the VoIP token.
+
+    // Nobody answered before the caller hung up: bob missed the call, on every device that can show it.
+    const notices = await stops('call.missed');
+    const hmsNotice = notices.handed['HMS RemoteMessage.getData()'];
+    const missed = {
+      ...notices.handed,
+      'HMS RemoteMessage.getDataOfMap()': JSON.parse(hmsNotice),
+      'Web Push event.data.text()': JSON.stringify(notices.wire),
+    };
+    const missedText = notices.wire.text === undefined ? {} : { text: notices.wire.text };
+    expect(notices.wire.expiresAt).toBeGreaterThan(expiresAt);
+    for (const [device, data] of Object.entries(missed)) {
+      expect(isCallPushPayload(data), device).toBe(true);
+      expect(queryPushPayload(data), device).toEqual({
+        isValid: true,
+        isCall: false,
+        isCancel: false,
+        isMissed: true,
+        callResult: {
+          ...common,
+          displayName: 'Alice',
+          videoOffered: true,
+          headers: {},
+          timedOut: false,
+          cancelled: false,
+          missed: { reason: 'caller_cancelled', callStartedAt: placed.body.createdAt },
+          ...missedText,
+          expiresAt: notices.wire.expiresAt,
+          format: 'callpush',
+        },
+      });
+    }
+    // iOS requires every VoIP push to report a call, so neither a cancel nor a notice goes to the VoIP token.
     expect(voip()).toHaveLength(1);
   });
 
@@ -236,6 +298,7 @@ describe('queryPushPayload on what the gateway sent, through the emulators', () 
       isValid: true,
       isCall: true,
       isCancel: false,
+      isMissed: false,
       callResult: {
         callId: room,
         roomId: room,
@@ -260,7 +323,7 @@ describe('queryPushPayload on what the gateway sent, through the emulators', () 
 
       await ringsSent(callId);
       await deliver({ event: 'on_missed_call', room_id: room });
-      const cancel = body((await messages(fcm, before + 2, 'FCM cancel')).at(-1)).data;
+      const cancel = body(await ofType(() => fcm().slice(before), WIRE.fcm, 'call.cancel')).data;
       // The gateway sends every cancel as v1, under its own call id for the room, not the room id.
       expect(queryPushPayload(cancel)).toMatchObject({
         isValid: true,

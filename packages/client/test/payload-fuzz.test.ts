@@ -32,7 +32,15 @@ const ring = {
   sentAt: NOW,
   expiresAt: NOW + 30_000,
 };
-const cancel = { ...ring, type: 'call.cancel', reason: 'answered_elsewhere' };
+const cancel = { ...ring, type: 'call.cancel', reason: 'busy', text: { title: 'Alice', body: 'Busy' } };
+const missed = {
+  ...ring,
+  type: 'call.missed',
+  reason: 'timeout',
+  callStartedAt: NOW - 30_000,
+  expiresAt: NOW + 86_400_000,
+  text: { title: 'Missed call', body: 'Alice' },
+};
 const kaleyra = {
   event: 'on_call_incoming',
   room_id: 'room_1',
@@ -42,6 +50,7 @@ const kaleyra = {
     options: { callType: 'audio' },
   },
 };
+const MESSAGES = [ring, cancel, missed, kaleyra];
 
 /** Each way a device is handed a push (docs/providers.md#wire-format-v1), as the text it arrives in. */
 const WRAPS: Array<(inner: string) => unknown> = [
@@ -92,6 +101,8 @@ const FIELDS = [
   'sentAt',
   'expiresAt',
   'reason',
+  'callStartedAt',
+  'text',
   'event',
   'room_id',
   'data',
@@ -109,11 +120,11 @@ function check(data: unknown): NotificationResult {
   expect(() => isCallPushPayload(data)).not.toThrow();
   expect(performance.now() - started, 'a slow parse').toBeLessThan(SLOW_MS);
   if (!r.isValid) {
-    expect(r).toEqual({ isValid: false, isCall: false, isCancel: false });
+    expect(r).toEqual({ isValid: false, isCall: false, isCancel: false, isMissed: false });
     return r;
   }
   const c = r.callResult!;
-  expect(r.isCall).toBe(!r.isCancel);
+  expect([r.isCall, r.isCancel, r.isMissed].filter(Boolean)).toHaveLength(1);
   expect(isCallPushPayload(data)).toBe(true);
   for (const s of [c.callId, c.remoteUserId]) expect(typeof s).toBe('string');
   expect(typeof c.videoOffered).toBe('boolean');
@@ -121,7 +132,13 @@ function check(data: unknown): NotificationResult {
   for (const [k, v] of Object.entries(c.headers)) {
     expect(typeof v, k).toBe('string');
   }
-  for (const t of [c.expiresAt, c.sentAt]) if (t !== undefined) expect(Number.isSafeInteger(t)).toBe(true);
+  for (const t of [c.expiresAt, c.sentAt, c.missed?.callStartedAt]) {
+    if (t !== undefined) expect(Number.isSafeInteger(t)).toBe(true);
+  }
+  if (c.text) {
+    expect(Object.keys(c.text).sort()).toEqual(['body', 'title']);
+    expect([typeof c.text.title, typeof c.text.body]).toEqual(['string', 'string']);
+  }
   // Nothing read from the push reached a prototype.
   expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(original);
   expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -129,10 +146,10 @@ function check(data: unknown): NotificationResult {
 }
 
 describe(`the payload parser under ${RUNS} hostile pushes per property (fixed seed)`, () => {
-  it('survives byte-level edits of a valid ring, cancel or Kaleyra event in every wrapping', () => {
+  it('survives byte-level edits of a valid ring, cancel, missed notice or Kaleyra event in every wrapping', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom(ring, cancel, kaleyra),
+        fc.constantFrom(...MESSAGES),
         fc.nat(WRAPS.length - 1),
         fc.array(edit, { minLength: 1, maxLength: 4 }),
         (m, w, edits) => {
@@ -152,7 +169,7 @@ describe(`the payload parser under ${RUNS} hostile pushes per property (fixed se
 
   it('survives any field of a valid message replaced by a hostile value, as objects and as JSON text', () => {
     fc.assert(
-      fc.property(fc.constantFrom(ring, cancel, kaleyra), fc.constantFrom(...FIELDS), hostile, (m, field, value) => {
+      fc.property(fc.constantFrom(...MESSAGES), fc.constantFrom(...FIELDS), hostile, (m, field, value) => {
         const mutated: Record<string, unknown> = { ...m };
         Object.defineProperty(mutated, field, { value, enumerable: true, writable: true, configurable: true });
         check(mutated);

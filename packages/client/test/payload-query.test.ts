@@ -33,7 +33,7 @@ const ringResult = {
 };
 
 const query = (data: unknown) => queryPushPayload(data, { now: NOW });
-const INVALID = { isValid: false, isCall: false, isCancel: false };
+const INVALID = { isValid: false, isCall: false, isCancel: false, isMissed: false };
 
 /**
  * Kaleyra's own example (its Flutter plugin's API docs), verbatim: the FCM data the Kaleyra hybrid bridge
@@ -63,7 +63,13 @@ describe('queryPushPayload, by example', () => {
       ring,
       json,
     ]) {
-      expect(query(data)).toEqual({ isValid: true, isCall: true, isCancel: false, callResult: ringResult });
+      expect(query(data)).toEqual({
+        isValid: true,
+        isCall: true,
+        isCancel: false,
+        isMissed: false,
+        callResult: ringResult,
+      });
       expect(isCallPushPayload(data)).toBe(true);
     }
   });
@@ -72,11 +78,87 @@ describe('queryPushPayload, by example', () => {
     const { displayName: _, video: __, headers: ___, ...rest } = ring;
     const cancel = { ...rest, type: 'call.cancel', reason: 'answered_elsewhere' };
     const late = queryPushPayload({ callpush: JSON.stringify(cancel) }, { now: NOW + 3_600_000 });
-    expect(late).toMatchObject({ isValid: true, isCall: false, isCancel: true });
+    expect(late).toMatchObject({ isValid: true, isCall: false, isCancel: true, isMissed: false });
     expect(late.callResult).toMatchObject({ cancelled: true, reason: 'answered_elsewhere', timedOut: false });
     expect(late.callResult?.headers).toEqual({});
     expect(query({ ...cancel, reason: 'timeout' }).callResult).toMatchObject({ timedOut: true, reason: 'timeout' });
     expect(query({ ...cancel, reason: 'hung_up' })).toEqual(INVALID);
+  });
+
+  it('reads a busy cancel and the text the gateway rendered for it', () => {
+    const { displayName: _, video: __, headers: ___, ...rest } = ring;
+    const text = { title: 'Alice', body: 'Beschäftigt' };
+    const busy = query({ callpush: JSON.stringify({ ...rest, type: 'call.cancel', reason: 'busy', text }) });
+    expect(busy).toMatchObject({
+      isValid: true,
+      isCancel: true,
+      callResult: { reason: 'busy', timedOut: false, text },
+    });
+    // The text is copied out of the push, never handed over as the push's own object.
+    const input = { ...rest, type: 'call.cancel', reason: 'busy', text: { ...text, extra: 'x' } };
+    expect(query(input).callResult?.text).toEqual(text);
+    for (const bad of [
+      null,
+      'Missed call',
+      { title: 'Alice' },
+      { title: 1, body: '' },
+      { title: '', body: 'x'.repeat(1025) },
+    ]) {
+      expect(query({ ...input, text: bad }), JSON.stringify(bad)).toEqual(INVALID);
+    }
+  });
+
+  it('reads a missed-call notice: not a ring, not a cancel, with why and when', () => {
+    const { headers: _, ...rest } = ring;
+    const notice = {
+      ...rest,
+      type: 'call.missed',
+      reason: 'caller_cancelled',
+      callStartedAt: NOW - 20_000,
+      expiresAt: NOW + 86_400_000,
+      text: { title: 'Missed call', body: 'Alice' },
+    };
+    // Long after the ring deadline: a notice is not a ring, so the device clock does not time it out.
+    expect(queryPushPayload({ aps: { alert: notice.text }, callpush: notice }, { now: NOW + 3_600_000 })).toEqual({
+      isValid: true,
+      isCall: false,
+      isCancel: false,
+      isMissed: true,
+      callResult: {
+        callId: 'c_abc',
+        remoteUserId: 'alice',
+        displayName: 'Alice',
+        videoOffered: true,
+        headers: {},
+        timedOut: false,
+        cancelled: false,
+        missed: { reason: 'caller_cancelled', callStartedAt: NOW - 20_000 },
+        text: { title: 'Missed call', body: 'Alice' },
+        expiresAt: NOW + 86_400_000,
+        sentAt: NOW,
+        app: 'app_1',
+        to: 'bob',
+        format: 'callpush',
+      },
+    });
+    const { text: __, displayName: ___, ...bare } = notice;
+    expect(query({ callpush: JSON.stringify({ ...bare, reason: 'timeout' }) }).callResult).toMatchObject({
+      timedOut: true,
+      missed: { reason: 'timeout' },
+    });
+    expect(query(bare).callResult).not.toHaveProperty('text');
+    for (const change of [
+      { reason: 'busy' },
+      { reason: undefined },
+      { callStartedAt: undefined },
+      { callStartedAt: -5 },
+      { callStartedAt: '1763699980000' },
+      { video: undefined },
+      { displayName: 12 },
+      { text: { body: 'Alice' } },
+    ]) {
+      expect(query({ ...notice, ...change }), JSON.stringify(change)).toEqual(INVALID);
+    }
   });
 
   it('calls a ring timed out only past its deadline plus the skew allowance', () => {
@@ -107,6 +189,7 @@ describe('queryPushPayload, by example', () => {
       isValid: true,
       isCall: true,
       isCancel: false,
+      isMissed: false,
       callResult: {
         callId: 'room_b36f162',
         roomId: 'room_b36f162',
@@ -128,6 +211,7 @@ describe('queryPushPayload, by example', () => {
       isValid: true,
       isCall: false,
       isCancel: true,
+      isMissed: false,
       callResult: {
         callId: '',
         remoteUserId: 'usr_1',

@@ -68,7 +68,7 @@ describe('APNs emulator: accepted pushes', () => {
   });
 
   it('accepts 4096-byte alert and 5120-byte VoIP payloads', async () => {
-    const sized = (bytes: number) => JSON.stringify({ pad: 'x'.repeat(bytes - 10) });
+    const sized = (bytes: number) => JSON.stringify({ aps: { badge: 1 }, pad: 'x'.repeat(bytes - 28) });
     expect(sized(4096)).toHaveLength(4096);
     expect((await connection.push(TOKEN, jwt, {}, sized(4096))).status).toBe(200);
     expect((await connection.push(TOKEN, jwt, VOIP, sized(5120))).status).toBe(200);
@@ -147,6 +147,26 @@ describe('APNs emulator: request rules', () => {
     expect(answer.body).toEqual({ reason });
   });
 
+  it.each([
+    ['no aps', { callpush: {} }],
+    ['an aps that is not a dictionary', { aps: 'hi' }],
+    ['an empty aps (nothing to show)', { aps: {} }],
+    ['an alert that is a number', { aps: { alert: 7 } }],
+    ['an alert title that is not a string', { aps: { alert: { title: ['Alice'] } } }],
+    ['loc-args that are not strings', { aps: { alert: { 'loc-key': 'MISSED', 'loc-args': [1] } } }],
+    ['a sound that is a number', { aps: { alert: 'hi', sound: 1 } }],
+    ['a negative badge', { aps: { badge: -1 } }],
+  ])('refuses an alert push with %s (400 BadPayload)', async (_name, body) => {
+    const answer = await connection.push(TOKEN, jwt, {}, body);
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual({ reason: 'BadPayload' });
+    expect(emulator.messages.list()).toHaveLength(0);
+  });
+
+  it('leaves the payload of a VoIP push to the app: no aps needed', async () => {
+    expect((await connection.push(TOKEN, jwt, VOIP, { call_id: 'c-1' })).status).toBe(200);
+  });
+
   it('refuses a declared token pushed to another topic or from another environment', async () => {
     emulator.registerDevice('aa01', { topic: 'com.example.phone.voip' });
     expect((await connection.push('aa01', jwt, VOIP)).status).toBe(200);
@@ -189,6 +209,45 @@ describe('APNs emulator: request rules', () => {
     record.mockRestore();
     expect(answer.status).toBe(500);
     expect(answer.body).toEqual({ reason: 'InternalServerError' });
+  });
+});
+
+describe('APNs emulator: what the device gets', () => {
+  it('an alert push shows its alert, with the localization keys, priority and collapse id', async () => {
+    const alert = {
+      title: 'Alice',
+      body: 'Missed call',
+      'title-loc-key': 'MISSED_TITLE',
+      'loc-key': 'MISSED_BODY',
+      'loc-args': ['Alice'],
+    };
+    const headers = { 'apns-priority': '5', 'apns-collapse-id': 'c_42' };
+    expect((await connection.push(TOKEN, jwt, headers, { aps: { alert, sound: 'default' } })).status).toBe(200);
+    expect(emulator.messages.list()[0]?.device).toEqual({
+      priority: 'normal',
+      collapseKey: 'c_42',
+      notification: {
+        title: 'Alice',
+        body: 'Missed call',
+        titleLocKey: 'MISSED_TITLE',
+        locKey: 'MISSED_BODY',
+        locArgs: ['Alice'],
+        sound: true,
+      },
+    });
+  });
+
+  it('a string alert is its body; without a sound it is silent', async () => {
+    await connection.push(TOKEN, jwt, { 'apns-priority': '1' }, { aps: { alert: 'Call ended' } });
+    expect(emulator.messages.list()[0]?.device).toEqual({
+      priority: 'low',
+      notification: { body: 'Call ended', sound: false },
+    });
+  });
+
+  it('a VoIP push shows nothing by itself (the app reports the call)', async () => {
+    await connection.push(TOKEN, jwt, { ...VOIP, 'apns-collapse-id': 'c_43' }, { aps: {}, call_id: 'c_43' });
+    expect(emulator.messages.list()[0]?.device).toEqual({ priority: 'high', collapseKey: 'c_43' });
   });
 });
 

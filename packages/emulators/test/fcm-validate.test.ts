@@ -132,6 +132,61 @@ describe('android', () => {
   });
 });
 
+describe('android.notification', () => {
+  const notification = { title: 'Alice', body: 'Missed call', tag: 'c_42' };
+
+  it('is taken next to the data, at NORMAL priority, with its localization keys', async () => {
+    const android = {
+      priority: 'NORMAL',
+      notification: { ...notification, body_loc_key: 'missed', body_loc_args: ['Alice'], visibility: 'PRIVATE' },
+    };
+    expect((await send({ token: 't', data: { callpush: '{}' }, android })).status).toBe(200);
+  });
+
+  it('refuses an unknown field, naming it', async () => {
+    const answer = await send({ token: 't', android: { notification: { ...notification, titel: 'x' } } });
+    expectBadRequest(answer, 'message.android.notification', /Unknown name "titel"/, false);
+  });
+
+  it.each([
+    ['a tag that is not a string', { tag: 42 }, 'message.android.notification.tag', /TYPE_STRING/],
+    [
+      'loc args that are not a list',
+      { body_loc_args: 'Alice' },
+      'message.android.notification.body_loc_args',
+      /TYPE_STRING/,
+    ],
+    [
+      'loc args that are not strings',
+      { body_loc_args: [1] },
+      'message.android.notification.body_loc_args[0]',
+      /TYPE_STRING/,
+    ],
+    [
+      'an unknown visibility',
+      { visibility: 'LOUD' },
+      'message.android.notification.visibility',
+      /Visibility\), "LOUD"/,
+    ],
+    [
+      'a count that is not an integer',
+      { notification_count: 1.5 },
+      'message.android.notification.notification_count',
+      /TYPE_INT32/,
+    ],
+  ])('refuses %s', async (_name, fields, field, description) => {
+    const answer = await send({ token: 't', android: { notification: { ...notification, ...fields } } });
+    expectBadRequest(answer, field, description, false);
+  });
+
+  it('counts against the payload limit with the data', async () => {
+    const data = { blob: 'x'.repeat(MAX_PAYLOAD_BYTES - 'blob'.length) };
+    expect((await send({ token: 't', data })).status).toBe(200);
+    const answer = await send({ token: 't', data, android: { notification } });
+    expectBadRequest(answer, 'message', 'Android message is too big', true);
+  });
+});
+
 describe('size', () => {
   /** A data map whose keys plus values weigh exactly `bytes`. */
   const dataOf = (bytes: number) => ({ blob: 'x'.repeat(bytes - 'blob'.length) });
@@ -194,5 +249,34 @@ describe('proto-JSON parsing', () => {
     );
     expectBadRequest(await send({ token: 't', android: 'fast' }), 'message.android', /AndroidConfig/, false);
     expectBadRequest(await post('{"message":'), '', /Invalid JSON payload received/, false);
+  });
+});
+
+describe('what the device gets (the inspection API)', () => {
+  const deviceOf = (token: string) => fcm.messages.list({ token })[0]?.device;
+
+  it('a data message: its priority and collapse key, nothing shown by Android itself', async () => {
+    await send({ token: 'view-data', data: { k: 'v' }, android: { priority: 'high', collapseKey: 'c_1' } });
+    expect(deviceOf('view-data')).toEqual({ priority: 'high', collapseKey: 'c_1' });
+    await send({ token: 'view-default', data: { k: 'v' } });
+    expect(deviceOf('view-default')).toEqual({ priority: 'normal' });
+  });
+
+  it('a notification: android.notification over message.notification, field by field', async () => {
+    const message = {
+      token: 'view-shown',
+      notification: { title: 'Generic', body: 'Missed call' },
+      android: { priority: 'NORMAL', notification: { title: 'Alice', tag: 'c_2', default_sound: true } },
+    };
+    await send(message);
+    expect(deviceOf('view-shown')).toEqual({
+      priority: 'normal',
+      notification: { title: 'Alice', body: 'Missed call', tag: 'c_2', sound: true },
+    });
+  });
+
+  it('a notification without a priority goes HIGH', async () => {
+    await send({ token: 'view-high', notification: { title: 'Alice' } });
+    expect(deviceOf('view-high')).toEqual({ priority: 'high', notification: { title: 'Alice', sound: false } });
   });
 });

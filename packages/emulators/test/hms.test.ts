@@ -144,6 +144,67 @@ describe('request checks', () => {
   });
 });
 
+describe('notification messages', () => {
+  /** A missed-call notice: NORMAL urgency, the data next to a notification that opens the app. */
+  const notice = (notification: object = {}, android: object = {}) => ({
+    data: '{"callpush":"{}"}',
+    android: {
+      urgency: 'NORMAL',
+      ttl: '21600s',
+      collapse_key: -1,
+      notification: { title: 'Alice', body: 'Missed call', tag: 'c_42', click_action: { type: 3 }, ...notification },
+      ...android,
+    },
+    token: ['t-notice'],
+  });
+
+  it('accepts a notification with the data and shows it: title, body, tag, NORMAL priority', async () => {
+    expectResult(await send(notice()), 200, '80000000');
+    expect(hms.messages.list()[0]?.device).toEqual({
+      priority: 'normal',
+      notification: { title: 'Alice', body: 'Missed call', tag: 'c_42', sound: false },
+    });
+  });
+
+  it('takes the title and body from message.notification when android.notification has none', async () => {
+    const message = { ...notice({ title: undefined, body: undefined }), notification: { title: 'A', body: 'B' } };
+    expectResult(await send(message), 200, '80000000');
+    expect(hms.messages.list()[0]?.device.notification).toMatchObject({ title: 'A', body: 'B' });
+  });
+
+  it.each([
+    ['no click_action', { click_action: undefined }],
+    ['a click_action of an unknown type', { click_action: { type: 9 } }],
+    ['an intent click_action without intent or action', { click_action: { type: 1 } }],
+    ['a URL click_action without an https URL', { click_action: { type: 2, url: 'http://example.com' } }],
+    ['no title', { title: undefined }],
+    ['an empty body', { body: '' }],
+    ['an unknown importance', { importance: 'URGENT' }],
+  ])('80100001 for a notification with %s', async (_name, fields) => {
+    expectResult(await send(notice(fields)), 400, '80100001');
+    expect(hms.messages.list()).toEqual([]);
+  });
+
+  it.each([
+    ['a notification that is not an object', { notification: 'Missed call' }],
+    ['a tag that is not a string', { notification: { title: 'A', body: 'B', tag: 7, click_action: { type: 3 } } }],
+    ['a click_action that is not an object', { notification: { title: 'A', body: 'B', click_action: 3 } }],
+    [
+      'loc args that are not strings',
+      { notification: { title: 'A', body: 'B', body_loc_args: [1], click_action: { type: 3 } } },
+    ],
+  ])('80100003 for %s', async (_name, android) => {
+    expectResult(await send(notice({}, android)), 400, '80100003');
+  });
+
+  it('shows a collapse group from 0 to 100 as the collapse key, and -1 as none', async () => {
+    await send(call(['t-group'], { collapse_key: 7 }));
+    await send(call(['t-none']));
+    expect(hms.messages.list({ token: 't-group' })[0]?.device).toEqual({ priority: 'high', collapseKey: '7' });
+    expect(hms.messages.list({ token: 't-none' })[0]?.device).toEqual({ priority: 'high' });
+  });
+});
+
 describe('scripted behaviours', () => {
   it('rate_limited fails the request with a bare 503 (flow control) and Retry-After', async () => {
     hms.behaviours.set('t', { kind: 'rate_limited', retryAfterSeconds: 9 });

@@ -76,6 +76,19 @@ describe('Web Push emulator: subscriptions and accepted messages', () => {
         }),
       ],
     });
+    expect(emulator.messages.list()[0]?.device).toEqual({ priority: 'high', collapseKey: 'call-c-123' });
+  });
+
+  it.each([
+    ['normal', 'normal'],
+    ['low', 'low'],
+    ['very-low', 'low'],
+  ] as const)('shows Urgency %s as priority %s; without Urgency a message is normal', async (urgency, priority) => {
+    await push(() => {}, { options: { urgency } });
+    await push((headers) => {
+      delete headers.Urgency;
+    });
+    expect(emulator.messages.list().map((m) => m.device)).toEqual([{ priority }, { priority: 'normal' }]);
   });
 
   it('clamps the TTL it reports and accepts a message without payload', async () => {

@@ -3,10 +3,11 @@ import type { Emulators } from '@callpush/emulators';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { Gauge } from 'prom-client';
-import { AppsService } from '#domain/apps';
+import { AppSettingsService, AppsService } from '#domain/apps';
 import { CallsRepository, CallsService, Dispatcher, LeaseKeeper, RingMetrics } from '#domain/calls';
-import { DevicesService } from '#domain/devices';
+import { alertRegistration, DevicesService } from '#domain/devices';
 import { createCallRateLimiter } from '#domain/limits';
+import { NoticeSender } from '#domain/notices';
 import { ConnectionHub, ConnectionRouter } from '#domain/realtime';
 import { Authenticator, buildHttpServer, closeHttpServer } from '#edges/http';
 import {
@@ -135,17 +136,44 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   );
   const ringMetrics = new RingMetrics(metrics);
   const repo = new CallsRepository(store);
+  // Settings and notification texts, cached per node: asked on every call and every cancel.
+  const texts = new AppSettingsService({ store });
   const dispatcher = new Dispatcher(
-    { repo, devices, clients, providers, payloads, connections: router, metrics: ringMetrics, log, now: systemClock },
+    {
+      repo,
+      devices,
+      clients,
+      providers,
+      payloads,
+      texts,
+      connections: router,
+      metrics: ringMetrics,
+      log,
+      now: systemClock,
+    },
     { ackWindowMs: config.ackWindowMs },
   );
   const lease = { owner: nodeId, ms: config.deliveryLeaseMs, alone: store.engine === 'sqlite' && !redis };
   const calls = new CallsService(
-    { repo, devices, dispatcher, connections: router, limits, metrics: ringMetrics, log },
+    { repo, devices, dispatcher, connections: router, limits, texts, metrics: ringMetrics, log },
     { lease },
   );
   const leases = new LeaseKeeper({ repo, dispatcher, calls, log }, lease);
-  const intake = new KaleyraIntake({ repo: kaleyraRepo, configs: kaleyraConfigs, calls });
+  // Kaleyra chat pushes go to each device's alert registration: a chat message is never a VoIP push.
+  const notices = new NoticeSender({
+    devices: {
+      devicesOf: async (appKey, userId) =>
+        (await devices.listForUser(appKey, userId)).map((d) => ({
+          ...alertRegistration(d),
+          userId,
+          deviceId: d.deviceId,
+        })),
+    },
+    clients,
+    outcomes: ringMetrics.outcomes,
+    log,
+  });
+  const intake = new KaleyraIntake({ repo: kaleyraRepo, configs: kaleyraConfigs, calls, notices, payloads });
 
   // Other nodes hear of what changes here, and this node of what changes there.
   calls.onStateChange((call) => cluster.publish('all', { kind: 'call', callId: call.id }));
@@ -153,15 +181,20 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     if (local) cluster.publish('all', { kind: 'provider', appKey, name });
   });
   apps.onDelete((appKey) => cluster.publish('all', { kind: 'app', appKey }));
+  texts.onChange((appKey) => cluster.publish('all', { kind: 'appSettings', appKey }));
   // Events sent while Redis was away are lost: rebuild what they would have invalidated.
   cluster.onReconnect(() => {
     clients.dropAll();
     apps.forget();
+    texts.forget();
   });
   cluster.onEvent((event) => {
     if (event.kind === 'call') dispatcher.callChanged(event.callId);
     else if (event.kind === 'provider') providers.changedElsewhere(event.appKey, event.name);
-    else if (event.kind === 'app') apps.forget(event.appKey);
+    else if (event.kind === 'app') {
+      apps.forget(event.appKey);
+      texts.forget(event.appKey);
+    } else if (event.kind === 'appSettings') texts.forget(event.appKey);
   });
 
   // The sandbox app exists before the API does, so the admin token is known when the authenticator is made.
@@ -190,6 +223,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       providers,
       devices,
       calls,
+      appSettings: texts,
       kaleyra: { configs: kaleyraConfigs, intake },
       hub,
       store,
@@ -217,6 +251,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     await closeHttpServer(http, config.shutdownGraceMs);
     calls.close();
     await dispatcher.close();
+    notices.close();
     await clients.close();
     await leases.stop();
     await cluster.close();

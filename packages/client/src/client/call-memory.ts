@@ -1,4 +1,5 @@
 import type { CallResult, CancelReason } from '../payload/types.js';
+import type { Call } from './call.js';
 
 /** What this device knows about one call id. */
 export interface CallRecord {
@@ -6,14 +7,16 @@ export interface CallRecord {
   expiresAt: number;
   /** The last ring seen for it (live or relayed). */
   ring?: CallResult;
-  /** An `incomingCall` was emitted. */
-  rung?: boolean;
+  /** The `incomingCall` emitted for it: kept after it stops, for the missed notice that may follow. */
+  call?: Call;
   /** A `callNotification` was emitted (manual handling). */
   notified?: boolean;
   /** The gateway has the receipt. */
   receipted?: boolean;
-  /** A cancel arrived: a late ring for this call must never ring. */
+  /** A cancel (or a status saying the call is over) arrived: a late ring for this call must never ring. */
   cancelled?: CancelReason;
+  /** Its missed notice was told (the same notice comes by push and over the socket). */
+  missed?: boolean;
 }
 
 /** Kept this long when a message carries no deadline (the gateway's longest ring is 120 s). */
@@ -51,7 +54,9 @@ export class CallMemory {
     return [...this.records].filter(([, r]) => r.ring?.roomId === roomId).map(([id]) => id);
   }
 
+  /** Forgets everything, silencing the calls' local deadlines. */
   clear(): void {
+    for (const record of this.records.values()) record.call?.dispose();
     this.records.clear();
   }
 

@@ -1,18 +1,29 @@
-import type { CallResult, CancelReason } from '../payload/types.js';
+import type { CallResult, CancelReason, MissedDetails } from '../payload/types.js';
 import { Emitter } from './emitter.js';
 
 export type CallState = 'ringing' | 'answered' | 'declined' | 'cancelled';
 
+/** A missed-call notice as `queryPushPayload` reads it: the caller, the call, why it was missed, its text. */
+export type MissedCallNotice = CallResult & { missed: MissedDetails };
+
 export type CallEvents = {
   /** The call stopped ringing before this device answered or declined: `timeout` also when its deadline passed. */
   cancelled: [reason: CancelReason];
+  /** `answer()` succeeded, or the gateway says this device answered the call. */
   answered: [];
   declined: [];
+  /** The gateway counts the call as missed by this user; a call still ringing is `cancelled` first. */
+  missed: [notice: MissedCallNotice];
 };
+
+export interface DeclineOptions {
+  /** `busy`: this user is in another call; the call becomes `busy` when every callee is. */
+  reason?: 'busy';
+}
 
 /** What a Call asks of the gateway (the client's HTTP API with the user token). */
 export interface CallActions {
-  respond(callId: string, action: 'answer' | 'decline'): Promise<void>;
+  respond(callId: string, action: 'answer' | 'decline', extra?: DeclineOptions): Promise<void>;
 }
 
 /** An incoming call ringing on this device. */
@@ -59,25 +70,42 @@ export class Call {
   /** Answers on this device; the gateway stops the ring on the user's other devices. */
   async answer(): Promise<void> {
     await this.actions.respond(this.callId, 'answer');
-    this.settle('answered');
-    this.events.emit('answered');
+    this.answered();
   }
 
-  /** Declines on this device (and, for the gateway, for this user). */
-  async decline(): Promise<void> {
-    await this.actions.respond(this.callId, 'decline');
+  /**
+   * Declines on this device (and, for the gateway, for this user). `{reason: 'busy'}` says the user is in
+   * another call: the gateway records the callee as busy rather than declined.
+   */
+  async decline(options: DeclineOptions = {}): Promise<void> {
+    await this.actions.respond(this.callId, 'decline', options.reason ? { reason: options.reason } : undefined);
+    // A request the gateway accepted wins over what this side concluded meanwhile (its local timeout).
+    if (this.current === 'declined') return;
     this.settle('declined');
     this.events.emit('declined');
   }
 
-  /** Ends the ring from outside (a cancel, the deadline); a call no longer ringing ignores it. */
+  /** @internal Ends the ring from outside (a cancel, the deadline); a call no longer ringing ignores it. */
   stop(reason: CancelReason): void {
     if (this.current !== 'ringing') return;
     this.settle('cancelled');
     this.events.emit('cancelled', reason);
   }
 
-  /** Forgets the deadline without a word (the client is disconnecting). */
+  /** @internal The gateway says this device answered (a receipt or status answer); emitted once. */
+  answered(): void {
+    if (this.current === 'answered') return;
+    this.settle('answered');
+    this.events.emit('answered');
+  }
+
+  /** @internal A missed-call notice for this call (the client tells each once): stops a ring still showing. */
+  miss(notice: MissedCallNotice): void {
+    this.stop(notice.missed.reason);
+    this.events.emit('missed', notice);
+  }
+
+  /** @internal Forgets the deadline without a word (the client is disconnecting). */
   dispose(): void {
     clearTimeout(this.timer);
   }
@@ -85,51 +113,5 @@ export class Call {
   private settle(state: CallState): void {
     clearTimeout(this.timer);
     this.current = state;
-  }
-}
-
-/** A call this user placed. */
-export interface PlacedCall {
-  callId: string;
-  state: string;
-  to: string[];
-  expiresAt: number;
-}
-
-/** What an OutgoingCall asks of the gateway. */
-export interface OutgoingActions {
-  act(callId: string, action: 'cancel' | 'end'): Promise<PlacedCall>;
-}
-
-/** A call placed by this user: cancel it before an answer, end it after. */
-export class OutgoingCall {
-  readonly callId: string;
-  readonly to: readonly string[];
-  readonly expiresAt: number;
-  private current: string;
-
-  constructor(
-    placed: PlacedCall,
-    private readonly actions: OutgoingActions,
-  ) {
-    this.callId = placed.callId;
-    this.to = placed.to;
-    this.expiresAt = placed.expiresAt;
-    this.current = placed.state;
-  }
-
-  /** The gateway's state as of the last request: ringing, answered, declined, cancelled, timed_out or ended. */
-  get state(): string {
-    return this.current;
-  }
-
-  /** Hangs up before an answer: every callee device gets `call.cancel` (`caller_cancelled`). */
-  async cancel(): Promise<void> {
-    this.current = (await this.actions.act(this.callId, 'cancel')).state;
-  }
-
-  /** The answered call is over. */
-  async end(): Promise<void> {
-    this.current = (await this.actions.act(this.callId, 'end')).state;
   }
 }

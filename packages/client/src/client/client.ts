@@ -1,12 +1,15 @@
 import { DEFAULT_CLOCK_SKEW_MS, queryPushPayload } from '../payload/index.js';
 import type { CallResult, CancelReason, NotificationResult } from '../payload/types.js';
 import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
-import { Call, OutgoingCall, type PlacedCall } from './call.js';
+import { Call, type MissedCallNotice } from './call.js';
 import { CallMemory } from './call-memory.js';
+import { type CallStatus, readCallStatus, ringOutcome } from './call-status.js';
 import { ActiveConnection, type ConnectedInfo, type DisconnectedInfo } from './connection.js';
 import { Emitter } from './emitter.js';
 import { CallPushError } from './errors.js';
 import { type FetchLike, GatewayHttp } from './http.js';
+import { isFinal, OutgoingCall, type PlacedCall, readCallStateFrame } from './outgoing-call.js';
+import { type RegisteredDevice, type RegisterPushTokenOptions, registrationBody } from './registration.js';
 import { type AccessTokenProvider, TokenSource } from './token.js';
 import { connectUrl, resolveWebSocket, type WebSocketConstructor } from './websocket.js';
 
@@ -41,27 +44,6 @@ export interface ConnectOptions {
   accessTokenProvider: AccessTokenProvider;
 }
 
-export interface RegisterPushTokenOptions {
-  /** The name of the app's provider credential on the gateway, e.g. `fcm`. */
-  provider: string;
-  /** The push token (for Web Push, the JSON-serialised PushSubscription). */
-  token: string;
-  /** `voip` for a PushKit token, `alert` for any other. */
-  kind: 'voip' | 'alert';
-}
-
-/** The gateway's record of a registered device. */
-export interface RegisteredDevice {
-  deviceId: string;
-  userId: string;
-  provider: string;
-  providerType: string;
-  token: string;
-  kind: string;
-  createdAt: number;
-  registeredAt: number;
-}
-
 export interface PlaceCallOptions {
   /** The callee, or several. */
   to: string | string[];
@@ -82,10 +64,15 @@ export interface CallNotification {
 export type ClientEvents = {
   incomingCall: [call: Call];
   callNotification: [notification: CallNotification];
+  /** A missed-call notice for a call that did not ring here as an `incomingCall` (a Call gets its own). */
+  missed: [notice: MissedCallNotice];
   connected: [info: ConnectedInfo];
   disconnected: [info: DisconnectedInfo];
   error: [error: Error];
 };
+
+/** Placed calls followed at once; more than a device places within one call's ring, far less than a leak. */
+const MAX_FOLLOWED_CALLS = 64;
 
 /** One signed-in user: what `connect` sets up and `disconnect` tears down. */
 interface Session {
@@ -103,7 +90,8 @@ export class CallPushClient {
   private readonly fetch: FetchLike;
   private readonly events = new Emitter<ClientEvents>();
   private readonly memory = new CallMemory();
-  private readonly calls = new Map<string, Call>();
+  /** Calls placed here and not over yet, which the caller's `call.state` frames update. */
+  private readonly outgoing = new Map<string, OutgoingCall>();
   /** Kaleyra rooms relayed in manual handling: their ring, when it comes over the socket, becomes a call. */
   private readonly relayedRooms = new Set<string>();
   private session: Session | undefined;
@@ -141,16 +129,17 @@ export class CallPushClient {
     this.session = undefined;
     session?.connection?.stop();
     session?.tokens.close();
-    for (const call of this.calls.values()) call.dispose();
-    this.calls.clear();
     this.memory.clear();
+    this.outgoing.clear();
     this.relayedRooms.clear();
   }
 
-  /** Registers (or moves) this device's push token: `PUT /v1/me/devices/{deviceId}`. */
+  /**
+   * Registers (or moves) this device's push token, or its two (PushKit and APNs):
+   * `PUT /v1/me/devices/{deviceId}`. The gateway then holds exactly the registrations given.
+   */
   registerPushToken(options: RegisterPushTokenOptions): Promise<RegisteredDevice> {
-    const { provider, token, kind } = options;
-    return this.http().request('PUT', this.devicePath(), { provider, token, kind });
+    return this.http().request('PUT', this.devicePath(), registrationBody(options));
   }
 
   /** Unregisters this device (logout); a device the gateway no longer has counts as done. */
@@ -170,16 +159,32 @@ export class CallPushClient {
       ...rest,
     });
     const http = this.http();
-    return new OutgoingCall(placed, {
+    const call = new OutgoingCall(placed, {
       act: (callId, action) => http.request<PlacedCall>('POST', `/v1/calls/${encodeURIComponent(callId)}/${action}`),
     });
+    this.follow(call);
+    return call;
+  }
+
+  /**
+   * Where a call stands for this device (`GET /v1/calls/{id}/status`): cheap enough to ask when the app comes
+   * back to the foreground. A ring of it still showing here stops when the answer says the call is over.
+   */
+  async callStatus(callId: string): Promise<CallStatus> {
+    const path = `/v1/calls/${encodeURIComponent(callId)}/status?deviceId=${encodeURIComponent(this.deviceId)}`;
+    const status = readCallStatus(await this.http().request<unknown>('GET', path), callId);
+    if (!status) throw new CallPushError(200, 'invalid_response', `the gateway answered no status of call ${callId}`);
+    this.learn(status);
+    return status;
   }
 
   /**
    * Hands the client a push's data (an FCM/HMS data map, an APNs payload, a Web Push message). A valid ring
    * that has not timed out becomes an `incomingCall` (once per call, however many ways it arrives) and its
-   * receipt goes to the gateway; a cancel stops its call. A `kaleyra`-format ring names only a Kaleyra room,
-   * so it opens the active connection instead, whose catch-up ring becomes the `incomingCall`.
+   * receipt goes to the gateway, whose answer stops the call again if it is already over elsewhere; a cancel
+   * stops its call; a missed notice goes to its call, or is the client's `missed` event. A `kaleyra`-format
+   * ring names only a Kaleyra room, so it opens the active connection instead, whose catch-up ring becomes the
+   * `incomingCall`.
    */
   relayPushPayload(data: unknown): NotificationResult {
     if (!this.session) throw new CallPushError(0, 'not_connected', 'call connect() before relaying a push');
@@ -190,7 +195,9 @@ export class CallPushClient {
       if (result.isCancel) this.cancelRoom(c.callId, c.reason ?? 'caller_cancelled');
       else if (!c.timedOut) this.relayRoom(c.callId);
     } else if (result.isCancel) {
-      this.cancel(c, c.reason ?? 'caller_cancelled');
+      this.cancel(c.callId, c.expiresAt, c.reason ?? 'caller_cancelled');
+    } else if (result.isMissed) {
+      this.missed(c);
     } else if (!c.timedOut) {
       this.ring(c);
     }
@@ -231,16 +238,25 @@ export class CallPushClient {
     return queryPushPayload(data, clockSkewMs === undefined ? {} : { clockSkewMs });
   }
 
-  /** A frame from the active connection. */
+  /** A call frame from the active connection. */
   private live(message: Record<string, unknown>): void {
+    if (message.type === 'call.state') {
+      const frame = readCallStateFrame(message);
+      if (frame) this.outgoing.get(frame.callId)?.follow(frame);
+      return;
+    }
     const result = this.read(message);
     const c = result.callResult;
     if (!result.isValid || !c) return;
+    if (result.isMissed) {
+      this.missed(c);
+      return;
+    }
     if (result.isCancel) {
       const record = this.memory.get(c.callId);
-      this.cancel(c, c.reason ?? 'caller_cancelled');
+      this.cancel(c.callId, c.expiresAt, c.reason ?? 'caller_cancelled');
       // In manual handling the app may be showing the ring it was told about; it needs the cancel too.
-      if (record?.notified && !record.rung) this.events.emit('callNotification', { result, data: message });
+      if (record?.notified && !record.call) this.events.emit('callNotification', { result, data: message });
       return;
     }
     if (c.timedOut) return;
@@ -251,7 +267,7 @@ export class CallPushClient {
       return;
     }
     const record = this.memory.note(c.callId, c.expiresAt);
-    if (record.cancelled || record.rung || record.notified) return;
+    if (record.cancelled || record.call || record.notified) return;
     record.ring = c;
     record.notified = true;
     this.receipt(c.callId);
@@ -263,31 +279,62 @@ export class CallPushClient {
     if (c.expiresAt === undefined) return;
     const record = this.memory.note(c.callId, c.expiresAt);
     record.ring = c;
-    if (record.cancelled || record.rung) return;
-    record.rung = true;
-    this.receipt(c.callId);
-    const call = new Call(
+    if (record.cancelled || record.call) return;
+    record.call = new Call(
       { ...c, expiresAt: c.expiresAt },
       c.expiresAt + (this.options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS),
       {
-        respond: async (callId, action) => {
+        respond: async (callId, action, extra) => {
           await this.http().request('POST', `/v1/calls/${encodeURIComponent(callId)}/${action}`, {
             deviceId: this.deviceId,
+            ...extra,
           });
         },
       },
     );
-    this.calls.set(call.callId, call);
-    const forget = () => this.calls.delete(call.callId);
-    call.on('answered', forget);
-    call.on('declined', forget);
-    call.on('cancelled', forget);
-    this.events.emit('incomingCall', call);
+    // Rung before the receipt's answer can say the call is over: iOS wants a VoIP push reported at once, and
+    // a ring already over then shows for one round trip at most.
+    this.receipt(c.callId);
+    this.events.emit('incomingCall', record.call);
   }
 
-  private cancel(c: CallResult, reason: CancelReason): void {
-    this.memory.note(c.callId, c.expiresAt).cancelled = reason;
-    this.calls.get(c.callId)?.stop(reason);
+  private cancel(callId: string, expiresAt: number | undefined, reason: CancelReason): void {
+    const record = this.memory.note(callId, expiresAt);
+    record.cancelled = reason;
+    record.call?.stop(reason);
+  }
+
+  /** A missed notice, told once: to the call that rang here, or as the client's `missed` event. */
+  private missed(c: CallResult): void {
+    if (!c.missed) return;
+    const notice: MissedCallNotice = { ...c, missed: c.missed };
+    const record = this.memory.note(c.callId, c.expiresAt);
+    // It ends the call too: a ring arriving after it must not ring.
+    record.cancelled ??= c.missed.reason;
+    if (record.missed) return;
+    record.missed = true;
+    if (record.call) record.call.miss(notice);
+    else this.events.emit('missed', notice);
+  }
+
+  /** What the gateway says of a call (a receipt's or a status request's answer), applied to its ring here. */
+  private learn(status: CallStatus): void {
+    const outcome = ringOutcome(status.status);
+    if (outcome === 'answered') this.memory.get(status.callId)?.call?.answered();
+    else if (outcome !== 'ringing') this.cancel(status.callId, undefined, outcome);
+  }
+
+  /** Keeps a placed call until it is over, for the `call.state` frames of the active connection. */
+  private follow(call: OutgoingCall): void {
+    if (isFinal(call.state)) return;
+    // Bounded: a call nobody hears the end of (no connection, never cancelled) must not stay forever.
+    if (this.outgoing.size >= MAX_FOLLOWED_CALLS) this.outgoing.delete(this.outgoing.keys().next().value as string);
+    this.outgoing.set(call.callId, call);
+    const off = call.on('state', ({ state }) => {
+      if (!isFinal(state)) return;
+      off();
+      this.outgoing.delete(call.callId);
+    });
   }
 
   /** A Kaleyra-format ring: ring its call now if the socket already brought it, else open the socket for it. */
@@ -309,22 +356,34 @@ export class CallPushClient {
   private cancelRoom(roomId: string, reason: CancelReason): void {
     for (const id of this.memory.idsOfRoom(roomId)) {
       const ring = this.memory.get(id)?.ring;
-      if (ring) this.cancel(ring, reason);
+      if (ring) this.cancel(ring.callId, ring.expiresAt, reason);
     }
   }
 
-  /** Tells the gateway the ring arrived: over the socket when it is open (cheaper), else over HTTP. */
+  /**
+   * Tells the gateway the ring arrived: over the socket when it is open (cheaper; the socket then brings the
+   * call's cancel), else over HTTP, whose answer says where the call stands.
+   */
   private receipt(callId: string): void {
     const record = this.memory.get(callId);
     if (!record || record.receipted) return;
     record.receipted = true;
     if (this.session?.connection?.send({ type: 'receipt', callId })) return;
     this.http()
-      .request('POST', `/v1/calls/${encodeURIComponent(callId)}/receipts`, { deviceId: this.deviceId })
-      .catch((error: unknown) => {
-        record.receipted = false;
-        this.events.emit('error', error as Error);
-      });
+      .request<{ call?: unknown } | undefined>('POST', `/v1/calls/${encodeURIComponent(callId)}/receipts`, {
+        deviceId: this.deviceId,
+      })
+      .then(
+        (answer) => {
+          // A gateway from before call statuses answers without one: the ring simply goes on.
+          const status = readCallStatus(answer?.call, callId);
+          if (status) this.learn(status);
+        },
+        (error: unknown) => {
+          record.receipted = false;
+          this.events.emit('error', error as Error);
+        },
+      );
   }
 
   private http(): GatewayHttp {

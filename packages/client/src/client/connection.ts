@@ -25,7 +25,7 @@ export type ConnectionEvents = {
   connected: [info: ConnectedInfo];
   disconnected: [info: DisconnectedInfo];
   error: [error: Error];
-  /** A v1 message (`call.ring` or `call.cancel`) as the gateway sent it. */
+  /** A call frame as the gateway sent it: a v1 message (`call.ring`, `call.cancel`, `call.missed`) or `call.state`. */
   message: [message: Record<string, unknown>];
 };
 
@@ -170,9 +170,8 @@ export class ActiveConnection {
         this.lastError = { code: String(f.code), message: String(f.message) };
         return;
       default:
-        if (this.ready && f.v === 1 && (f.type === 'call.ring' || f.type === 'call.cancel')) {
-          this.events.emit('message', f);
-        }
+        // Which call frames the client reads, and how, is the client's business: the connection only carries them.
+        if (this.ready && typeof f.type === 'string' && f.type.startsWith('call.')) this.events.emit('message', f);
     }
   }
 

@@ -1,5 +1,12 @@
 export type { BackoffOptions } from './backoff.js';
-export { Call, type CallEvents, type CallState, OutgoingCall } from './call.js';
+export {
+  Call,
+  type CallEvents,
+  type CallState,
+  type DeclineOptions,
+  type MissedCallNotice,
+} from './call.js';
+export type { CallDeviceStatus, CallStatus, GatewayCallState } from './call-status.js';
 export {
   type CallNotification,
   CallPushClient,
@@ -8,11 +15,21 @@ export {
   type ConnectOptions,
   type Handling,
   type PlaceCallOptions,
-  type RegisteredDevice,
-  type RegisterPushTokenOptions,
 } from './client.js';
 export type { ConnectedInfo, DisconnectedInfo } from './connection.js';
 export { CallPushError } from './errors.js';
 export type { FetchLike } from './http.js';
+export {
+  type CalleeState,
+  OutgoingCall,
+  type OutgoingCallEvents,
+  type OutgoingCallUpdate,
+} from './outgoing-call.js';
+export type {
+  PushRegistration,
+  RegisteredDevice,
+  RegisteredToken,
+  RegisterPushTokenOptions,
+} from './registration.js';
 export type { AccessTokenProvider } from './token.js';
 export type { WebSocketConstructor, WebSocketLike } from './websocket.js';

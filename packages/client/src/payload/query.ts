@@ -17,7 +17,7 @@ export interface QueryOptions {
   clockSkewMs?: number;
 }
 
-const invalid = (): NotificationResult => ({ isValid: false, isCall: false, isCancel: false });
+const invalid = (): NotificationResult => ({ isValid: false, isCall: false, isCancel: false, isMissed: false });
 
 const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
@@ -31,15 +31,17 @@ function read(data: unknown, options: QueryOptions | undefined): CallResult | un
 }
 
 /**
- * Reads a push without connecting (Sinch's `queryPushNotificationPayload`): whether it is a ring or a cancel,
- * and of which call. `data` is whatever the platform handed over (see `unwrap`). Never throws: anything that
- * is not a well-formed call push, hostile objects included, is `isValid: false`.
+ * Reads a push without connecting (Sinch's `queryPushNotificationPayload`): whether it is a ring, a cancel or
+ * a missed-call notice, and of which call. `data` is whatever the platform handed over (see `unwrap`). Never
+ * throws: anything that is not a well-formed call push, hostile objects included, is `isValid: false`.
  */
 export function queryPushPayload(data: unknown, options?: QueryOptions): NotificationResult {
   try {
     const callResult = read(data, options);
     if (!callResult) return invalid();
-    return { isValid: true, isCall: !callResult.cancelled, isCancel: callResult.cancelled, callResult };
+    const isMissed = callResult.missed !== undefined;
+    const isCancel = callResult.cancelled;
+    return { isValid: true, isCall: !isCancel && !isMissed, isCancel, isMissed, callResult };
   } catch {
     // A getter or proxy trap that throws, a revoked proxy: not a push the gateway sent.
     return invalid();

@@ -1,5 +1,6 @@
 import type { AnyRequest } from '../core/http.js';
 import { BodyTooLargeError, readBody } from '../core/http.js';
+import { checkAlertAps } from './aps.js';
 import type { PushType } from './headers.js';
 import { ApnsRejection } from './reasons.js';
 
@@ -20,7 +21,10 @@ export async function readPayloadBytes(req: AnyRequest): Promise<Buffer | undefi
   }
 }
 
-/** Checks size and shape of the body for `pushType` and returns the decoded JSON dictionary. */
+/**
+ * Checks size and shape of the body for `pushType` and returns the decoded JSON dictionary: an `alert` push
+ * must carry an `aps` iOS can show.
+ */
 export function decodePayload(body: Buffer | undefined, pushType: PushType): Record<string, unknown> {
   const limit = pushType === 'voip' ? VOIP_PAYLOAD_LIMIT : PAYLOAD_LIMIT;
   if (body === undefined || body.length > limit) throw new ApnsRejection('PayloadTooLarge');
@@ -32,5 +36,7 @@ export function decodePayload(body: Buffer | undefined, pushType: PushType): Rec
     throw new ApnsRejection('BadPayload');
   }
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new ApnsRejection('BadPayload');
-  return payload as Record<string, unknown>;
+  const dictionary = payload as Record<string, unknown>;
+  if (pushType === 'alert') checkAlertAps(dictionary);
+  return dictionary;
 }

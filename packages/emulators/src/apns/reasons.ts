@@ -15,7 +15,7 @@ export const APNS_REASON_STATUS = {
   MissingDeviceToken: 400,
   MissingTopic: 400,
   PayloadEmpty: 400,
-  /** Not in Apple's table: what the emulator answers for a body that is not a JSON object (see docs). */
+  /** Not in Apple's table: what the emulator answers for a body that is not a JSON object, or an alert push without a usable `aps` (see docs). */
   BadPayload: 400,
   ExpiredProviderToken: 403,
   InvalidProviderToken: 403,

@@ -9,6 +9,7 @@ import { listen } from '../core/listen.js';
 import { MessageStore } from '../core/messages.js';
 import { playScripted } from '../core/scripted.js';
 import { type EmulatorTls, generateEmulatorTls } from '../core/tls.js';
+import { apnsDeviceView } from './device-view.js';
 import { type ApnsEnvironment, type DeviceBinding, DeviceRegistry, deviceTokenFromPath } from './devices.js';
 import { responseApnsId, validateApnsHeaders } from './headers.js';
 import { decodePayload, readPayloadBytes } from './payload.js';
@@ -115,7 +116,8 @@ export async function startApnsEmulator(options: ApnsEmulatorOptions = {}): Prom
       const reason = scripted && SCRIPTED_REASON[scripted.kind];
       if (reason) return reject(res, reason, apnsId);
 
-      messages.record(token, apnsHeaders(req), payload);
+      const headers = apnsHeaders(req);
+      messages.record(token, headers, payload, apnsDeviceView(headers, pushType, payload));
       res.writeHead(200, {
         'apns-id': apnsId,
         ...(environment === 'development' ? { 'apns-unique-id': randomUUID() } : {}),

@@ -1,4 +1,5 @@
 export * from './behaviours.js';
+export * from './device-view.js';
 export * from './handle.js';
 export * from './http.js';
 export * from './inspection.js';

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { DeviceView } from './device-view.js';
 
 export type ProviderName = 'fcm' | 'hms' | 'apns' | 'webpush';
 
@@ -14,6 +15,7 @@ export interface RecordedMessage {
   headers: Record<string, string>;
   /** The decoded (Web Push: decrypted) payload. */
   payload: unknown;
+  device: DeviceView;
 }
 
 export interface MessageQuery {
@@ -34,7 +36,7 @@ export class MessageStore {
     private readonly limit = 100_000,
   ) {}
 
-  record(token: string, headers: Record<string, string>, payload: unknown): RecordedMessage {
+  record(token: string, headers: Record<string, string>, payload: unknown, device: DeviceView): RecordedMessage {
     const message: RecordedMessage = {
       id: randomUUID(),
       provider: this.provider,
@@ -42,6 +44,7 @@ export class MessageStore {
       receivedAt: Date.now(),
       headers,
       payload,
+      device,
     };
     this.messages.push(message);
     if (this.messages.length > this.limit) this.messages.splice(0, this.messages.length - this.limit);

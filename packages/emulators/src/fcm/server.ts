@@ -110,7 +110,7 @@ async function send(req: AnyRequest, res: AnyResponse, project: string, state: F
     sendJson(res, 200, { name: `projects/${project}/messages/fake_message_id` });
     return;
   }
-  state.messages.record(key, headersWithoutCredentials(req), request.message);
+  state.messages.record(key, headersWithoutCredentials(req), request.message, request.device);
   sendJson(res, 200, { name: `projects/${project}/messages/${messageId()}` });
 }
 

@@ -1,3 +1,5 @@
+import type { DeviceView } from '../core/device-view.js';
+import { fcmDeviceView } from './device-view.js';
 import { fcmError, type GoogleApiError, invalidRequest } from './errors.js';
 
 /**
@@ -11,12 +13,22 @@ export interface SendRequest {
   /** The message exactly as the client sent it (what the emulator records). */
   message: Record<string, unknown>;
   target: { kind: 'token' | 'topic' | 'condition'; value: string };
+  /** What the device gets, from the parsed message. */
+  device: DeviceView;
 }
 
-type Kind = 'string' | 'bool' | 'stringMap' | 'object' | 'duration' | 'priority' | Struct;
+type Kind = 'string' | 'bool' | 'int32' | 'stringMap' | 'object' | 'duration' | 'priority' | Struct | Repeated | Enum;
 interface Struct {
   type: string;
   fields: Record<string, Kind>;
+}
+interface Repeated {
+  repeated: 'string' | 'duration';
+}
+/** A proto enum: its value names, also accepted by their numbers. */
+interface Enum {
+  type: string;
+  values: readonly string[];
 }
 
 const PROTO = 'type.googleapis.com/google.firebase.fcm.v1';
@@ -26,7 +38,56 @@ const NOTIFICATION: Struct = {
   fields: { title: 'string', body: 'string', image: 'string' },
 };
 
-/** `notification`, `fcm_options` and the `apns`/`webpush` blocks are platform payloads FCM relays; only their string maps are checked. */
+const ANDROID_NOTIFICATION: Struct = {
+  type: `${PROTO}.AndroidNotification`,
+  fields: {
+    title: 'string',
+    body: 'string',
+    icon: 'string',
+    color: 'string',
+    sound: 'string',
+    tag: 'string',
+    click_action: 'string',
+    body_loc_key: 'string',
+    body_loc_args: { repeated: 'string' },
+    title_loc_key: 'string',
+    title_loc_args: { repeated: 'string' },
+    channel_id: 'string',
+    ticker: 'string',
+    sticky: 'bool',
+    event_time: 'string',
+    local_only: 'bool',
+    notification_priority: {
+      type: `${PROTO}.AndroidNotification.NotificationPriority`,
+      values: [
+        'PRIORITY_UNSPECIFIED',
+        'PRIORITY_MIN',
+        'PRIORITY_LOW',
+        'PRIORITY_DEFAULT',
+        'PRIORITY_HIGH',
+        'PRIORITY_MAX',
+      ],
+    },
+    default_sound: 'bool',
+    default_vibrate_timings: 'bool',
+    default_light_settings: 'bool',
+    vibrate_timings: { repeated: 'duration' },
+    visibility: {
+      type: `${PROTO}.AndroidNotification.Visibility`,
+      values: ['VISIBILITY_UNSPECIFIED', 'PRIVATE', 'PUBLIC', 'SECRET'],
+    },
+    notification_count: 'int32',
+    light_settings: 'object',
+    image: 'string',
+    bypass_proxy_notification: 'bool',
+    proxy: {
+      type: `${PROTO}.AndroidNotification.Proxy`,
+      values: ['PROXY_UNSPECIFIED', 'ALLOW', 'DENY', 'IF_PRIORITY_LOWERED'],
+    },
+  },
+};
+
+/** `fcm_options` and the `apns`/`webpush` blocks are platform payloads FCM relays; only their string maps are checked. */
 const ANDROID: Struct = {
   type: `${PROTO}.AndroidConfig`,
   fields: {
@@ -35,7 +96,7 @@ const ANDROID: Struct = {
     ttl: 'duration',
     restricted_package_name: 'string',
     data: 'stringMap',
-    notification: 'object',
+    notification: ANDROID_NOTIFICATION,
     fcm_options: 'object',
     direct_boot_ok: 'bool',
     bandwidth_constrained_ok: 'bool',
@@ -118,6 +179,12 @@ function readField(kind: Kind, value: unknown, path: string): unknown {
     case 'bool':
       if (typeof value !== 'boolean') throw typeError(path, 'TYPE_BOOL', value);
       return value;
+    case 'int32':
+      // proto3 JSON takes an integer as a number or as its decimal text.
+      if (!Number.isInteger(typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value)) {
+        throw typeError(path, 'TYPE_INT32', value);
+      }
+      return Number(value);
     case 'stringMap':
       return readStringMap(value, path);
     case 'object':
@@ -138,8 +205,21 @@ function readField(kind: Kind, value: unknown, path: string): unknown {
       return priority;
     }
     default:
+      if ('repeated' in kind) return readRepeated(kind, value, path);
+      if ('values' in kind) return readEnum(kind, value, path);
       return readStruct(kind, value, path);
   }
+}
+
+function readRepeated(kind: Repeated, value: unknown, path: string): unknown[] {
+  if (!Array.isArray(value)) throw typeError(path, kind.repeated === 'string' ? 'TYPE_STRING' : 'TYPE_MESSAGE', value);
+  return value.map((item, i) => readField(kind.repeated, item, `${path}[${i}]`));
+}
+
+function readEnum(kind: Enum, value: unknown, path: string): string {
+  const name = typeof value === 'number' ? kind.values[value] : value;
+  if (typeof name !== 'string' || !kind.values.includes(name)) throw typeError(path, kind.type, value);
+  return name;
 }
 
 /** Parses one proto message: returns its set fields keyed by snake_case name. */
@@ -239,5 +319,5 @@ export function parseSendRequest(raw: Buffer): SendRequest {
     throw invalidRequest('message', 'Android message is too big', { fcm: true });
   }
   const asSent = (json as { message: Record<string, unknown> }).message;
-  return { validateOnly: request.validate_only === true, message: asSent, target };
+  return { validateOnly: request.validate_only === true, message: asSent, target, device: fcmDeviceView(message) };
 }

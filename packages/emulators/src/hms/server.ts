@@ -110,7 +110,7 @@ async function send(req: AnyRequest, res: AnyResponse, appId: string, state: Hms
   if (accepted.length === 0) return sendResult(res, '80300007');
   if (!request.validateOnly) {
     const headers = headersWithoutCredentials(req);
-    for (const token of accepted) state.messages.record(token, headers, request.message);
+    for (const token of accepted) state.messages.record(token, headers, request.message, request.device);
   }
   if (illegal.size === 0) return sendResult(res, '80000000');
   // Partial success: `msg` is itself a JSON text listing the failed tokens.

@@ -1,4 +1,7 @@
+import type { DeviceView } from '../core/device-view.js';
 import { type HmsResultCode, HmsResultError } from './codes.js';
+import { hmsDeviceView } from './device-view.js';
+import { checkNotification } from './notification.js';
 
 /** A `messages:send` body that passed HMS's request-level checks. */
 export interface HmsSendRequest {
@@ -7,6 +10,8 @@ export interface HmsSendRequest {
   message: Record<string, unknown>;
   /** The device tokens, or a single `/topics/x` or condition target. */
   targets: string[];
+  /** What each device gets. */
+  device: DeviceView;
 }
 
 /** At most 1000 tokens per request. */
@@ -88,7 +93,8 @@ export function parseHmsSendRequest(raw: Buffer, highPriorityAllowed: boolean): 
   const isDataMessage =
     message.notification === undefined && !(isObject(android) && android.notification !== undefined);
   checkAndroid(android, highPriorityAllowed, isDataMessage);
+  checkNotification(message.notification, isObject(android) ? android.notification : undefined);
   const { token: _tokens, ...withoutTokens } = message;
   if (Buffer.byteLength(JSON.stringify(withoutTokens)) > MAX_BODY_BYTES_WITHOUT_TOKENS) fail('80300008');
-  return { validateOnly: validateOnly === true, message: withoutTokens, targets };
+  return { validateOnly: validateOnly === true, message: withoutTokens, targets, device: hmsDeviceView(message) };
 }

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { DeviceView } from '../core/device-view.js';
 import { WebPushRejection } from './rejection.js';
 
 const URGENCIES = ['very-low', 'low', 'normal', 'high'];
@@ -7,11 +8,23 @@ const TOPIC = /^[A-Za-z0-9_-]{1,32}$/;
 
 const badRequest = (reason: string, message: string) => new WebPushRejection(400, reason, message);
 
+/** RFC 8030 §5.3: without an Urgency header a message is `normal`. */
+const PRIORITY: Record<string, DeviceView['priority']> = {
+  high: 'high',
+  normal: 'normal',
+  low: 'low',
+  'very-low': 'low',
+};
+
 /**
- * Checks the RFC 8030 §5 request headers and returns the TTL asked for. A repeated Urgency or Topic
+ * Checks the RFC 8030 §5 request headers and returns the TTL asked for with what the browser gets: the
+ * urgency and topic. Nothing is shown by the system: the service worker decides. A repeated Urgency or Topic
  * arrives joined with a comma, which no valid value contains, so it is refused like the RFC wants.
  */
-export function validatePushHeaders(headers: IncomingHttpHeaders, hasBody: boolean): { ttl: number } {
+export function validatePushHeaders(
+  headers: IncomingHttpHeaders,
+  hasBody: boolean,
+): { ttl: number; device: DeviceView } {
   const ttl = headers.ttl;
   if (ttl === undefined) throw badRequest('missing_ttl', 'the TTL header is required');
   if (typeof ttl !== 'string' || !/^\d+$/.test(ttl))
@@ -29,5 +42,6 @@ export function validatePushHeaders(headers: IncomingHttpHeaders, hasBody: boole
   if (hasBody && headers['content-encoding'] !== 'aes128gcm') {
     throw badRequest('unsupported_encoding', 'Content-Encoding must be aes128gcm');
   }
-  return { ttl: Number(ttl) };
+  const device = { priority: PRIORITY[String(urgency ?? 'normal')] ?? 'normal' };
+  return { ttl: Number(ttl), device: topic === undefined ? device : { ...device, collapseKey: String(topic) } };
 }

@@ -148,7 +148,7 @@ export async function startWebPushEmulator(options: WebPushEmulatorOptions = {})
     });
     const subscription = subscriptionFor(id);
     const vapidKey = await authorize(req, subscription);
-    const { ttl } = validatePushHeaders(req.headers, body.length > 0);
+    const { ttl, device } = validatePushHeaders(req.headers, body.length > 0);
     let payload: unknown = null;
     if (body.length > 0) {
       if (vapidKey?.equals(parseAes128gcmHeader(body).keyId)) {
@@ -162,7 +162,7 @@ export async function startWebPushEmulator(options: WebPushEmulatorOptions = {})
     const rejection = scripted && SCRIPTED[scripted.kind];
     if (rejection) throw rejection(scripted);
 
-    const message = messages.record(id, plainHeaders(req), payload);
+    const message = messages.record(id, plainHeaders(req), payload, device);
     res.writeHead(201, { location: `${origin}/msg/${message.id}`, ttl: String(Math.min(ttl, maxTtl)) });
     res.end();
   }

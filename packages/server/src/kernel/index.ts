@@ -14,4 +14,12 @@ export {
 } from './errors.js';
 export { groupBy } from './group-by.js';
 export { ID_MAX_LENGTH, ID_PATTERN, isId, newId } from './ids.js';
-export type { CancelMessage, CancelReason, RingMessage, WireMessage } from './wire.js';
+export type {
+  CancelMessage,
+  CancelReason,
+  MissedMessage,
+  MissedReason,
+  RingMessage,
+  WireMessage,
+  WireText,
+} from './wire.js';

@@ -2,32 +2,52 @@
  * The push message, wire format v1 (docs/providers.md#wire-format-v1): one JSON object,
  * the same on every transport. Wrapping it per transport is each provider client's job.
  */
-export type CancelReason = 'answered_elsewhere' | 'declined' | 'caller_cancelled' | 'timeout' | 'ended';
+export type CancelReason = 'answered_elsewhere' | 'declined' | 'busy' | 'caller_cancelled' | 'timeout' | 'ended';
 
-export interface RingMessage {
+/** Why a call was missed: nobody answered in time, or the caller gave up first. */
+export type MissedReason = 'timeout' | 'caller_cancelled';
+
+/** Visible text, already rendered in the recipient's language, for code that shows a notification itself. */
+export interface WireText {
+  title: string;
+  body: string;
+}
+
+interface Common {
   v: 1;
-  type: 'call.ring';
   callId: string;
   app: string;
   from: string;
   to: string;
+  sentAt: number;
+  expiresAt: number;
+}
+
+export interface RingMessage extends Common {
+  type: 'call.ring';
   displayName?: string;
   video: boolean;
   headers: Record<string, string>;
-  sentAt: number;
-  expiresAt: number;
 }
 
-export interface CancelMessage {
-  v: 1;
+export interface CancelMessage extends Common {
   type: 'call.cancel';
-  callId: string;
-  app: string;
-  from: string;
-  to: string;
   reason: CancelReason;
-  sentAt: number;
-  expiresAt: number;
+  text?: WireText;
 }
 
-export type WireMessage = RingMessage | CancelMessage;
+/**
+ * A call the recipient neither answered nor declined: shown as a missed call. It also ends any ring still
+ * showing. `expiresAt` is when the notice stops being worth delivering (hours after the call), not the ring
+ * deadline; `callStartedAt` is when the call was placed.
+ */
+export interface MissedMessage extends Common {
+  type: 'call.missed';
+  displayName?: string;
+  video: boolean;
+  reason: MissedReason;
+  callStartedAt: number;
+  text?: WireText;
+}
+
+export type WireMessage = RingMessage | CancelMessage | MissedMessage;

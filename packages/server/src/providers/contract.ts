@@ -13,15 +13,42 @@ export interface PushTarget {
 /** What to send, with the deadline every TTL is derived from (nothing may be sent at or past it). */
 export interface PushRequest {
   message: WireMessage;
-  /** Epoch ms: the ring deadline (the call's `expiresAt`); TTLs are the whole seconds left to it. */
+  /**
+   * Epoch ms after which the message is worth nothing: the ring deadline (the call's `expiresAt`) for a ring or a
+   * cancel, the notice's own `expiresAt` (hours later) for a missed call. TTLs are the whole seconds left to it.
+   */
   deadline: number;
-  /** Collapse key / topic shared by a call's ring and its cancel: the call id. */
+  /** Collapse key / topic shared by everything sent for one call (ring, cancel, missed notice): the call id. */
   collapseId: string;
   /**
    * A data map sent instead of the wrapped v1 message on the data-message transports (FCM, HMS), for apps
    * whose client SDK expects its own payload (a Kaleyra app: docs/kaleyra.md). APNs and Web Push keep `message`.
    */
   data?: Record<string, string>;
+  /**
+   * `normal` for what may wait a little (a missed-call notice): APNs priority 5, FCM/HMS NORMAL without the
+   * VoIP category, Web Push `Urgency: normal`. Absent: high, as a ring and a cancel need.
+   */
+  priority?: 'normal';
+  /**
+   * The visible notification of this message in the recipient's language (rendered by the gateway from the
+   * app's templates). APNs `alert` devices show it (with the localization keys when the app set them, so iOS
+   * can use the app's own strings); Web Push and the data transports carry it in the message's `text`; FCM and
+   * HMS add a visible notification block only when `visibleOnData` is set. Absent: nothing visible (a VoIP or
+   * data-only message).
+   */
+  notification?: PushNotification;
+}
+
+export interface PushNotification {
+  title: string;
+  body: string;
+  /** APNs `title-loc-key` / `loc-key`: keys of the app's own Localizable.strings, with `locArgs` to fill them. */
+  titleLocKey?: string;
+  locKey?: string;
+  locArgs?: string[];
+  /** FCM/HMS add a visible notification block (the app's code still gets the data). */
+  visibleOnData: boolean;
 }
 
 /**
@@ -30,7 +57,8 @@ export interface PushRequest {
  * - `retry`: transient (429, 5xx, network); `retryAfterMs` when the provider said (Retry-After);
  * - `token_gone`: the token is permanently dead: delete the device;
  * - `config_error`: credentials, project/app/topic or payload builder wrong: keep the device, alert the operator;
- * - `skipped`: deliberately not sent (e.g. a cancel to an APNs VoIP-only device, which must never get one).
+ * - `skipped`: deliberately not sent (e.g. a cancel or a missed notice to an APNs VoIP token, which must only
+ *   ever get rings).
  * Re-auth is handled inside the client: an auth failure refreshes the provider token once and resends; if it
  * fails again the outcome is `config_error`.
  */

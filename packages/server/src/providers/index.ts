@@ -6,6 +6,7 @@ export type {
   ProviderClient,
   ProviderClientOptions,
   ProviderModule,
+  PushNotification,
   PushOutcome,
   PushRequest,
   PushTarget,

@@ -216,9 +216,9 @@ describe.each(engines)('Kaleyra webhooks on %s, through the emulators', (engine)
   });
 
   it('acknowledges and records events it does not act on', async () => {
-    const raw = JSON.stringify({ event: 'on_message_sent', data: { channel_id: 'ch_1' } });
-    expect((await deliver(raw)).body).toEqual({ event: 'on_message_sent', action: 'ignored' });
-    expect((await deliver(raw)).body).toEqual({ event: 'on_message_sent', action: 'duplicate' });
+    const raw = JSON.stringify({ event: 'on_room_closed', room_id: 'room_x' });
+    expect((await deliver(raw)).body).toEqual({ event: 'on_room_closed', action: 'ignored' });
+    expect((await deliver(raw)).body).toEqual({ event: 'on_room_closed', action: 'duplicate' });
   });
 
   it('stops the ring on on_missed_call, by room or by caller', async () => {

@@ -7,6 +7,7 @@ import type { ApnsCredential } from '../../src/providers/apns/credential.js';
 import { createProviderTokenCache } from '../../src/providers/apns/provider-token.js';
 import type { ProviderClient, ProviderClientOptions, PushTarget } from '../../src/providers/contract.js';
 import { cancel, ring } from '../support/ring.js';
+import { missedOf } from '../unit/providers/requests.js';
 
 const BUNDLE_ID = 'com.example.phone';
 const MINUTE = 60_000;
@@ -77,11 +78,10 @@ describe('APNs client: what a push looks like', () => {
     expect(received?.payload).toEqual({ aps: {}, callpush: request.message });
   });
 
-  it('rings an alert device with a visible alert naming the caller, with sound', async () => {
+  it("rings an alert device with the gateway's text and a sound; without text it names the caller only", async () => {
     const target = alert();
     apns.registerDevice(target.token, { topic: BUNDLE_ID });
-    const voice = ring();
-    const request = { ...voice, message: { ...voice.message, video: false } };
+    const request = { ...ring(), notification: { title: 'Alice', body: 'Appel entrant', visibleOnData: false } };
     const video = ring();
     const nameless = { ...video, message: { ...video.message, displayName: undefined } };
     const c = client();
@@ -96,10 +96,10 @@ describe('APNs client: what a push looks like', () => {
       'apns-collapse-id': request.collapseId,
     });
     expect(first?.payload).toEqual({
-      aps: { alert: { title: 'Alice', body: 'Incoming call' }, sound: 'default' },
+      aps: { alert: { title: 'Alice', body: 'Appel entrant' }, sound: 'default' },
       callpush: request.message,
     });
-    expect(second?.payload).toMatchObject({ aps: { alert: { title: 'alice', body: 'Incoming video call' } } });
+    expect(second?.device.notification).toEqual({ title: 'alice', sound: true });
   });
 
   it('never sends a cancel as a VoIP push; an alert device gets a silent alert replacing the ring', async () => {
@@ -108,7 +108,7 @@ describe('APNs client: what a push looks like', () => {
     const request = ring();
     const c = client();
     await c.send([phone, tablet], request);
-    const cancelled = cancel(request);
+    const cancelled = { ...cancel(request), notification: { title: 'Alice', body: 'Abgelehnt', visibleOnData: false } };
     const outcomes = await c.send([phone, tablet], cancelled);
 
     expect(outcomes).toEqual([
@@ -123,9 +123,47 @@ describe('APNs client: what a push looks like', () => {
       'apns-collapse-id': request.collapseId,
     });
     expect(received?.payload).toEqual({
-      aps: { alert: { title: 'alice', body: 'Answered on another device' } },
+      aps: { alert: { title: 'Alice', body: 'Abgelehnt' } },
       callpush: cancelled.message,
     });
+    expect(received?.device.notification).toMatchObject({ sound: false });
+  });
+
+  it('sends a missed notice to an alert device only: priority 5, its text with a sound, the call id', async () => {
+    const phone = voip();
+    const tablet = alert();
+    const request = ring();
+    const notification = {
+      title: 'Alice',
+      body: 'Verpasster Anruf',
+      titleLocKey: 'MISSED_TITLE',
+      locKey: 'MISSED_BODY',
+      locArgs: ['Alice'],
+      visibleOnData: true,
+    };
+    const missed = missedOf(request, notification);
+    const outcomes = await client().send([phone, tablet], missed);
+
+    expect(outcomes).toEqual([
+      { kind: 'skipped', reason: 'missed_not_sent_as_voip' },
+      expect.objectContaining({ kind: 'sent' }),
+    ]);
+    expect(apns.messages.list({ token: phone.token })).toEqual([]);
+    const [received] = apns.messages.list({ token: tablet.token });
+    expect(received?.headers['apns-expiration']).toBe(String(Math.floor(missed.deadline / 1000)));
+    expect(received?.device).toEqual({
+      priority: 'normal',
+      collapseKey: request.collapseId,
+      notification: {
+        title: 'Alice',
+        body: 'Verpasster Anruf',
+        titleLocKey: 'MISSED_TITLE',
+        locKey: 'MISSED_BODY',
+        locArgs: ['Alice'],
+        sound: true,
+      },
+    });
+    expect(received?.payload).toMatchObject({ callpush: missed.message });
   });
 
   it('sends nothing once the deadline has passed, and expiration 0 with under a second left', async () => {

@@ -5,6 +5,7 @@ import type { ProviderClient, ProviderClientOptions } from '../../src/providers/
 import { createFcmClient } from '../../src/providers/fcm/client.js';
 import type { FcmCredential } from '../../src/providers/fcm/credential.js';
 import { countRequests, devices, ring } from '../support/ring.js';
+import { missedOf } from '../unit/providers/requests.js';
 
 /** The FCM HTTP v1 client against the FCM emulator over TLS + HTTP/2: what arrives, and each outcome. */
 
@@ -53,6 +54,31 @@ describe('FCM client: the message', () => {
       android: { priority: 'HIGH', ttl: '30s', collapse_key: request.collapseId },
     });
     expect(arrived?.headers['content-type']).toBe('application/json; charset=UTF-8');
+  });
+
+  it('sends a missed notice NORMAL for hours, shown by Android with its tag, the v1 message next to it', async () => {
+    const request = ring();
+    const missed = missedOf(request);
+    expect(await client().send(devices('tok-missed'), missed)).toMatchObject([{ kind: 'sent' }]);
+    const [arrived] = fcm.messages.list({ token: 'tok-missed' });
+    expect(arrived?.device).toEqual({
+      priority: 'normal',
+      collapseKey: request.collapseId,
+      notification: { title: 'Alice', body: 'Verpasster Anruf', tag: request.collapseId, sound: false },
+    });
+    expect(arrived?.payload).toMatchObject({
+      data: { callpush: JSON.stringify(missed.message) },
+      android: { ttl: expect.stringMatching(/^(2159\d|21600)s$/) },
+    });
+  });
+
+  it('keeps a notice data-only when it is not to be shown on the data transports', async () => {
+    const missed = missedOf(ring(), { title: 'Alice', body: 'Verpasster Anruf', visibleOnData: false });
+    await client().send(devices('tok-quiet'), missed);
+    expect(fcm.messages.list({ token: 'tok-quiet' })[0]?.device).toEqual({
+      priority: 'normal',
+      collapseKey: missed.collapseId,
+    });
   });
 
   it('sends ttl "0s" with under a second left, and nothing once the deadline has passed', async () => {

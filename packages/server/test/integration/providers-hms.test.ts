@@ -4,6 +4,7 @@ import type { ProviderClient, ProviderClientOptions } from '../../src/providers/
 import { createHmsClient } from '../../src/providers/hms/client.js';
 import type { HmsCredential } from '../../src/providers/hms/credential.js';
 import { countRequests, devices, ring } from '../support/ring.js';
+import { missedOf } from '../unit/providers/requests.js';
 
 /** The HMS Push Kit client against the HMS emulator over TLS: what arrives, batching, and each outcome. */
 
@@ -59,6 +60,19 @@ describe('HMS client: the message', () => {
     });
     expect(arrived?.headers['content-type']).toBe('application/json;charset=utf-8');
     expect(hms.messages.list({ token: 'hms-b' })).toHaveLength(1);
+  });
+
+  it('sends a missed notice NORMAL without the VOIP category, shown by Push Kit with its tag', async () => {
+    const request = ring();
+    const missed = missedOf(request);
+    expect(await client().send(devices('hms-missed'), missed)).toMatchObject([{ kind: 'sent' }]);
+    const [arrived] = hms.messages.list({ token: 'hms-missed' });
+    expect(arrived?.device).toEqual({
+      priority: 'normal',
+      notification: { title: 'Alice', body: 'Verpasster Anruf', tag: request.collapseId, sound: false },
+    });
+    expect(arrived?.payload).toMatchObject({ data: JSON.stringify({ callpush: JSON.stringify(missed.message) }) });
+    expect(arrived?.payload).not.toHaveProperty('android.category');
   });
 
   it('sends ttl "0s" with under a second left, and nothing once the deadline has passed', async () => {

@@ -6,6 +6,7 @@ import type { ProviderClient, ProviderClientOptions, PushTarget } from '../../sr
 import { createWebPushClient } from '../../src/providers/webpush/client.js';
 import type { WebPushCredential } from '../../src/providers/webpush/credential.js';
 import { cancel, ring } from '../support/ring.js';
+import { missedOf } from '../unit/providers/requests.js';
 
 let push: WebPushEmulator;
 const clients: ProviderClient[] = [];
@@ -82,6 +83,20 @@ describe('Web Push client: what a push looks like', () => {
     const other = await c.send([device(sub)], ring());
     expect(other).toMatchObject([{ kind: 'sent' }]);
     expect(push.messages.list({ token: sub.id })[2]?.headers.topic).not.toBe(rang?.headers.topic);
+  });
+
+  it('sends a missed notice with Urgency normal under the ring Topic, its text in the message', async () => {
+    const sub = push.createSubscription();
+    const request = ring();
+    const c = client();
+    await c.send([device(sub)], request);
+    const missed = missedOf(request);
+    expect(await c.send([device(sub)], missed)).toMatchObject([{ kind: 'sent' }]);
+
+    const [rang, received] = push.messages.list({ token: sub.id });
+    expect(received?.payload).toEqual(missed.message);
+    expect(received?.device).toEqual({ priority: 'normal', collapseKey: rang?.headers.topic });
+    expect(Number(received?.headers.ttl)).toBeGreaterThan(6 * 3600 - 60);
   });
 
   it('sends nothing once the deadline has passed; TTL 0 with under a second left', async () => {

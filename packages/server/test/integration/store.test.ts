@@ -57,13 +57,18 @@ describe.each(targets)('storage on %s', (engine, options) => {
       provider_type: 'fcm',
       token: 'same-token',
       kind: 'alert',
+      locale: null,
       created_at: now,
       registered_at: now,
     });
-    await store.db.insertInto('devices').values(device('u1', 'd1')).execute();
-    await expect(store.db.insertInto('devices').values(device('u2', 'd2')).execute()).rejects.toThrow();
+    await store.db.insertInto('device_registrations').values(device('u1', 'd1')).execute();
+    await expect(store.db.insertInto('device_registrations').values(device('u2', 'd2')).execute()).rejects.toThrow();
     await store.db.deleteFrom('apps').where('key', '=', 'k2').execute();
-    const left = await store.db.selectFrom('devices').select('device_id').where('app_key', '=', 'k2').execute();
+    const left = await store.db
+      .selectFrom('device_registrations')
+      .select('device_id')
+      .where('app_key', '=', 'k2')
+      .execute();
     expect(left).toEqual([]);
     await store.close();
   });

@@ -1,4 +1,4 @@
-import type { Store } from '#infra/store';
+import type { AppsTable, Store } from '#infra/store';
 
 export interface App {
   key: string;
@@ -42,6 +42,41 @@ export class AppsRepository {
   async sealedSecret(key: string): Promise<string | undefined> {
     const row = await this.store.db.selectFrom('apps').select('secret_enc').where('key', '=', key).executeTakeFirst();
     return row?.secret_enc;
+  }
+
+  /** The app's settings and notification texts columns; undefined for an unknown app. */
+  preferences(key: string): Promise<Pick<AppsTable, 'settings_json' | 'notifications_json'> | undefined> {
+    return this.store.db
+      .selectFrom('apps')
+      .select(['settings_json', 'notifications_json'])
+      .where('key', '=', key)
+      .executeTakeFirst();
+  }
+
+  /**
+   * Rewrites the settings column from its current value in one transaction (the row locked on PostgreSQL),
+   * so two partial updates at once both land. Undefined for an unknown app.
+   */
+  async updateSettings(key: string, next: (current: string | null) => string): Promise<string | undefined> {
+    return this.store.db.transaction().execute(async (tx) => {
+      let current = tx.selectFrom('apps').select('settings_json').where('key', '=', key);
+      if (this.store.engine === 'postgres') current = current.forUpdate();
+      const row = await current.executeTakeFirst();
+      if (!row) return undefined;
+      const json = next(row.settings_json);
+      await tx.updateTable('apps').set({ settings_json: json }).where('key', '=', key).execute();
+      return json;
+    });
+  }
+
+  /** Replaces the notification texts column; false for an unknown app. */
+  async setNotifications(key: string, json: string): Promise<boolean> {
+    const result = await this.store.db
+      .updateTable('apps')
+      .set({ notifications_json: json })
+      .where('key', '=', key)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   async delete(key: string): Promise<boolean> {

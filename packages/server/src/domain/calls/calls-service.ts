@@ -1,23 +1,33 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { DevicesService } from '#domain/devices';
+import { alertRegistration, type Device, type DevicesService } from '#domain/devices';
 import { admitCall, type CallRateLimiter } from '#domain/limits';
 import type { ConnectionRouter } from '#domain/realtime';
 import { type Clock, Conflict, InvalidInput, isConflict, NotFound, newId, systemClock } from '#kernel';
-import { cancelsFor, connectionDelivery, firstRings, type Lease } from './deliveries.js';
+import { type CallStatus, cancelReasonOf, statusOf, type Viewer } from './call-status.js';
+import { tellCaller } from './caller-updates.js';
+import { cancelsFor, connectionDelivery, firstRings, type Lease, missedFor, type NoticeTarget } from './deliveries.js';
 import type { Dispatcher } from './dispatch/index.js';
 import { messageFor } from './messages.js';
 import type { RingMetrics } from './metrics.js';
 import type { Call, Delivery } from './model.js';
+import type { TextSource } from './notification-text.js';
 import { checkRingsFit } from './payload-size.js';
 import type { CallsRepository } from './repository.js';
 import { RingTimers } from './ring-timers.js';
-import { type CallEvent, type CancelOrder, transition } from './state-machine.js';
+import { type CallEvent, type CancelOrder, type MissedOrder, transition } from './state-machine.js';
 
 export const MAX_HEADERS_BYTES = 1024;
 /** Callees of one call, whichever way it is placed. */
 export const MAX_CALLEES = 50;
 export const DEFAULT_RING_SECONDS = 30;
 export const MAX_RING_SECONDS = 120;
+/**
+ * An answered call nobody ended stops making its users busy after this long: an app that never calls `end`
+ * must not leave its users busy for ever.
+ */
+export const BUSY_FOR_AT_MOST_MS = 4 * 3600_000;
+/** A device that connects hears of the calls that stopped ringing for it within this window (catch-up). */
+export const CATCH_UP_ENDED_MS = 2 * MAX_RING_SECONDS * 1000;
 
 export interface PlaceCall {
   /** A caller-chosen id (webhook intake ties it to the platform's room); not offered on the public API. */
@@ -49,6 +59,8 @@ export interface CallsDeps {
   connections: ConnectionRouter;
   /** Per-app and per-caller limits on placing calls, shared across nodes when Redis is configured. */
   limits: CallRateLimiter;
+  /** The app's settings (missed-call notices, reject when busy). */
+  texts: Pick<TextSource, 'settingsOf'>;
   metrics: RingMetrics;
   log: FastifyBaseLogger;
   now?: Clock;
@@ -110,6 +122,7 @@ export class CallsService {
     }
     const { headers, callees } = checkPlaceable(input);
     await admitCall(this.deps.limits, appKey, input.from);
+    const busy = await this.busyAmong(appKey, callees);
     const now = this.now();
     const call: Call = {
       id: input.id ?? newId('c'),
@@ -118,15 +131,17 @@ export class CallsService {
       ...(input.displayName !== undefined ? { displayName: input.displayName } : {}),
       video: input.video ?? false,
       headers,
-      callees: Object.fromEntries(callees.map((u) => [u, 'ringing' as const])),
-      state: 'ringing',
+      callees: Object.fromEntries(callees.map((u) => [u, busy.has(u) ? ('busy' as const) : ('ringing' as const)])),
+      state: busy.size === callees.length ? 'busy' : 'ringing',
+      ...(busy.size === callees.length ? { endReason: 'busy' } : {}),
       createdAt: now,
       expiresAt: now + (input.ringTimeoutSeconds ?? DEFAULT_RING_SECONDS) * 1000,
       updatedAt: now,
     };
+    const toRing = callees.filter((u) => !busy.has(u));
     const [registered, live] = await Promise.all([
-      Promise.all(callees.map((u) => this.deps.devices.listForUser(appKey, u))).then((lists) => lists.flat()),
-      this.deps.connections.locate(appKey, callees),
+      this.devicesOf(appKey, toRing).then((devices) => devices.map(ringTarget)),
+      this.deps.connections.locate(appKey, toRing),
     ]);
     checkRingsFit(call, registered, now);
     const deliveries = firstRings(call, registered, live.devices(), this.lease(now), now);
@@ -139,8 +154,11 @@ export class CallsService {
       throw err;
     }
     const acceptedAt = this.now();
-    this.timers.schedule(call);
-    this.run(this.deps.dispatcher.dispatch(call, deliveries, acceptedAt, live));
+    this.run(tellCaller(this.deps.connections, call));
+    if (call.state === 'ringing') {
+      this.timers.schedule(call);
+      this.run(this.deps.dispatcher.dispatch(call, deliveries, acceptedAt, live));
+    }
     return { call, deliveries, replayed: false };
   }
 
@@ -166,18 +184,28 @@ export class CallsService {
       const call = await this.repo.findCall(appKey, callId);
       if (!call) throw new NotFound('call_not_found', `no call ${callId}`);
       if (attempt === 0 && event.type === 'answer') await this.checkAnsweringDevice(call, event.userId, event.deviceId);
-      const { call: next, cancels } = transition(call, event, Math.max(this.now(), call.updatedAt + 1));
+      const { call: next, cancels, missed } = transition(call, event, Math.max(this.now(), call.updatedAt + 1));
       if (!(await this.repo.saveTransition(next, call.updatedAt))) continue;
       for (const listener of this.stateListeners) listener(next);
+      this.run(tellCaller(this.deps.connections, next));
       if (next.state !== 'ringing' && !Object.values(next.callees).includes('ringing')) this.timers.clear(callId);
       if (cancels.length > 0) this.run(this.sendCancels(next, cancels));
+      if (missed) this.run(this.sendMissed(next, missed));
       return next;
     }
     throw new Conflict('concurrent_update', 'the call changed too often while updating it; retry');
   }
 
-  /** A device reports that the ring arrived. */
-  async receipt(appKey: string, callId: string, userId: string, deviceId: string): Promise<Delivery> {
+  /**
+   * A device reports that the ring arrived, and hears where the call stands for it: a ring that reached a
+   * phone after the call ended must not ring.
+   */
+  async receipt(
+    appKey: string,
+    callId: string,
+    userId: string,
+    deviceId: string,
+  ): Promise<{ delivery: Delivery; status: CallStatus }> {
     const call = await this.repo.findCall(appKey, callId);
     if (!call) throw new NotFound('call_not_found', `no call ${callId}`);
     const now = this.now();
@@ -185,7 +213,17 @@ export class CallsService {
     if (!delivery) throw new NotFound('delivery_not_found', `device ${deviceId} was not rung for this call`);
     if (delivery.receivedAt === now) this.deps.metrics.receiptLatency.observe((now - call.createdAt) / 1000);
     this.deps.dispatcher.received(appKey, userId, deviceId, callId);
-    return delivery;
+    return { delivery, status: statusOf(call, { userId, deviceId }, now) };
+  }
+
+  /** Where a call stands for `viewer` (one query: cheap enough for a woken device to ask before ringing). */
+  async status(appKey: string, callId: string, viewer: Viewer | undefined): Promise<CallStatus> {
+    const call = await this.repo.findCall(appKey, callId);
+    if (!call) throw new NotFound('call_not_found', `no call ${callId}`);
+    if (viewer && call.from !== viewer.userId && !(viewer.userId in call.callees)) {
+      throw new NotFound('call_not_found', `no call ${callId}`);
+    }
+    return statusOf(call, viewer, this.now());
   }
 
   /**
@@ -195,6 +233,12 @@ export class CallsService {
    */
   async catchUp(appKey: string, userId: string, deviceId: string, send: (frame: string) => void): Promise<void> {
     const now = this.now();
+    // The calls that stopped ringing for this user lately: a device woken by a ring whose cancel it never got
+    // (an iPhone rung by VoIP gets no cancel push) stops ringing now.
+    for (const call of await this.repo.recentCallsOf(appKey, userId, now - CATCH_UP_ENDED_MS)) {
+      const reason = cancelReasonOf(statusOf(call, { userId, deviceId }, now).status);
+      if (reason) send(JSON.stringify(messageFor(call, { userId, type: 'cancel', cancelReason: reason }, now)));
+    }
     const calls = await this.repo.ringingFor(appKey, userId, now);
     for (const call of calls) {
       if (!(await this.repo.hasRing(call.id, userId, deviceId))) {
@@ -230,16 +274,44 @@ export class CallsService {
     throw new InvalidInput('unknown_device', `user ${userId} has no device ${deviceId}`, 'deviceId');
   }
 
+  /** Callees already in an answered call, when the app refuses calls to busy users (none otherwise). */
+  private async busyAmong(appKey: string, callees: string[]): Promise<Set<string>> {
+    if (!(await this.deps.texts.settingsOf(appKey)).rejectWhenBusy) return new Set();
+    return this.repo.inAnsweredCalls(appKey, callees, this.now() - BUSY_FOR_AT_MOST_MS);
+  }
+
+  private async devicesOf(appKey: string, userIds: string[]): Promise<Device[]> {
+    return (await Promise.all(userIds.map((u) => this.deps.devices.listForUser(appKey, u)))).flat();
+  }
+
   private lease(now: number): Lease {
     return { leaseOwner: this.settings.lease.owner, leaseUntil: now + this.settings.lease.ms };
   }
 
   private async sendCancels(call: Call, orders: CancelOrder[]): Promise<void> {
+    const [rings, devices] = await Promise.all([
+      this.repo.deliveriesOf(call.id),
+      this.devicesOf(call.appKey, [...new Set(orders.flatMap((o) => o.userIds))]),
+    ]);
     const now = this.now();
-    const cancels = cancelsFor(await this.repo.deliveriesOf(call.id), orders, this.lease(now), now);
+    const cancels = cancelsFor(rings, orders, devices.map(noticeTarget), this.lease(now), now);
     if (cancels.length === 0) return;
     await this.repo.insertDeliveries(cancels);
     await this.deps.dispatcher.dispatch(call, cancels, now);
+  }
+
+  /** Missed-call notices to every device of the callees who missed the call, unless the app turned them off. */
+  private async sendMissed(call: Call, order: MissedOrder): Promise<void> {
+    if (!(await this.deps.texts.settingsOf(call.appKey)).missedCalls.enabled) return;
+    const [devices, live] = await Promise.all([
+      this.devicesOf(call.appKey, order.userIds),
+      this.deps.connections.locate(call.appKey, order.userIds),
+    ]);
+    const now = this.now();
+    const notices = missedFor(call, order, devices.map(noticeTarget), live.devices(), this.lease(now), now);
+    if (notices.length === 0) return;
+    await this.repo.insertDeliveries(notices);
+    await this.deps.dispatcher.dispatch(call, notices, now, live);
   }
 
   /** Background work must never crash the process or vanish silently; a refused transition is expected. */
@@ -250,3 +322,30 @@ export class CallsService {
     });
   }
 }
+
+const withLocale = (device: Device) => (device.locale !== undefined ? { locale: device.locale } : {});
+
+/** A device is rung on its ring registration: its VoIP one when it has one. */
+const ringTarget = (device: Device): NoticeTarget => ({
+  userId: device.userId,
+  deviceId: device.deviceId,
+  provider: device.provider,
+  providerType: device.providerType,
+  token: device.token,
+  kind: device.kind,
+  ...withLocale(device),
+});
+
+/** Cancels and missed notices go to a device's alert registration when it has one. */
+const noticeTarget = (device: Device): NoticeTarget => {
+  const r = alertRegistration(device);
+  return {
+    userId: device.userId,
+    deviceId: device.deviceId,
+    provider: r.provider,
+    providerType: r.providerType,
+    token: r.token,
+    kind: r.kind,
+    ...withLocale(device),
+  };
+};

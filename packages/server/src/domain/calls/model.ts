@@ -1,7 +1,8 @@
 import type { CancelReason } from '#kernel';
 
-export type CallState = 'ringing' | 'answered' | 'declined' | 'cancelled' | 'timed_out' | 'ended';
-export type CalleeState = 'ringing' | 'answered' | 'declined';
+export type CallState = 'ringing' | 'answered' | 'declined' | 'busy' | 'cancelled' | 'timed_out' | 'ended';
+/** `busy`: the callee declined because it is in another call (or was, with rejectWhenBusy, when it came). */
+export type CalleeState = 'ringing' | 'answered' | 'declined' | 'busy';
 export type DeliveryState = 'pending' | 'sent' | 'received' | 'failed' | 'expired' | 'skipped';
 
 export interface Call {
@@ -35,8 +36,12 @@ export interface Delivery {
    * push token. A device known only by its socket has an empty `provider` and `token`.
    */
   transport: 'push' | 'connection';
-  type: 'ring' | 'cancel';
+  /** `missed`: a missed-call notice to a callee who neither answered nor declined. */
+  type: 'ring' | 'cancel' | 'missed';
+  /** Why a cancel stops the ring; for a missed notice, why it was missed (`timeout` or `caller_cancelled`). */
   cancelReason?: CancelReason;
+  /** The language of a cancel's or missed notice's text: its device's locale when it registered one. */
+  locale?: string;
   state: DeliveryState;
   outcome?: string;
   detail?: string;

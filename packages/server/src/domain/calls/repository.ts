@@ -51,6 +51,7 @@ function toDelivery(row: Selectable<DeliveriesTable>): Delivery {
     leaseOwner: opt(row.lease_owner),
     leaseUntil: row.lease_until === null ? undefined : Number(row.lease_until),
     nextAttemptAt: row.next_attempt_at === null ? undefined : Number(row.next_attempt_at),
+    locale: opt(row.locale),
   };
 }
 
@@ -81,6 +82,7 @@ function deliveryRow(d: Delivery): DeliveriesTable {
     lease_owner: d.leaseOwner ?? null,
     lease_until: d.leaseUntil ?? null,
     next_attempt_at: d.nextAttemptAt ?? null,
+    locale: d.locale ?? null,
   };
 }
 
@@ -106,7 +108,7 @@ export class CallsRepository {
           headers_json: JSON.stringify(call.headers),
           callees_json: JSON.stringify(call.callees),
           state: call.state,
-          end_reason: null,
+          end_reason: call.endReason ?? null,
           answered_by_user: null,
           answered_by_device: null,
           idempotency_key: idempotency?.key ?? null,
@@ -261,6 +263,43 @@ export class CallsRepository {
       .where('expires_at', '>', now)
       .execute();
     return rows.map(toCall).filter((c) => isRinging(c, userId));
+  }
+
+  /**
+   * Which of `userIds` are in an answered call of the app (as its caller or as a callee who answered) placed
+   * after `since`: an answered call nobody ended stops counting then.
+   */
+  async inAnsweredCalls(appKey: string, userIds: string[], since: number): Promise<Set<string>> {
+    const rows = await this.store.db
+      .selectFrom('calls')
+      .selectAll()
+      .where('state', '=', 'answered')
+      .where('expires_at', '>', since)
+      .where('app_key', '=', appKey)
+      .execute();
+    const calls = rows.map(toCall);
+    return new Set(userIds.filter((u) => calls.some((c) => c.from === u || c.callees[u] === 'answered')));
+  }
+
+  /** Calls of an app that rang some device of `userId` since `since`, newest first (catch-up on connect). */
+  async recentCallsOf(appKey: string, userId: string, since: number): Promise<Call[]> {
+    const rows = await this.store.db
+      .selectFrom('calls')
+      .selectAll()
+      .where(
+        'id',
+        'in',
+        this.store.db
+          .selectFrom('deliveries')
+          .select('call_id')
+          .where('app_key', '=', appKey)
+          .where('user_id', '=', userId)
+          .where('created_at', '>', since),
+      )
+      .orderBy('created_at', 'desc')
+      .limit(100)
+      .execute();
+    return rows.map(toCall);
   }
 
   async isReceived(deliveryId: string): Promise<boolean> {

@@ -1,9 +1,10 @@
-import { type CancelReason, Conflict } from '#kernel';
+import { type CancelReason, Conflict, type MissedReason } from '#kernel';
 import type { Call } from './model.js';
 
 export type CallEvent =
   | { type: 'answer'; userId: string; deviceId: string }
-  | { type: 'decline'; userId: string }
+  /** `busy`: the callee is in another call. */
+  | { type: 'decline'; userId: string; reason?: 'busy' }
   | { type: 'cancel' }
   | { type: 'timeout' }
   | { type: 'end' };
@@ -17,9 +18,16 @@ export interface CancelOrder {
   reason: CancelReason;
 }
 
+/** Callees to send a missed-call notice to: they neither answered nor declined a call nobody answered. */
+export interface MissedOrder {
+  userIds: string[];
+  reason: MissedReason;
+}
+
 export interface Transition {
   call: Call;
   cancels: CancelOrder[];
+  missed?: MissedOrder;
 }
 
 /** Whether `userId`'s devices are still to ring for `call`: the call is open and that callee has not acted. */
@@ -38,14 +46,29 @@ function calleeMayAct(call: Call, userId: string, what: string): void {
   if (call.callees[userId] !== 'ringing') {
     throw new Conflict(
       'invalid_transition',
-      `user ${userId} has already ${call.callees[userId] ?? 'no part in this call'}`,
+      call.callees[userId] === undefined
+        ? `user ${userId} has no part in this call`
+        : `user ${userId} is already ${call.callees[userId]} in this call`,
     );
   }
 }
 
+const missedBy = (userIds: string[], reason: MissedReason) => (userIds.length ? { missed: { userIds, reason } } : {});
+
 /**
- * The call state machine: ringing → answered | declined | cancelled | timed_out; answered → ended.
- * In a group call each callee answers or declines for itself; the call is declined when all have declined.
+ * A call every callee refused is over: `busy` when all of them were busy, else `declined`. Undefined while
+ * some callee is still to answer.
+ */
+export function settledByRefusals(call: Call): 'busy' | 'declined' | undefined {
+  const states = Object.values(call.callees);
+  if (!states.every((s) => s === 'declined' || s === 'busy')) return undefined;
+  return states.every((s) => s === 'busy') ? 'busy' : 'declined';
+}
+
+/**
+ * The call state machine: ringing → answered | declined | busy | cancelled | timed_out; answered → ended.
+ * In a group call each callee answers or declines (or is busy) for itself; the call is declined or busy when
+ * all have refused. A call nobody answered that times out or is cancelled is missed by the callees still ringing.
  * An impossible transition throws Conflict `invalid_transition`.
  */
 export function transition(call: Call, event: CallEvent, now: number): Transition {
@@ -63,26 +86,35 @@ export function transition(call: Call, event: CallEvent, now: number): Transitio
     }
     case 'decline': {
       calleeMayAct(call, event.userId, 'decline');
-      next.callees[event.userId] = 'declined';
-      if (Object.values(next.callees).every((s) => s === 'declined')) {
-        next.state = 'declined';
-        next.endReason = 'declined';
+      const reason = event.reason ?? 'declined';
+      next.callees[event.userId] = reason;
+      const ended = settledByRefusals(next);
+      if (ended) {
+        next.state = ended;
+        next.endReason = ended;
       }
-      return { call: next, cancels: [{ userIds: [event.userId], reason: 'declined' }] };
+      return { call: next, cancels: [{ userIds: [event.userId], reason }] };
     }
-    case 'cancel':
+    case 'cancel': {
       if (call.state !== 'ringing') refuse(call, 'cancel');
       next.state = 'cancelled';
       next.endReason = 'caller_cancelled';
-      return { call: next, cancels: [{ userIds: ringingCallees(call), reason: 'caller_cancelled' }] };
+      const unanswered = ringingCallees(call);
+      return {
+        call: next,
+        cancels: [{ userIds: unanswered, reason: 'caller_cancelled' }],
+        ...missedBy(unanswered, 'caller_cancelled'),
+      };
+    }
     case 'timeout': {
       if (call.state !== 'ringing' && call.state !== 'answered') refuse(call, 'time out');
       const unanswered = ringingCallees(call);
-      if (call.state === 'ringing') {
-        next.state = 'timed_out';
-        next.endReason = 'timeout';
-      }
-      return { call: next, cancels: unanswered.length ? [{ userIds: unanswered, reason: 'timeout' }] : [] };
+      const cancels: CancelOrder[] = unanswered.length ? [{ userIds: unanswered, reason: 'timeout' }] : [];
+      // A group call someone answered was not missed: the others only stop ringing.
+      if (call.state === 'answered') return { call: next, cancels };
+      next.state = 'timed_out';
+      next.endReason = 'timeout';
+      return { call: next, cancels, ...missedBy(unanswered, 'timeout') };
     }
     case 'end':
       if (call.state !== 'answered') refuse(call, 'end');

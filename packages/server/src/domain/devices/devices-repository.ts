@@ -1,28 +1,18 @@
 import type { ExpressionBuilder } from 'kysely';
-import type { Database, DevicesTable, Store } from '#infra/store';
+import type { Database, DeviceRegistrationsTable, Store } from '#infra/store';
 import type { ProviderType } from '#providers';
-
-export type DeviceKind = 'voip' | 'alert';
-
-export interface Device {
-  deviceId: string;
-  userId: string;
-  provider: string;
-  providerType: ProviderType;
-  token: string;
-  kind: DeviceKind;
-  createdAt: number;
-  registeredAt: number;
-}
+import { byRingOrder, type Device, type DeviceKind, type DeviceRegistration } from './device.js';
 
 export interface Registration {
   device: Device;
   created: boolean;
-  /** Devices that lost the token to this registration (another user or device had it). */
+  /** Devices that lost a token to this registration (another user or device had it). */
   movedFrom: Array<{ userId: string; deviceId: string }>;
   /** Devices evicted because the user went over the limit. */
   evicted: string[];
 }
+
+const TABLE = 'device_registrations';
 
 const COLUMNS = [
   'user_id',
@@ -31,139 +21,167 @@ const COLUMNS = [
   'provider_type',
   'token',
   'kind',
+  'locale',
   'created_at',
   'registered_at',
 ] as const;
 
-type Row = Pick<DevicesTable, (typeof COLUMNS)[number]>;
+type Row = Pick<DeviceRegistrationsTable, (typeof COLUMNS)[number]>;
 
-function toDevice(row: Row): Device {
+const toRegistration = (row: Row): DeviceRegistration => ({
+  provider: row.provider,
+  providerType: row.provider_type as ProviderType,
+  token: row.token,
+  kind: row.kind as DeviceKind,
+});
+
+/** The rows of one device (all written by one PUT, so they share locale and times) as one device. */
+function toDevice(rows: Row[]): Device {
+  const first = rows[0]!;
+  const registrations = rows.map(toRegistration).sort(byRingOrder);
   return {
-    deviceId: row.device_id,
-    userId: row.user_id,
-    provider: row.provider,
-    providerType: row.provider_type as ProviderType,
-    token: row.token,
-    kind: row.kind as DeviceKind,
-    createdAt: Number(row.created_at),
-    registeredAt: Number(row.registered_at),
+    deviceId: first.device_id,
+    userId: first.user_id,
+    ...registrations[0]!,
+    ...(first.locale !== null ? { locale: first.locale } : {}),
+    registrations,
+    createdAt: Math.min(...rows.map((r) => Number(r.created_at))),
+    registeredAt: Math.max(...rows.map((r) => Number(r.registered_at))),
   };
 }
 
-/** Matches the one device row of (app, user, device id). */
-const oneDevice = (appKey: string, userId: string, deviceId: string) => (eb: ExpressionBuilder<Database, 'devices'>) =>
-  eb.and({ app_key: appKey, user_id: userId, device_id: deviceId });
+/** Rows of one user's devices, grouped by device in the order each device first appears. */
+function toDevices(rows: Row[]): Device[] {
+  const byDevice = new Map<string, Row[]>();
+  for (const row of rows) {
+    const group = byDevice.get(row.device_id);
+    if (group) group.push(row);
+    else byDevice.set(row.device_id, [row]);
+  }
+  return [...byDevice.values()].map(toDevice);
+}
 
-export interface RegisterRow {
+/** Matches the registrations of one device of (app, user, device id). */
+const oneDevice =
+  (appKey: string, userId: string, deviceId: string) => (eb: ExpressionBuilder<Database, typeof TABLE>) =>
+    eb.and({ app_key: appKey, user_id: userId, device_id: deviceId });
+
+export interface RegisterRows {
   appKey: string;
   userId: string;
   deviceId: string;
-  provider: string;
-  providerType: ProviderType;
-  token: string;
-  kind: DeviceKind;
-  /** Registration time; the least recent is evicted beyond `maxPerUser`. */
+  /** The device's registrations from now on: one or two, one per kind, each token once. */
+  registrations: DeviceRegistration[];
+  locale: string | undefined;
+  /** Registration time; the device registered least recently is evicted beyond `maxPerUser`. */
   at: number;
   maxPerUser: number;
 }
 
-/** The `devices` table: the one place that reads or writes it. */
+/** The `device_registrations` table: the one place that reads or writes it. */
 export class DevicesRepository {
   constructor(private readonly store: Store) {}
 
   /**
-   * In one transaction: takes the token from whichever device held it, inserts or updates this device, and
-   * evicts the user's least recently registered devices beyond the limit.
+   * In one transaction: replaces the device's registrations with `r.registrations`, taking each token from
+   * whichever registration held it, and evicts the user's least recently registered devices beyond the limit.
    */
-  register(r: RegisterRow): Promise<Registration> {
+  register(r: RegisterRows): Promise<Registration> {
     const { appKey, userId, deviceId } = r;
     return this.store.db.transaction().execute(async (tx) => {
-      const holders = await tx
-        .selectFrom('devices')
-        .select(['user_id', 'device_id'])
-        .where('app_key', '=', appKey)
-        .where('provider_type', '=', r.providerType)
-        .where('token', '=', r.token)
-        .execute();
-      const movedFrom = holders
-        .filter((h) => h.user_id !== userId || h.device_id !== deviceId)
-        .map((h) => ({ userId: h.user_id, deviceId: h.device_id }));
-      for (const h of movedFrom) {
-        await tx
-          .deleteFrom('devices')
-          .where(oneDevice(appKey, h.userId, h.deviceId))
-          .execute();
-      }
-      const values = {
-        provider: r.provider,
-        provider_type: r.providerType,
-        token: r.token,
-        kind: r.kind,
-        registered_at: r.at,
-      };
-      const updated = await tx
-        .updateTable('devices')
-        .set(values)
+      // The device's rows go and come back: only the registrations given survive, with the device's creation time.
+      const previous = await tx
+        .deleteFrom(TABLE)
         .where(oneDevice(appKey, userId, deviceId))
-        .executeTakeFirst();
-      const created = Number(updated.numUpdatedRows) === 0;
-      if (created) {
-        await tx
-          .insertInto('devices')
-          .values({ app_key: appKey, user_id: userId, device_id: deviceId, created_at: r.at, ...values })
+        .returning('created_at')
+        .execute();
+      const movedFrom = new Map<string, { userId: string; deviceId: string }>();
+      for (const reg of r.registrations) {
+        const losers = await tx
+          .deleteFrom(TABLE)
+          .where('app_key', '=', appKey)
+          .where('provider_type', '=', reg.providerType)
+          .where('token', '=', reg.token)
+          .returning(['user_id', 'device_id'])
           .execute();
+        for (const l of losers)
+          movedFrom.set(`${l.user_id}\u0000${l.device_id}`, { userId: l.user_id, deviceId: l.device_id });
       }
+      const createdAt = previous.length > 0 ? Math.min(...previous.map((p) => Number(p.created_at))) : r.at;
+      await tx
+        .insertInto(TABLE)
+        .values(
+          r.registrations.map((reg) => ({
+            app_key: appKey,
+            user_id: userId,
+            device_id: deviceId,
+            provider: reg.provider,
+            provider_type: reg.providerType,
+            token: reg.token,
+            kind: reg.kind,
+            locale: r.locale ?? null,
+            created_at: createdAt,
+            registered_at: r.at,
+          })),
+        )
+        .execute();
+      // Devices, not registrations, count towards the limit: the newest registration time of each device.
       const overflow = await tx
-        .selectFrom('devices')
-        .select('device_id')
+        .selectFrom(TABLE)
+        .select((eb) => ['device_id', eb.fn.max('registered_at').as('last')])
         .where('app_key', '=', appKey)
         .where('user_id', '=', userId)
-        .orderBy('registered_at', 'desc')
+        .groupBy('device_id')
+        .orderBy('last', 'desc')
         .orderBy('device_id')
         .offset(r.maxPerUser)
+        // SQLite takes an offset only with a limit.
         .limit(1000)
         .execute();
       const evicted = overflow.map((row) => row.device_id);
       if (evicted.length > 0) {
         await tx
-          .deleteFrom('devices')
+          .deleteFrom(TABLE)
           .where('app_key', '=', appKey)
           .where('user_id', '=', userId)
           .where('device_id', 'in', evicted)
           .execute();
       }
-      const row = await tx
-        .selectFrom('devices')
+      const rows = await tx
+        .selectFrom(TABLE)
         .select(COLUMNS)
         .where(oneDevice(appKey, userId, deviceId))
-        .executeTakeFirstOrThrow();
-      return { device: toDevice(row), created, movedFrom, evicted };
+        .execute();
+      return { device: toDevice(rows), created: previous.length === 0, movedFrom: [...movedFrom.values()], evicted };
     });
   }
 
   async find(appKey: string, userId: string, deviceId: string): Promise<Device | undefined> {
-    const row = await this.store.db
-      .selectFrom('devices')
+    const rows = await this.store.db
+      .selectFrom(TABLE)
       .select(COLUMNS)
       .where(oneDevice(appKey, userId, deviceId))
-      .executeTakeFirst();
-    return row && toDevice(row);
+      .execute();
+    return rows.length > 0 ? toDevice(rows) : undefined;
   }
 
+  /** The user's devices, the most recently registered first. */
   async listForUser(appKey: string, userId: string): Promise<Device[]> {
     const rows = await this.store.db
-      .selectFrom('devices')
+      .selectFrom(TABLE)
       .select(COLUMNS)
       .where('app_key', '=', appKey)
       .where('user_id', '=', userId)
       .orderBy('registered_at', 'desc')
+      .orderBy('device_id')
       .execute();
-    return rows.map(toDevice);
+    return toDevices(rows);
   }
 
+  /** Registrations (not devices) on one credential. */
   async countForCredential(appKey: string, provider: string): Promise<number> {
     const row = await this.store.db
-      .selectFrom('devices')
+      .selectFrom(TABLE)
       .select((eb) => eb.fn.countAll<number | string>().as('n'))
       .where('app_key', '=', appKey)
       .where('provider', '=', provider)
@@ -171,26 +189,28 @@ export class DevicesRepository {
     return Number(row.n);
   }
 
+  /** Deletes every registration of a device. */
   async delete(appKey: string, userId: string, deviceId: string): Promise<boolean> {
     const result = await this.store.db
-      .deleteFrom('devices')
+      .deleteFrom(TABLE)
       .where(oneDevice(appKey, userId, deviceId))
       .executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
 
-  /** Deletes a device if it still holds `token` and was not registered after `registeredBefore`. */
-  async deleteIfUnchanged(
-    appKey: string,
-    userId: string,
-    deviceId: string,
-    token: string,
+  /**
+   * Deletes the one registration of a device that still holds `token` (of `providerType`), unless the device
+   * was registered after `registeredBefore`; its other registration stays.
+   */
+  async deleteRegistrationIfUnchanged(
+    target: { appKey: string; userId: string; deviceId: string; providerType: string; token: string },
     registeredBefore: number,
   ): Promise<boolean> {
     const result = await this.store.db
-      .deleteFrom('devices')
-      .where(oneDevice(appKey, userId, deviceId))
-      .where('token', '=', token)
+      .deleteFrom(TABLE)
+      .where(oneDevice(target.appKey, target.userId, target.deviceId))
+      .where('provider_type', '=', target.providerType)
+      .where('token', '=', target.token)
       .where('registered_at', '<=', registeredBefore)
       .executeTakeFirst();
     return Number(result.numDeletedRows) > 0;

@@ -1,7 +1,9 @@
 import type { Store } from '#infra/store';
 import { type Clock, InvalidInput, NotFound, systemClock } from '#kernel';
-import type { ProvidersService } from '#providers';
-import { type Device, type DeviceKind, DevicesRepository, type Registration } from './devices-repository.js';
+import type { ProvidersService, ProviderType } from '#providers';
+import type { Device } from './device.js';
+import { DevicesRepository, type Registration } from './devices-repository.js';
+import { checkDistinctTokens, type Entry, entriesOf, inEntry, type RegisterInput } from './register-input.js';
 
 export interface DevicesDeps {
   store: Store;
@@ -15,7 +17,7 @@ export interface DevicesSettings {
   maxDevicesPerUser: number;
 }
 
-/** The device registry: push tokens per user, unique per app and provider type. */
+/** The device registry: push registrations per device (one per kind), each token unique per app and provider type. */
 export class DevicesService {
   private readonly repo: DevicesRepository;
   private readonly now: Clock;
@@ -36,32 +38,42 @@ export class DevicesService {
   }
 
   /**
-   * Registers (or re-registers) a device. The token moves here from whichever device held it, so after a
-   * logout/login on a shared phone the previous user's calls never reach the new user.
+   * Registers (or re-registers) a device with exactly the registrations given. Each token moves here from
+   * whichever registration held it, so after a logout/login on a shared phone the previous user's calls never
+   * reach the new user.
    */
-  async register(
-    appKey: string,
-    userId: string,
-    deviceId: string,
-    input: { provider: string; token: string; kind: DeviceKind },
-  ): Promise<Registration> {
-    const providerType = await this.deps.providers.checkPushToken(appKey, input.provider, input.token);
-    if (!providerType) {
-      throw new InvalidInput(
-        'unknown_provider',
-        `the app has no provider credential named ${input.provider}`,
-        'provider',
-      );
-    }
+  async register(appKey: string, userId: string, deviceId: string, input: RegisterInput): Promise<Registration> {
+    const { entries, locale } = entriesOf(input);
+    const typed = [];
+    for (const entry of entries) typed.push({ ...entry, providerType: await this.typeOf(appKey, entry) });
+    checkDistinctTokens(typed);
     return this.repo.register({
       appKey,
       userId,
       deviceId,
-      ...input,
-      providerType,
+      registrations: typed.map(({ provider, providerType, token, kind }) => ({ provider, providerType, token, kind })),
+      locale,
       at: this.stamp(),
       maxPerUser: this.settings.maxDevicesPerUser,
     });
+  }
+
+  /** The type of the credential an entry names, once its token passed that provider's checks. */
+  private async typeOf(appKey: string, entry: Entry): Promise<ProviderType> {
+    let type: ProviderType | undefined;
+    try {
+      type = await this.deps.providers.checkPushToken(appKey, entry.provider, entry.token);
+    } catch (err) {
+      throw inEntry(err, entry);
+    }
+    if (!type) {
+      throw new InvalidInput(
+        'unknown_provider',
+        `the app has no provider credential named ${entry.provider}`,
+        `${entry.prefix}provider`,
+      );
+    }
+    return type;
   }
 
   async get(appKey: string, userId: string, deviceId: string): Promise<Device> {
@@ -70,15 +82,17 @@ export class DevicesService {
     return device;
   }
 
+  /** The user's devices, the most recently registered first. */
   listForUser(appKey: string, userId: string): Promise<Device[]> {
     return this.repo.listForUser(appKey, userId);
   }
 
-  /** How many devices are registered on one credential of an app (the pruning circuit breaker's base). */
+  /** How many registrations name one credential of an app (the pruning circuit breaker's base). */
   countForCredential(appKey: string, provider: string): Promise<number> {
     return this.repo.countForCredential(appKey, provider);
   }
 
+  /** Unregisters a device with all its registrations. */
   async delete(appKey: string, userId: string, deviceId: string): Promise<void> {
     if (!(await this.repo.delete(appKey, userId, deviceId))) {
       throw new NotFound('device_not_found', `user ${userId} has no device ${deviceId}`);
@@ -86,13 +100,14 @@ export class DevicesService {
   }
 
   /**
-   * Removes a device whose token the provider says is dead, unless it was re-registered after the send
-   * started (the new token must not go with the old one). True when it was removed.
+   * Removes the registration whose token the provider says is dead (the device's other registration stays),
+   * unless the device was re-registered after the send started (the new token must not go with the old one).
+   * True when it was removed.
    */
   prune(
-    device: { appKey: string; userId: string; deviceId: string; token: string },
+    registration: { appKey: string; userId: string; deviceId: string; providerType: string; token: string },
     sendStartedAt: number,
   ): Promise<boolean> {
-    return this.repo.deleteIfUnchanged(device.appKey, device.userId, device.deviceId, device.token, sendStartedAt);
+    return this.repo.deleteRegistrationIfUnchanged(registration, sendStartedAt);
   }
 }

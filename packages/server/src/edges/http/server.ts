@@ -8,7 +8,7 @@ import websocket from '@fastify/websocket';
 import ajvFormats from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { AppsService } from '#domain/apps';
+import type { AppSettingsService, AppsService } from '#domain/apps';
 import type { CallsService } from '#domain/calls';
 import type { DevicesService } from '#domain/devices';
 import { type ConnectionHub, MAX_FRAME_BYTES } from '#domain/realtime';
@@ -25,6 +25,7 @@ import { instrument, protocolErrors } from './metrics.js';
 import {
   adminAppsRoutes,
   appProvidersRoutes,
+  appSettingsRoutes,
   appUsersRoutes,
   callsRoutes,
   connectRoute,
@@ -42,6 +43,8 @@ const formatsPlugin = ((ajvFormats as unknown as { default?: unknown }).default 
 export interface HttpDeps {
   auth: Authenticator;
   apps: AppsService;
+  /** The node's one settings service, shared with calls so a change here is seen there at once. */
+  appSettings: AppSettingsService;
   providers: ProvidersService;
   devices: DevicesService;
   calls: CallsService;
@@ -184,6 +187,11 @@ export async function buildHttpServer(deps: HttpDeps, options: HttpSettings): Pr
   await app.register(opsRoutes, { store: deps.store, cluster: deps.cluster, metrics, auth });
   await app.register(adminAppsRoutes, { apps: deps.apps, auth });
   await app.register(appProvidersRoutes, { providers: deps.providers, auth });
+  // Without the node's shared service, a private one: calls would then see a change only once their cache expires.
+  await app.register(appSettingsRoutes, {
+    settings: deps.appSettings,
+    auth,
+  });
   await app.register(appUsersRoutes, { apps: deps.apps, devices: deps.devices, tokens: options.tokens, auth });
   await app.register(userDevicesRoutes, { devices: deps.devices, auth });
   await app.register(callsRoutes, { calls: deps.calls, auth });

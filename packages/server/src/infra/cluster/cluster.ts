@@ -9,7 +9,9 @@ export type ClusterEvent =
   /** A provider credential was replaced or deleted: drop clients built on it. */
   | { kind: 'provider'; appKey: string; name: string }
   /** An app was deleted: forget its cached secret. */
-  | { kind: 'app'; appKey: string };
+  | { kind: 'app'; appKey: string }
+  /** An app's settings or notification texts changed: forget the cached copy. */
+  | { kind: 'appSettings'; appKey: string };
 
 /** Where the devices of some users have a live socket: user id → device id → node id. */
 export type Presence = Map<string, Map<string, string>>;

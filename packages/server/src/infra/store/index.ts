@@ -4,7 +4,7 @@ export type {
   CallsTable,
   Database,
   DeliveriesTable,
-  DevicesTable,
+  DeviceRegistrationsTable,
   KaleyraCallsTable,
   KaleyraEventsTable,
   KaleyraWebhooksTable,

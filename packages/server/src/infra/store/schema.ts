@@ -8,6 +8,10 @@ export interface AppsTable {
   /** The app secret, encrypted with the master key. */
   secret_enc: string;
   created_at: number;
+  /** JSON of the app's settings (missed-call notices, reject when busy); null: the defaults. */
+  settings_json: string | null;
+  /** JSON of the app's notification texts per locale; null: the built-in ones. */
+  notifications_json: string | null;
 }
 
 export interface ProviderCredentialsTable {
@@ -22,7 +26,8 @@ export interface ProviderCredentialsTable {
   updated_at: number;
 }
 
-export interface DevicesTable {
+/** One push registration of a device: a device holds at most one per kind (`voip`, `alert`). */
+export interface DeviceRegistrationsTable {
   app_key: string;
   user_id: string;
   device_id: string;
@@ -32,6 +37,8 @@ export interface DevicesTable {
   provider_type: string;
   token: string;
   kind: string;
+  /** BCP 47 language tag the device's notifications are written in; null: the app's default. */
+  locale: string | null;
   created_at: number;
   /** Last (re-)registration; the least recent is evicted beyond the per-user limit. */
   registered_at: number;
@@ -87,6 +94,8 @@ export interface DeliveriesTable {
   lease_until: number | null;
   /** Epoch ms of the next attempt of a pending delivery that was refused for now; null otherwise. */
   next_attempt_at: number | null;
+  /** The language of a cancel's or missed-call notice's text (its device's locale); null: the app's default. */
+  locale: string | null;
 }
 
 export interface KaleyraWebhooksTable {
@@ -126,7 +135,7 @@ export interface KaleyraCallsTable {
 export interface Database {
   apps: AppsTable;
   provider_credentials: ProviderCredentialsTable;
-  devices: DevicesTable;
+  device_registrations: DeviceRegistrationsTable;
   calls: CallsTable;
   deliveries: DeliveriesTable;
   kaleyra_webhooks: KaleyraWebhooksTable;

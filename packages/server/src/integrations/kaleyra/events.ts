@@ -7,6 +7,8 @@ export type KaleyraAction =
   | { kind: 'ring'; roomId: string; call: Omit<PlaceCall, 'id'> }
   /** Ends the room's call, or, when the event names no room, the caller's latest ringing call. */
   | { kind: 'stop'; roomId?: string; caller?: string; events: CallEvent[] }
+  /** A chat message, to push to the channel's other members (`to`): not a call. */
+  | { kind: 'chat'; to: string[] }
   | { kind: 'ignore'; roomId?: string };
 
 /**
@@ -92,9 +94,38 @@ function incoming(body: Json): KaleyraAction {
   };
 }
 
+/** A channel member: a user id, or `{user:{userAlias}}` as `on_call_incoming` lists its users. */
+function memberOf(entry: unknown, field: string): string {
+  if (!isObject(entry)) return userId(entry, field);
+  return userId(isObject(entry.user) ? entry.user.userAlias : undefined, `${field}.user.userAlias`);
+}
+
+/**
+ * `on_message_sent`, a chat message. Kaleyra publishes no example body; callpush reads `data.sender`, the
+ * author's user id, and `data.participants`, the channel's members (docs/kaleyra.md#chat says what is
+ * assumed). Everyone but the author is told.
+ */
+function chat(body: Json): KaleyraAction {
+  if (!isObject(body.data)) throw new InvalidInput('invalid_webhook', 'data must be an object', 'data');
+  const data = body.data;
+  const sender = userId(data.sender, 'data.sender');
+  if (!Array.isArray(data.participants)) {
+    throw new InvalidInput('invalid_webhook', 'data.participants must be an array', 'data.participants');
+  }
+  const members = new Set(data.participants.map((entry: unknown, i) => memberOf(entry, `data.participants.${i}`)));
+  members.delete(sender);
+  if (members.size === 0) return { kind: 'ignore' };
+  // A message reaches no more people than a call may ring.
+  if (members.size > MAX_CALLEES) {
+    throw new InvalidInput('invalid_webhook', `at most ${MAX_CALLEES} participants can be told`, 'data.participants');
+  }
+  return { kind: 'chat', to: [...members] };
+}
+
 /** Maps an event to what callpush does; events it does not act on are recorded and acknowledged. */
 export function actionOf(event: string, body: Json): KaleyraAction {
   if (event === 'on_call_incoming') return incoming(body);
+  if (event === 'on_message_sent') return chat(body);
   const stop = STOP_EVENTS.get(event);
   if (stop) {
     // Kaleyra's own on_missed_call example names the caller (`data.caller_id`) but no room.

@@ -1,21 +1,27 @@
 import type { CallsService } from '#domain/calls';
+import type { NoticeSender } from '#domain/notices';
 import { type Clock, isConflict, NotFound, systemClock, Unauthenticated } from '#kernel';
+import { chatNotice } from './chat.js';
 import type { KaleyraConfigStore, PayloadFormat } from './config.js';
 import { actionOf, callIdOf, KALEYRA_CALL_PREFIX, type KaleyraAction, parseWebhook } from './events.js';
+import type { KaleyraPayloads } from './payloads.js';
 import type { KaleyraRepository } from './repository.js';
 import { verifyWebhook } from './signature.js';
 
 export interface IntakeResult {
   event: string;
-  /** rang | cancelled | ignored, or duplicate for a webhook already handled. */
+  /** rang | cancelled | notified (a chat message pushed) | ignored, or duplicate for a webhook already handled. */
   action: string;
   callId?: string;
 }
 
 export interface KaleyraIntakeDeps {
-  repo: KaleyraRepository;
-  configs: KaleyraConfigStore;
+  repo: Pick<KaleyraRepository, 'seenEvent' | 'recordEvent' | 'recordCall'>;
+  configs: Pick<KaleyraConfigStore, 'load'>;
   calls: Pick<CallsService, 'place' | 'apply' | 'latestOpenCallOf'>;
+  /** Chat messages go to the other members' devices as notices, in the app's Kaleyra format. */
+  notices: Pick<NoticeSender, 'send'>;
+  payloads: Pick<KaleyraPayloads, 'dataFor'>;
   now?: Clock;
 }
 
@@ -48,6 +54,9 @@ export class KaleyraIntake {
     const seen = await this.deps.repo.seenEvent(appKey, eventKey);
     if (seen) return { event, action: 'duplicate', ...(seen.callId ? { callId: seen.callId } : {}) };
     const action = actionOf(event, body);
+    if (action.kind === 'chat') {
+      return { event, ...(await this.chat(appKey, eventKey, event, action.to, raw, config.payloadFormat)) };
+    }
     const done = await this.act(appKey, action, event, raw, config.payloadFormat);
     // Recorded after acting: a crash in between lets the platform's retry act again, and acting is idempotent
     // (the call id and idempotency key come from the room), so the retry cannot ring twice either.
@@ -65,9 +74,35 @@ export class KaleyraIntake {
     return { event, ...done };
   }
 
+  /**
+   * Pushes a chat message to the other members, in the background (the notices retry for a while), once:
+   * the event is recorded first, so a duplicate racing this one finds it and sends nothing. A notice lost to
+   * a crash right after is not resent; a chat notification is not worth a second one. The v1 format has no
+   * chat message, so an app on it only has the event recorded.
+   */
+  private async chat(
+    appKey: string,
+    eventKey: string,
+    event: string,
+    to: string[],
+    raw: Buffer,
+    format: PayloadFormat,
+  ): Promise<Omit<IntakeResult, 'event'>> {
+    const action = format === 'callpush' ? 'ignored' : 'notified';
+    if (!(await this.deps.repo.recordEvent(appKey, { eventKey, event, action }, this.now()))) {
+      return { action: 'duplicate' };
+    }
+    if (format !== 'callpush') {
+      const body = raw.toString('utf8');
+      const dataFor = (userId: string) => this.deps.payloads.dataFor(appKey, format, event, body, userId);
+      void this.deps.notices.send(chatNotice(appKey, eventKey, to, dataFor, this.now()));
+    }
+    return { action };
+  }
+
   private async act(
     appKey: string,
-    action: KaleyraAction,
+    action: Exclude<KaleyraAction, { kind: 'chat' }>,
     event: string,
     raw: Buffer,
     format: PayloadFormat,

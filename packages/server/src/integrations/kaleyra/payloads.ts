@@ -1,11 +1,14 @@
 import type { Call, Delivery, RingPayloads } from '#domain/calls';
 import { HttpClient } from '#infra/net';
 import { type Clock, NotFound, systemClock } from '#kernel';
-import type { KaleyraConfigStore } from './config.js';
+import type { KaleyraConfigStore, PayloadFormat } from './config.js';
 import { KALEYRA_CALL_PREFIX } from './events.js';
 import { kaleyraData, kaleyraHybridData } from './payload-formats.js';
 import type { KaleyraRepository } from './repository.js';
 import { KaleyraUserTokens } from './user-tokens.js';
+
+/** The formats whose data map replaces the v1 message. */
+export type KaleyraFormat = Exclude<PayloadFormat, 'callpush'>;
 
 export interface KaleyraPayloadsDeps {
   repo: KaleyraRepository;
@@ -48,8 +51,19 @@ export class KaleyraPayloads implements RingPayloads {
     if (!call.id.startsWith(KALEYRA_CALL_PREFIX)) return undefined;
     const row = await this.deps.repo.findCall(call.id);
     if (!row || row.payload_format === 'callpush') return undefined;
-    if (row.payload_format === 'kaleyra') return kaleyraData(row.event, row.body);
-    return kaleyraHybridData(row.body, await (await this.userTokens(call.appKey)).tokenFor(delivery.userId));
+    return this.dataFor(call.appKey, row.payload_format as KaleyraFormat, row.event, row.body, delivery.userId);
+  }
+
+  /** The data map of a webhook (`event`, its `body` as received) for `userId`, in a Kaleyra format. */
+  async dataFor(
+    appKey: string,
+    format: KaleyraFormat,
+    event: string,
+    body: string,
+    userId: string,
+  ): Promise<Record<string, string>> {
+    if (format === 'kaleyra') return kaleyraData(event, body);
+    return kaleyraHybridData(body, await (await this.userTokens(appKey)).tokenFor(userId));
   }
 
   /** One token client per app, shared by concurrent sends (a promise, so they never build two). */

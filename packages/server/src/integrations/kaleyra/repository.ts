@@ -61,12 +61,13 @@ export class KaleyraRepository {
     return row && { callId: row.call_id };
   }
 
+  /** Records a handled webhook; false when it was already recorded (a duplicate that got here first). */
   async recordEvent(
     appKey: string,
     e: { eventKey: string; event: string; roomId?: string; action: string; callId?: string },
     now: number,
-  ): Promise<void> {
-    await this.store.db
+  ): Promise<boolean> {
+    const inserted = await this.store.db
       .insertInto('kaleyra_events')
       .values({
         app_key: appKey,
@@ -78,7 +79,8 @@ export class KaleyraRepository {
         received_at: now,
       })
       .onConflict((oc) => oc.columns(['app_key', 'event_key']).doNothing())
-      .execute();
+      .executeTakeFirst();
+    return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
   /** Remembers what a room's call rings with; the first webhook of a room wins. */

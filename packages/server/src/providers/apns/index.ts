@@ -19,7 +19,7 @@ export const apns: ProviderModule<ApnsCredential> = {
   },
   createClient: createApnsClient,
   maxPayloadBytes: (kind) => MAX_PAYLOAD_BYTES[kind],
-  payloadBytes: (request, kind) => Buffer.byteLength(apnsPayload(request.message, kind)),
+  payloadBytes: (request, kind) => Buffer.byteLength(apnsPayload(request, kind)),
   sandbox: {
     deviceId: 'iphone',
     credential: (c) => ({

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { CancelMessage, CancelReason, RingMessage, WireMessage } from '#kernel';
+import type { WireMessage } from '#kernel';
 import type { PushRequest, PushTarget } from '../contract.js';
+import { alertAps } from './aps.js';
 
 /** The headers (without `authorization`, added per attempt) and JSON body of one APNs push. */
 export interface ApnsPush {
@@ -14,24 +15,24 @@ const MAX_COLLAPSE_ID_BYTES = 64;
 /** Apple's limit on the JSON body, by push type (docs/providers.md#apns-headers). */
 export const MAX_PAYLOAD_BYTES = { voip: 5120, alert: 4096 } as const;
 
-/** What an `alert` device shows when a call stops ringing, replacing its incoming-call notification. */
-const CANCEL_TEXT: Record<CancelReason, string> = {
-  answered_elsewhere: 'Answered on another device',
-  declined: 'Call declined',
-  caller_cancelled: 'Missed call',
-  timeout: 'Missed call',
-  ended: 'Call ended',
+/** What never goes to a VoIP token, and the skip reason saying so: everything but a ring. */
+const NOT_VOIP: Partial<Record<WireMessage['type'], string>> = {
+  'call.cancel': 'cancel_not_sent_as_voip',
+  'call.missed': 'missed_not_sent_as_voip',
 };
 
 /**
- * Builds the push for one target, or says why none may go: a cancel is never a VoIP push, because iOS
+ * Builds the push for one target, or says why none may go: only a ring is ever a VoIP push, because iOS
  * requires every VoIP push to report a new incoming call to CallKit and stops delivering to apps that do
- * not (docs/providers.md#apns-voip-cancel); a VoIP device learns of the cancel from the app's own channel instead.
+ * not (docs/providers.md#apns-voip-cancel); a VoIP device learns of a cancel or a missed call from the app's
+ * own channel instead.
  *
- * An `alert` device gets the ring as a visible alert, and the cancel as another alert with the same
- * `apns-collapse-id`: iOS replaces the incoming-call notification in place, even when the app is not
- * running. A background push could not do that: it is not delivered to a force-quit app, and priority 5
- * may be batched or throttled.
+ * An `alert` device gets the ring as a visible alert, and the cancel and the missed notice as alerts with the
+ * same `apns-collapse-id`: iOS replaces the incoming-call notification in place, even when the app is not
+ * running. A background push could not do that: it is not delivered to a force-quit app.
+ *
+ * `priority: 'normal'` (a missed notice) is priority 5, which iOS may hold for a power-friendly moment; a
+ * cancel is always 10, since it must replace the ringing alert at once.
  */
 export function buildApnsPush(
   target: PushTarget,
@@ -40,25 +41,30 @@ export function buildApnsPush(
   now: number,
 ): ApnsPush | { skip: string } {
   const { message } = request;
-  if (message.type === 'call.cancel' && target.kind === 'voip') return { skip: 'cancel_not_sent_as_voip' };
+  const skip = target.kind === 'voip' ? NOT_VOIP[message.type] : undefined;
+  if (skip) return { skip };
   const voip = target.kind === 'voip';
+  const normal = request.priority === 'normal' && message.type !== 'call.cancel';
   const headers = {
     ':method': 'POST',
     ':path': `/3/device/${target.token}`,
     'content-type': 'application/json',
     'apns-push-type': voip ? 'voip' : 'alert',
     'apns-topic': voip ? `${bundleId}.voip` : bundleId,
-    'apns-priority': '10',
+    'apns-priority': normal ? '5' : '10',
     'apns-expiration': expiration(request.deadline, now),
     'apns-collapse-id': collapseId(request.collapseId),
   };
-  return { headers, payload: apnsPayload(message, target.kind) };
+  return { headers, payload: apnsPayload(request, target.kind) };
 }
 
-/** The JSON body for a device of `kind`: the v1 message under `callpush`, next to the alert an `alert` device shows. */
-export function apnsPayload(message: WireMessage, kind: PushTarget['kind']): string {
-  const aps = kind === 'voip' ? {} : message.type === 'call.ring' ? ringAlert(message) : cancelAlert(message);
-  return JSON.stringify({ aps, callpush: message });
+/**
+ * The JSON body for a device of `kind`: the v1 message under `callpush`, next to the alert an `alert` device
+ * shows. A VoIP push's `aps` is empty: the app reports the call to CallKit itself.
+ */
+export function apnsPayload(request: PushRequest, kind: PushTarget['kind']): string {
+  const aps = kind === 'voip' ? {} : alertAps(request);
+  return JSON.stringify({ aps, callpush: request.message });
 }
 
 /**
@@ -71,23 +77,8 @@ function expiration(deadline: number, now: number): string {
   return seconds > Math.floor(now / 1000) ? String(seconds) : '0';
 }
 
-/** The call id as is when it fits Apple's limit, else a hash of it (still shared by the ring and its cancel). */
+/** The call id as is when it fits Apple's limit, else a hash of it (still shared by the ring and what follows it). */
 function collapseId(id: string): string {
   if (Buffer.byteLength(id) <= MAX_COLLAPSE_ID_BYTES) return id;
   return createHash('sha256').update(id).digest('base64url');
-}
-
-function ringAlert(message: RingMessage): Record<string, unknown> {
-  return {
-    alert: {
-      title: message.displayName ?? message.from,
-      body: message.video ? 'Incoming video call' : 'Incoming call',
-    },
-    sound: 'default',
-  };
-}
-
-/** Silent: it only replaces the ringing notification. */
-function cancelAlert(message: CancelMessage): Record<string, unknown> {
-  return { alert: { title: message.from, body: CANCEL_TEXT[message.reason] } };
 }

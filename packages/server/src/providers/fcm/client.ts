@@ -10,7 +10,7 @@ import {
   withReauth,
 } from '../kit/index.js';
 import type { FcmCredential } from './credential.js';
-import { type FcmData, fcmData, fcmSendBody, oversizeOutcome } from './message.js';
+import { type FcmPayload, fcmPayload, fcmSendBody, oversizeOutcome } from './message.js';
 import { fcmAuth } from './oauth.js';
 import { fcmOutcome } from './outcome.js';
 
@@ -32,7 +32,7 @@ export function createFcmClient(credential: FcmCredential, options: ProviderClie
   // An endpoint override may carry a path prefix (a proxy); the send path goes below it.
   const path = `${base.pathname.replace(/\/$/, '')}/v1/projects/${encodeURIComponent(auth.project)}/messages:send`;
 
-  const attempt = async (target: PushTarget, request: PushRequest, data: FcmData, accessToken: string) => {
+  const attempt = async (target: PushTarget, request: PushRequest, payload: FcmPayload, accessToken: string) => {
     // The TTL is taken at the moment of sending, after any token fetch, so it never overstates the time left.
     const ttl = ttlSeconds(request.deadline, now());
     if (ttl === undefined) return DEADLINE_PASSED;
@@ -43,15 +43,15 @@ export function createFcmClient(credential: FcmCredential, options: ProviderClie
       'content-type': 'application/json; charset=UTF-8',
     };
     const res = await timed(options.onResponse, () =>
-      pool.request(headers, fcmSendBody(target.token, data, request, ttl)),
+      pool.request(headers, fcmSendBody(target.token, payload, request, ttl)),
     );
     return fcmOutcome(res, now());
   };
 
-  const sendOne = async (target: PushTarget, request: PushRequest, data: FcmData): Promise<PushOutcome> => {
+  const sendOne = async (target: PushTarget, request: PushRequest, payload: FcmPayload): Promise<PushOutcome> => {
     if (ttlSeconds(request.deadline, now()) === undefined) return DEADLINE_PASSED;
     try {
-      const outcome = await withReauth(tokens, (accessToken) => attempt(target, request, data, accessToken));
+      const outcome = await withReauth(tokens, (accessToken) => attempt(target, request, payload, accessToken));
       return outcome instanceof TokenRefused ? outcome.outcome() : outcome;
     } catch (err) {
       return outcomeOfError(err);
@@ -60,10 +60,10 @@ export function createFcmClient(credential: FcmCredential, options: ProviderClie
 
   return {
     send: (targets, request) => {
-      const data = fcmData(request);
-      const oversize = oversizeOutcome(data);
+      const payload = fcmPayload(request);
+      const oversize = oversizeOutcome(payload.data, payload.notification);
       if (oversize) return Promise.resolve(targets.map(() => oversize));
-      return Promise.all(targets.map((target) => sendOne(target, request, data)));
+      return Promise.all(targets.map((target) => sendOne(target, request, payload)));
     },
     close: async () => {
       await pool.close();

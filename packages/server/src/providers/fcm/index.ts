@@ -2,7 +2,7 @@ import type { ProviderModule } from '../contract.js';
 import { checkOpaqueToken } from '../kit/index.js';
 import { createFcmClient } from './client.js';
 import { checkFcmCredential, type FcmCredential, FcmCredentialSchema } from './credential.js';
-import { dataBytes, fcmData, MAX_DATA_BYTES } from './message.js';
+import { dataBytes, fcmPayload, MAX_DATA_BYTES } from './message.js';
 
 /** Firebase Cloud Messaging, HTTP v1 API (docs/providers.md#fcm-http-v1). */
 export const fcm: ProviderModule<FcmCredential> = {
@@ -12,7 +12,10 @@ export const fcm: ProviderModule<FcmCredential> = {
   checkPushToken: checkOpaqueToken,
   createClient: createFcmClient,
   maxPayloadBytes: () => MAX_DATA_BYTES,
-  payloadBytes: (request) => dataBytes(fcmData(request)),
+  payloadBytes: (request) => {
+    const { data, notification } = fcmPayload(request);
+    return dataBytes(data, notification);
+  },
   sandbox: {
     deviceId: 'pixel',
     credential: (c) => ({ type: 'fcm', serviceAccount: c.fcm.serviceAccount, endpoint: c.fcm.baseUrl }),

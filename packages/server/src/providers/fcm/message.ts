@@ -1,19 +1,48 @@
 import type { PushOutcome, PushRequest } from '../contract.js';
 
-/** FCM's limit on data keys plus values. */
+/** FCM's payload limit, which callpush applies to data keys plus values plus the notification block. */
 export const MAX_DATA_BYTES = 4096;
 
 /** FCM `message.data`: string keys to string values. */
 export type FcmData = Record<string, string>;
+
+/** `android.notification`: what Android shows by itself, with the tag that replaces an earlier one. */
+export interface FcmNotification {
+  title: string;
+  body: string;
+  tag: string;
+}
 
 /** The data map of a send: the request's own (another SDK's payload format) or the v1 message under `callpush`. */
 export function fcmData(request: PushRequest): FcmData {
   return request.data ?? { callpush: JSON.stringify(request.message) };
 }
 
-/** What FCM's limit counts: the UTF-8 bytes of every key and value. */
-export function dataBytes(data: FcmData): number {
-  return Object.entries(data).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+/** What every device of one send gets, built once per send: the data and, when one is shown, the notification. */
+export interface FcmPayload {
+  data: FcmData;
+  notification?: FcmNotification;
+}
+
+/**
+ * The payload of a send. A notification block goes only with a request that wants one shown on the data
+ * transports; its tag is the collapse id, so a later notice of the same call replaces what is shown rather
+ * than adding to it.
+ */
+export function fcmPayload(request: PushRequest): FcmPayload {
+  const data = fcmData(request);
+  const n = request.notification;
+  if (!n?.visibleOnData) return { data };
+  return { data, notification: { title: n.title, body: n.body, tag: request.collapseId } };
+}
+
+/**
+ * The bytes counted against the limit: every key and value of the data (UTF-8) and, since FCM does not say how
+ * it counts a notification, the whole JSON of the block, which is more than its text.
+ */
+export function dataBytes(data: FcmData, notification?: FcmNotification): number {
+  const entries = Object.entries(data).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+  return entries + (notification ? Buffer.byteLength(JSON.stringify(notification)) : 0);
 }
 
 /**
@@ -21,29 +50,31 @@ export function dataBytes(data: FcmData): number {
  * INVALID_ARGUMENT it uses for a bad token, and a token is only dropped on that answer when the payload is
  * known good (docs/providers.md#fcm-invalid-argument), which this check makes true.
  */
-export function oversizeOutcome(data: FcmData): PushOutcome | undefined {
-  const bytes = dataBytes(data);
+export function oversizeOutcome(data: FcmData, notification?: FcmNotification): PushOutcome | undefined {
+  const bytes = dataBytes(data, notification);
   if (bytes <= MAX_DATA_BYTES) return undefined;
   return { kind: 'config_error', reason: `message data is ${bytes} bytes, over FCM's ${MAX_DATA_BYTES}` };
 }
 
 /**
- * The `messages:send` body for one device (docs/providers.md#fcm-send): data-only, so the app's own code
- * runs and shows the call even when killed; HIGH priority to wake a dozing device; `ttl` the whole seconds
- * left to the ring deadline, "0s" included (deliver now or drop); the call id as collapse key so the cancel
- * replaces a ring still queued for an offline device. `data` is built once per send rather than once per device.
+ * The `messages:send` body for one device (docs/providers.md#fcm-send): data, so the app's own code runs and
+ * shows the call even when killed, plus a notification block when the request wants one shown by Android
+ * itself (a missed call); HIGH priority to wake a dozing device, NORMAL for what may wait; `ttl` the whole
+ * seconds left to the deadline, "0s" included (deliver now or drop); the call id as collapse key so a later
+ * message of the call replaces one still queued for an offline device.
  */
-export function fcmSendBody(
-  token: string,
-  data: Record<string, string>,
-  request: PushRequest,
-  ttlSeconds: number,
-): string {
+export function fcmSendBody(token: string, payload: FcmPayload, request: PushRequest, ttlSeconds: number): string {
+  const { data, notification } = payload;
   return JSON.stringify({
     message: {
       token,
       data,
-      android: { priority: 'HIGH', ttl: `${ttlSeconds}s`, collapse_key: request.collapseId },
+      android: {
+        priority: request.priority === 'normal' ? 'NORMAL' : 'HIGH',
+        ttl: `${ttlSeconds}s`,
+        collapse_key: request.collapseId,
+        ...(notification ? { notification } : {}),
+      },
     },
   });
 }

@@ -7,9 +7,10 @@ export const MAX_MESSAGE_BYTES = 4096;
  * The v1 `messages:send` body for a batch of devices (docs/providers.md#hms-send). `data` is a string,
  * as Push Kit wants it: the request's own data map (another SDK's payload format) as JSON, or the v1 message
  * under `callpush`. `urgency` HIGH with `category` VOIP is the approved scenario for call data messages;
- * `ttl` is the whole seconds left to the ring deadline. `collapse_key` -1 keeps every cached message: Push Kit
- * keys are 1..100 groups, too few to give each call its own, and a shared group would let one call's ring
- * replace another's; the client library drops stale rings by their `expiresAt` instead.
+ * what may wait (a missed call) goes NORMAL, without the category, which names calls only. `ttl` is the whole
+ * seconds left to the deadline. `collapse_key` -1 keeps every cached message: Push Kit keys are 1..100
+ * groups, too few to give each call its own, and a shared group would let one call's ring replace another's;
+ * the client library drops stale rings by their `expiresAt` instead.
  */
 export function hmsSendBody(tokens: string[], request: PushRequest, ttlSeconds: number): string {
   return JSON.stringify({ validate_only: false, message: { ...hmsMessage(request, ttlSeconds), token: tokens } });
@@ -21,8 +22,27 @@ export function hmsMessageBytes(request: PushRequest, ttlSeconds: number): numbe
 }
 
 function hmsMessage(request: PushRequest, ttlSeconds: number) {
+  const normal = request.priority === 'normal';
+  const notification = visibleNotification(request);
   return {
     data: JSON.stringify(request.data ?? { callpush: JSON.stringify(request.message) }),
-    android: { urgency: 'HIGH', category: 'VOIP', ttl: `${ttlSeconds}s`, collapse_key: -1 },
+    android: {
+      urgency: normal ? 'NORMAL' : 'HIGH',
+      ...(normal ? {} : { category: 'VOIP' }),
+      ttl: `${ttlSeconds}s`,
+      collapse_key: -1,
+      ...(notification ? { notification } : {}),
+    },
   };
+}
+
+/**
+ * The notification Push Kit shows by itself, when the request wants one on the data transports. It must say
+ * what a tap does (Huawei's server SDKs refuse one without `click_action`): type 3 opens the app, which then
+ * gets the data. The tag is the call id, so a later notice of the same call replaces what is shown.
+ */
+function visibleNotification(request: PushRequest) {
+  const n = request.notification;
+  if (!n?.visibleOnData) return undefined;
+  return { title: n.title, body: n.body, tag: request.collapseId, click_action: { type: 3 } };
 }

@@ -5,7 +5,7 @@ import type { TokenCache } from './token-cache.js';
 
 /** What the send path of every provider client shares: deadline, re-auth once, timing, failures as outcomes. */
 
-/** Nothing is sent at or past the ring deadline: a late ring is worse than none. */
+/** Nothing is sent at or past the request's deadline: a late ring is worse than none, a stale notice useless. */
 export const DEADLINE_PASSED: PushOutcome = { kind: 'skipped', reason: 'deadline passed' };
 
 /** The TTL for a request sent now, in whole seconds (0 when under a second is left), or undefined once past. */

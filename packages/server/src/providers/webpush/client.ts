@@ -17,8 +17,8 @@ const UNUSABLE_KEYS: PushOutcome = {
  * The Web Push client of one VAPID credential. web-push encrypts; the VAPID header is signed once per push
  * service origin and re-signed once when a service refuses it (401/403), as the other providers refresh their
  * access tokens. The request goes over this client's own keep-alive connections, because web-push's sender
- * takes no CA per call and speaks HTTPS only. Cancels go like rings: Web Push has no rule against them. Both
- * `voip` and `alert` devices are pushed alike.
+ * takes no CA per call and speaks HTTPS only. Cancels and missed notices go like rings: Web Push has no rule
+ * against them. Both `voip` and `alert` devices are pushed alike.
  *
  * A subscription's endpoint was supplied by a user, so it goes over connections that reach public addresses
  * only, whatever the operator allows; the credential's own endpoint override and the origins it lists go over

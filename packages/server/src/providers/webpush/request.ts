@@ -31,9 +31,11 @@ const plaintextOf = (request: PushRequest) => JSON.stringify(request.message);
 /**
  * Encrypts the v1 message (aes128gcm, RFC 8291) with web-push and adds `authorization`, the VAPID header
  * (RFC 8292) signed for the origin of the endpoint actually pushed to (VapidSigner), so an overridden
- * endpoint is signed for correctly. `Urgency: high` wakes a device on low battery; `TTL` is the time left to
- * the ring deadline; the Topic, derived from the call id, lets a cancel replace a ring still queued for an
- * offline browser. Throws when the subscription's keys are unusable.
+ * endpoint is signed for correctly. `Urgency: high` wakes a device on low battery, `normal` (a missed call)
+ * lets the service wait for a better moment; `TTL` is the time left to the deadline; the Topic, derived from
+ * the call id, lets a later message of the call replace one still queued for an offline browser. The service
+ * worker shows what it needs from the message itself (its `text`). Throws when the subscription's keys are
+ * unusable.
  */
 export function buildWebPushRequest(
   subscription: PushSubscription,
@@ -44,7 +46,7 @@ export function buildWebPushRequest(
   const details = webpush.generateRequestDetails(subscription, plaintextOf(request), {
     headers: { Authorization: authorization },
     TTL: ttlSeconds,
-    urgency: 'high',
+    urgency: request.priority === 'normal' ? 'normal' : 'high',
     topic: topicOf(request.collapseId),
     contentEncoding: 'aes128gcm',
   });

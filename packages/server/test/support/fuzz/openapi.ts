@@ -7,6 +7,9 @@ export interface Schema {
   enum?: unknown[];
   anyOf?: Schema[];
   oneOf?: Schema[];
+  /** `if`/`then`/`else`: a body of one of two shapes, told apart by a property (device registration). */
+  then?: Schema;
+  else?: Schema;
   properties?: Record<string, Schema>;
   required?: string[];
   additionalProperties?: boolean | Schema;
@@ -88,7 +91,7 @@ function resolver(doc: OpenApiDocument): Resolve {
  */
 export function validValue(schema: Schema, resolve: Resolve, depth = 0): fc.Arbitrary<unknown> {
   const s = resolve(schema);
-  const choices = s.oneOf ?? s.anyOf;
+  const choices = s.oneOf ?? s.anyOf ?? (s.then && s.else ? [s.then, s.else] : undefined);
   if (choices) return fc.oneof(...choices.map((c) => validValue(c, resolve, depth + 1)));
   if (s.enum) return fc.constantFrom(...s.enum);
   switch (s.type) {

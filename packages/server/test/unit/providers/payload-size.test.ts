@@ -1,20 +1,21 @@
 import { createECDH } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { RingMessage } from '../../../src/kernel/wire.js';
+import type { CancelMessage, RingMessage } from '../../../src/kernel/wire.js';
 import { buildApnsPush } from '../../../src/providers/apns/request.js';
 import type { PushRequest, PushTarget } from '../../../src/providers/contract.js';
-import { fcmData } from '../../../src/providers/fcm/message.js';
+import { fcmPayload, fcmSendBody } from '../../../src/providers/fcm/message.js';
 import { hmsSendBody } from '../../../src/providers/hms/message.js';
 import { providerModule } from '../../../src/providers/registry.js';
 import { buildWebPushRequest } from '../../../src/providers/webpush/request.js';
-import { aRingRequest, T0 } from '../fixtures.js';
+import { aCancelRequest, aRingRequest, T0 } from '../fixtures.js';
+import { missedOf } from './requests.js';
 
 /**
  * What a provider says a message weighs must be what its client puts on the wire, byte for byte: placing a
  * call refuses on that number (docs/security.md, "The ring path").
  */
 
-const hostile: Record<string, Record<string, string>> = {
+const hostileContents: Record<string, Record<string, string>> = {
   'control characters': { k: '\u0001\u0002\u001f'.repeat(100) },
   quotes: { q: '"\\'.repeat(200) },
   'many empty keys': Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`k${i}`, ''])),
@@ -22,10 +23,36 @@ const hostile: Record<string, Record<string, string>> = {
   'a lone surrogate': { s: '\ud800'.repeat(100) },
 };
 
-const request = (headers: Record<string, string>): PushRequest => {
+const ring = (headers: Record<string, string>): PushRequest => {
   const base = aRingRequest();
   const message = base.message as RingMessage;
   return { ...base, message: { ...message, headers, displayName: 'Ünïcödé "name"' } };
+};
+
+/** Hostile text where a message carries text: the notification and the v1 message's `text`. */
+const textOf = (values: Record<string, string>) => ({ title: Object.values(values).join(''), body: '"\\€😀' });
+
+/** Every shape a client wraps, with the hostile content where that shape has room for it. */
+const shapes: Record<string, (hostile: Record<string, string>) => PushRequest> = {
+  ring,
+  'ring with its alert text': (hostile) => ({
+    ...ring(hostile),
+    notification: { ...textOf(hostile), visibleOnData: false },
+  }),
+  'shown missed notice with localization keys': (hostile) =>
+    missedOf(aRingRequest(), {
+      ...textOf(hostile),
+      titleLocKey: 'MISSED_TITLE',
+      locKey: 'MISSED "BODY"',
+      locArgs: Object.values(hostile),
+      visibleOnData: true,
+    }),
+  'cancel with its text': (hostile) => {
+    const base = aCancelRequest();
+    const text = textOf(hostile);
+    const message = { ...(base.message as CancelMessage), text };
+    return { ...base, message, notification: { ...text, visibleOnData: false } };
+  },
 };
 
 const TTL = 29;
@@ -42,7 +69,16 @@ function subscription() {
 
 /** The bytes each provider's limit counts, taken from what its client builds. */
 const onTheWire = {
-  fcm: (r: PushRequest) => Object.entries(fcmData(r)).reduce((n, [k, v]) => n + Buffer.byteLength(k + v), 0),
+  // What FCM is sent: data keys plus values, and the JSON of the notification block (as the emulator counts it).
+  fcm: (r: PushRequest) => {
+    const { message } = JSON.parse(fcmSendBody('tok-1', fcmPayload(r), r, TTL));
+    const data = Object.entries(message.data as Record<string, string>);
+    const notification = message.android.notification;
+    return (
+      data.reduce((n, [k, v]) => n + Buffer.byteLength(k + v), 0) +
+      (notification ? Buffer.byteLength(JSON.stringify(notification)) : 0)
+    );
+  },
   hms: (r: PushRequest) => {
     const { message } = JSON.parse(hmsSendBody(['tok-1', 'tok-2'], r, TTL));
     delete message.token;
@@ -57,20 +93,23 @@ const onTheWire = {
 };
 
 describe('payloadBytes: the size of a message as the client wraps it', () => {
-  for (const [name, headers] of Object.entries(hostile)) {
-    for (const type of ['fcm', 'hms', 'webpush'] as const) {
-      it(`${type}, ${name}`, () => {
-        const r = request(headers);
-        // The TTL the HMS body carries is the one left at `now`.
-        const at = r.deadline - TTL * 1000;
-        expect(providerModule(type)!.payloadBytes(r, 'alert', at)).toBe(onTheWire[type](r));
-      });
-    }
-    for (const kind of ['voip', 'alert'] as const) {
-      it(`apns ${kind}, ${name}`, () => {
-        const r = request(headers);
-        expect(providerModule('apns')!.payloadBytes(r, kind, NOW)).toBe(onTheWire.apns(r, kind));
-      });
+  for (const [shape, build] of Object.entries(shapes)) {
+    for (const [name, content] of Object.entries(hostileContents)) {
+      for (const type of ['fcm', 'hms', 'webpush'] as const) {
+        it(`${type}, ${shape}, ${name}`, () => {
+          const r = build(content);
+          // The TTL the HMS body carries is the one left at `now`.
+          const at = r.deadline - TTL * 1000;
+          expect(providerModule(type)!.payloadBytes(r, 'alert', at)).toBe(onTheWire[type](r));
+        });
+      }
+      // Only a ring goes to a VoIP token.
+      for (const kind of shape.startsWith('ring') ? (['voip', 'alert'] as const) : (['alert'] as const)) {
+        it(`apns ${kind}, ${shape}, ${name}`, () => {
+          const r = build(content);
+          expect(providerModule('apns')!.payloadBytes(r, kind, NOW)).toBe(onTheWire.apns(r, kind));
+        });
+      }
     }
   }
 

@@ -5,6 +5,7 @@ import { type Clock, groupBy } from '#kernel';
 import type { ProviderClientPool, ProvidersService, PushOutcome } from '#providers';
 import type { RingMetrics } from '../metrics.js';
 import { type Call, type Delivery, patched } from '../model.js';
+import type { TextSource } from '../notification-text.js';
 import type { CallsRepository } from '../repository.js';
 import { PRUNE_GUARD_SETTINGS, PruneGuard } from './prune-guard.js';
 import { beforeDeadline, type PreSendCheck, pushOnce, type RingPayloads } from './push-attempt.js';
@@ -21,6 +22,8 @@ export interface DispatcherDeps {
   providers: Pick<ProvidersService, 'onChange'>;
   /** Another SDK's payload format for rings (Kaleyra); the v1 message without it. */
   payloads?: RingPayloads;
+  /** The app's notification texts, in each device's language. */
+  texts: TextSource;
   /** Sockets on this node and others: a device with one is rung over it first. */
   connections: ConnectionRouter;
   metrics: RingMetrics;
@@ -35,10 +38,13 @@ export interface DispatcherSettings {
 
 const NO_OUTCOME: PushOutcome = { kind: 'retry', reason: 'no outcome from the provider client' };
 
-/** One request per credential, callee and message type: the message differs per callee, and HMS batches a group. */
-const pushGroupKey = (d: Delivery) => `${d.provider}\u0000${d.userId}\u0000${d.type}`;
+/**
+ * One request per credential, callee, message type and language: the message differs per callee and its text
+ * per language, and HMS batches a group.
+ */
+const pushGroupKey = (d: Delivery) => `${d.provider}\u0000${d.userId}\u0000${d.type}\u0000${d.locale ?? ''}`;
 
-/** A retried ring goes only while its callee is still to be rung; cancels always go. */
+/** A retried ring goes only while its callee is still to be rung; cancels and missed notices always go. */
 const stillToRing =
   (repo: CallsRepository): PreSendCheck =>
   async (call, group, now) => {

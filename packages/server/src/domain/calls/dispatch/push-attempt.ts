@@ -1,7 +1,8 @@
 import { endpointRefusal } from '#infra/net';
-import type { ProviderClientPool, PushOutcome, PushTarget } from '#providers';
+import type { ProviderClientPool, PushNotification, PushOutcome, PushTarget } from '#providers';
 import { messageFor } from '../messages.js';
 import type { Call, Delivery, DeliveryPatch } from '../model.js';
+import { notificationFor, type TextSource } from '../notification-text.js';
 
 /**
  * The data map that replaces the v1 message of a ring, for apps on another SDK's payload format (Kaleyra), or
@@ -23,12 +24,14 @@ export const beforeDeadline: PreSendCheck = async (_call, group, now) =>
 export interface PushAttemptDeps {
   clients: Pick<ProviderClientPool, 'get' | 'admit'>;
   payloads?: RingPayloads;
+  /** The app's notification texts: what an alert device shows, and the `text` of cancels and missed notices. */
+  texts: TextSource;
 }
 
 const all = (group: Delivery[], outcome: PushOutcome) => group.map(() => outcome);
 
 /**
- * One push of a group (one credential, one callee, one message type): its outcomes, one per delivery, in
+ * One push of a group (one credential, callee, message type and language): its outcomes, one per delivery, in
  * order. Never throws for a provider's fault: a missing credential, a payload not ready or a full credential
  * are outcomes too. `onWrite` is told the moment the request goes out (how the ring-dispatch time is taken).
  */
@@ -43,7 +46,9 @@ export async function pushOnce(
   const client = await deps.clients.get(head.appKey, head.provider);
   if (!client) return all(group, { kind: 'config_error', reason: 'the provider credential no longer exists' });
   let data: Record<string, string> | undefined;
+  let notification: PushNotification;
   try {
+    notification = await notificationFor(deps.texts, call, head);
     data = head.type === 'ring' ? await deps.payloads?.payloadFor(call, head) : undefined;
   } catch (err) {
     // A URL the endpoint policy refuses (the Kaleyra base URL) will be refused again: no point retrying.
@@ -57,10 +62,14 @@ export async function pushOnce(
   onWrite?.();
   const targets: PushTarget[] = group.map((d) => ({ deviceId: d.deviceId, token: d.token, kind: d.kind }));
   try {
+    const text = head.type === 'ring' ? undefined : { title: notification.title, body: notification.body };
     return await client.send(targets, {
-      message: messageFor(call, head, now),
+      message: messageFor(call, head, now, text),
       deadline: head.deadline,
       collapseId: call.id,
+      notification,
+      // A missed call may wait for the device's next wake-up; a ring and a cancel may not.
+      ...(head.type === 'missed' ? { priority: 'normal' as const } : {}),
       ...(data ? { data } : {}),
     });
   } finally {

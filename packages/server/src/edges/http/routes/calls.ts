@@ -9,7 +9,7 @@ import { errorResponses, Id } from '../schemas.js';
 
 const DeliverySchema = Type.Object({
   deliveryId: Type.String(),
-  type: Type.String({ description: 'ring or cancel' }),
+  type: Type.String({ description: 'ring, cancel or missed (a missed-call notice)' }),
   userId: Type.String(),
   deviceId: Type.String(),
   provider: Type.String(),
@@ -19,7 +19,9 @@ const DeliverySchema = Type.Object({
   state: Type.String({ description: 'pending, sent, received, failed, expired or skipped' }),
   outcome: Type.Optional(Type.String()),
   detail: Type.Optional(Type.String()),
-  cancelReason: Type.Optional(Type.String()),
+  cancelReason: Type.Optional(
+    Type.String({ description: 'why a cancel stops the ring; for a missed notice, why it was missed' }),
+  ),
   attempts: Type.Integer(),
   createdAt: Type.Integer(),
   firstAttemptAt: Type.Optional(Type.Integer()),
@@ -29,10 +31,12 @@ const DeliverySchema = Type.Object({
 
 const CallSchema = Type.Object({
   callId: Type.String(),
-  state: Type.String({ description: 'ringing, answered, declined, cancelled, timed_out or ended' }),
+  state: Type.String({ description: 'ringing, answered, declined, busy, cancelled, timed_out or ended' }),
   from: Type.String(),
   to: Type.Array(Type.String()),
-  callees: Type.Record(Type.String(), Type.String(), { description: 'each callee: ringing, answered or declined' }),
+  callees: Type.Record(Type.String(), Type.String(), {
+    description: 'each callee: ringing, answered, declined or busy',
+  }),
   video: Type.Boolean(),
   displayName: Type.Optional(Type.String()),
   headers: Type.Record(Type.String(), Type.String()),
@@ -60,6 +64,29 @@ const PlaceCallBody = Type.Object(
 );
 
 const DeviceBody = Type.Object({ deviceId: Id('the callee device acting') }, { additionalProperties: false });
+const DeclineBody = Type.Object(
+  {
+    deviceId: Id('the callee device acting'),
+    reason: Type.Optional(
+      Type.Literal('busy', { description: 'the callee is in another call: recorded as busy, not declined' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const CallStatusSchema = Type.Object({
+  callId: Type.String(),
+  state: Type.String({
+    description: "the call's state: ringing, answered, declined, busy, cancelled, timed_out or ended",
+  }),
+  status: Type.String({
+    description:
+      'what the call means for the device asking: ringing (keep ringing), answered (on this device), ' +
+      'answered_elsewhere, declined, busy, cancelled, timed_out or ended; for the caller, the call state',
+  }),
+  endReason: Type.Optional(Type.String()),
+});
+const ReceiptSchema = Type.Object({ ...DeliverySchema.properties, call: CallStatusSchema });
 const Params = Type.Object({ callId: Type.String({ minLength: 1, maxLength: 64 }) });
 
 function view(call: Call, deliveries: Delivery[]) {
@@ -212,34 +239,69 @@ export const callsRoutes: FastifyPluginAsyncTypebox<{ calls: CallsService; auth:
     },
   );
 
-  for (const action of ['answer', 'decline'] as const) {
-    app.post(
-      `/v1/calls/:callId/${action}`,
-      {
-        schema: {
-          tags,
-          security: [{ user: [] }],
-          summary:
-            action === 'answer'
-              ? "A callee answers on one device; the callee's other devices get call.cancel"
-              : 'A callee declines; its devices stop ringing, and the call is declined when every callee has',
-          params: Params,
-          body: DeviceBody,
-          response: { 200: CallSchema, ...errorResponses(400, 401, 403, 404, 409) },
-        },
+  app.post(
+    '/v1/calls/:callId/answer',
+    {
+      schema: {
+        tags,
+        security: [{ user: [] }],
+        summary: "A callee answers on one device; the callee's other devices get call.cancel",
+        params: Params,
+        body: DeviceBody,
+        response: { 200: CallSchema, ...errorResponses(400, 401, 403, 404, 409) },
       },
-      async (req) => {
-        const { call } = await visible(req, req.params.callId);
-        const userId = calleeOf(req, call);
-        const event =
-          action === 'answer'
-            ? { type: 'answer' as const, userId, deviceId: req.body.deviceId }
-            : { type: 'decline' as const, userId };
-        const next = await calls.apply(call.appKey, call.id, event);
-        return view(next, (await calls.get(call.appKey, call.id)).deliveries);
+    },
+    async (req) => {
+      const { call } = await visible(req, req.params.callId);
+      const userId = calleeOf(req, call);
+      const next = await calls.apply(call.appKey, call.id, { type: 'answer', userId, deviceId: req.body.deviceId });
+      return view(next, (await calls.get(call.appKey, call.id)).deliveries);
+    },
+  );
+
+  app.post(
+    '/v1/calls/:callId/decline',
+    {
+      schema: {
+        tags,
+        security: [{ user: [] }],
+        summary:
+          'A callee declines (or is busy); its devices stop ringing, and the call is declined (busy) when every callee has',
+        params: Params,
+        body: DeclineBody,
+        response: { 200: CallSchema, ...errorResponses(400, 401, 403, 404, 409) },
       },
-    );
-  }
+    },
+    async (req) => {
+      const { call } = await visible(req, req.params.callId);
+      const userId = calleeOf(req, call);
+      const { reason } = req.body;
+      const next = await calls.apply(call.appKey, call.id, { type: 'decline', userId, ...(reason ? { reason } : {}) });
+      return view(next, (await calls.get(call.appKey, call.id)).deliveries);
+    },
+  );
+
+  app.get(
+    '/v1/calls/:callId/status',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Where a call stands for the device asking (one lookup: a woken device asks before it rings)',
+        params: Params,
+        querystring: Type.Object(
+          { deviceId: Type.Optional(Id('the device asking, so an answer on another device can be told')) },
+          { additionalProperties: false },
+        ),
+        response: { 200: CallStatusSchema, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const viewer = p.kind === 'user' ? { userId: p.userId, deviceId: req.query.deviceId } : undefined;
+      return calls.status(p.appKey, req.params.callId, viewer);
+    },
+  );
 
   app.post(
     '/v1/calls/:callId/receipts',
@@ -247,17 +309,17 @@ export const callsRoutes: FastifyPluginAsyncTypebox<{ calls: CallsService; auth:
       schema: {
         tags,
         security: [{ user: [] }],
-        summary: 'A callee device reports that the ring arrived',
+        summary: 'A callee device reports that the ring arrived, and hears where the call stands for it',
         params: Params,
         body: DeviceBody,
-        response: { 200: DeliverySchema, ...errorResponses(400, 401, 403, 404) },
+        response: { 200: ReceiptSchema, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (req) => {
       const { call } = await visible(req, req.params.callId);
       const userId = calleeOf(req, call);
-      const d = await calls.receipt(call.appKey, call.id, userId, req.body.deviceId);
-      return view(call, [d]).deliveries[0]!;
+      const { delivery, status } = await calls.receipt(call.appKey, call.id, userId, req.body.deviceId);
+      return { ...view(call, [delivery]).deliveries[0]!, call: status };
     },
   );
 };

@@ -1,27 +1,79 @@
 import { Type } from 'typebox';
+import { LOCALE_MAX_LENGTH, LOCALE_PATTERN, MAX_REGISTRATIONS, type RegisterInput } from '#domain/devices';
+
+const Provider = Type.String({ description: 'name of the provider credential' });
+const ProviderType = Type.String({ description: 'fcm, hms, apns or webpush' });
+const Kind = Type.String({ description: 'voip or alert' });
+
+const RegistrationSchema = Type.Object({
+  provider: Provider,
+  providerType: ProviderType,
+  token: Type.String(),
+  kind: Kind,
+});
 
 export const DeviceSchema = Type.Object({
   deviceId: Type.String(),
   userId: Type.String(),
-  provider: Type.String({ description: 'name of the provider credential' }),
-  providerType: Type.String({ description: 'fcm, hms, apns or webpush' }),
-  token: Type.String(),
-  kind: Type.String({ description: 'voip or alert' }),
+  provider: Type.String({ description: 'the ring registration (voip when there is one, else alert): its credential' }),
+  providerType: ProviderType,
+  token: Type.String({ description: 'the ring registration: its token' }),
+  kind: Type.String({ description: 'the ring registration: its kind, voip or alert' }),
+  locale: Type.Optional(Type.String({ description: 'language of its notifications; absent: the app default' })),
+  registrations: Type.Array(RegistrationSchema, {
+    description:
+      'every registration of the device, voip first; rings go to the first, cancels and missed-call notices to the alert one',
+  }),
   createdAt: Type.Integer(),
   registeredAt: Type.Integer(),
 });
 
-export const RegisterDeviceBody = Type.Object(
-  {
-    provider: Type.String({ minLength: 1, maxLength: 128, description: 'name of one of the app provider credentials' }),
-    token: Type.String({
-      minLength: 1,
-      maxLength: 4096,
-      description: 'the push token; for Web Push the JSON-serialised PushSubscription',
-    }),
-    kind: Type.Union([Type.Literal('voip'), Type.Literal('alert')], {
-      description: 'voip: a PushKit token (rings through CallKit); alert: a regular push token',
-    }),
-  },
-  { additionalProperties: false },
+const registrationFields = {
+  provider: Type.String({ minLength: 1, maxLength: 128, description: 'name of one of the app provider credentials' }),
+  token: Type.String({
+    minLength: 1,
+    maxLength: 4096,
+    description: 'the push token; for Web Push the JSON-serialised PushSubscription',
+  }),
+  kind: Type.Union([Type.Literal('voip'), Type.Literal('alert')], {
+    description: 'voip: a PushKit token (rings through CallKit); alert: a regular push token',
+  }),
+};
+
+const locale = Type.Optional(
+  Type.String({
+    maxLength: LOCALE_MAX_LENGTH,
+    pattern: LOCALE_PATTERN,
+    description: 'BCP 47 language tag (de, pt-BR) of the cancels and missed-call notices; absent: the app default',
+  }),
 );
+
+const OneRegistration = Type.Object(
+  { ...registrationFields, locale },
+  { additionalProperties: false, description: 'a device with one registration' },
+);
+
+const Registrations = Type.Object(
+  {
+    registrations: Type.Array(Type.Object(registrationFields, { additionalProperties: false }), {
+      minItems: 1,
+      maxItems: MAX_REGISTRATIONS,
+      description: 'one or two registrations, at most one per kind (an iPhone: its PushKit and its regular APNs token)',
+    }),
+    locale,
+  },
+  { additionalProperties: false, description: 'a device with a registration per kind' },
+);
+
+/**
+ * Either body. A condition on `registrations` picks the one to check, rather than `anyOf`, so a refusal names
+ * the field at fault inside the body the client meant instead of a field of the other one.
+ */
+export const RegisterDeviceBody = Type.Unsafe<RegisterInput>({
+  type: 'object',
+  description: 'the device registrations, which replace those it had',
+  if: { required: ['registrations'] },
+  // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword; not a function, so never a thenable
+  then: Registrations,
+  else: OneRegistration,
+});

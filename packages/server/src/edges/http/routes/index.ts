@@ -1,5 +1,6 @@
 export { adminAppsRoutes } from './admin-apps.js';
 export { appProvidersRoutes } from './app-providers.js';
+export { appSettingsRoutes } from './app-settings.js';
 export { type AppUsersDeps, appUsersRoutes } from './app-users.js';
 export { callsRoutes } from './calls.js';
 export { type ConnectRouteOptions, connectRoute } from './connect.js';

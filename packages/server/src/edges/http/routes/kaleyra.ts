@@ -72,7 +72,8 @@ const intakeRoutes: FastifyPluginAsyncTypebox<KaleyraRoutesDeps> = async (app, {
     {
       schema: {
         tags,
-        summary: 'Kaleyra event webhook (on_call_incoming rings; on_missed_call and call ends stop the ring)',
+        summary:
+          'Kaleyra event webhook (on_call_incoming rings; on_missed_call and call ends stop the ring; on_message_sent notifies the other chat members)',
         params: AppParams,
         response: {
           200: Type.Object({ event: Type.String(), action: Type.String(), callId: Type.Optional(Type.String()) }),

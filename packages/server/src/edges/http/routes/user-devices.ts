@@ -22,7 +22,8 @@ export const userDevicesRoutes: FastifyPluginAsyncTypebox<{ devices: DevicesServ
       schema: {
         tags,
         security,
-        summary: 'Register (or re-register) this device; a token registered elsewhere moves here',
+        summary:
+          'Register (or re-register) this device with its registrations; a token registered elsewhere moves here',
         params: Params,
         body: RegisterDeviceBody,
         response: {

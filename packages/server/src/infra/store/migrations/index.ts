@@ -5,6 +5,7 @@ import * as m0003 from './0003_kaleyra.js';
 import * as m0004 from './0004_delivery_transport.js';
 import * as m0005 from './0005_delivery_leases.js';
 import * as m0006 from './0006_idempotency_scope_next_attempt.js';
+import * as m0007 from './0007_call_lifecycle.js';
 
 /** Every migration by name, imported statically so the built package needs no file-system scan. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0004_delivery_transport': m0004,
   '0005_delivery_leases': m0005,
   '0006_idempotency_scope_next_attempt': m0006,
+  '0007_call_lifecycle': m0007,
 };

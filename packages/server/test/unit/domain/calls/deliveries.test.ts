@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CANCEL_TTL_MS, cancelsFor, firstRings } from '../../../../src/domain/calls/deliveries.js';
+import {
+  CANCEL_TTL_MS,
+  cancelsFor,
+  firstRings,
+  MISSED_TTL_MS,
+  missedFor,
+} from '../../../../src/domain/calls/deliveries.js';
 import type { Delivery, DeliveryState } from '../../../../src/domain/calls/model.js';
 import type { CancelOrder } from '../../../../src/domain/calls/state-machine.js';
 import { aCall, aDelivery, T0 } from '../../fixtures.js';
@@ -77,7 +83,7 @@ describe('cancelsFor', () => {
       leaseOwner: undefined,
       leaseUntil: undefined,
     });
-    const [cancel, ...rest] = cancelsFor([source], [order({ reason: 'timeout' })], LEASE, NOW);
+    const [cancel, ...rest] = cancelsFor([source], [order({ reason: 'timeout' })], [], LEASE, NOW);
     expect(rest).toEqual([]);
     expect(cancel).toMatchObject({
       type: 'cancel',
@@ -114,18 +120,24 @@ describe('cancelsFor', () => {
   ];
 
   it.each(states)('a ring in state %s gets a cancel: %s', (state, expected) => {
-    expect(cancelsFor([ring('pixel', { state })], [order()], LEASE, NOW)).toHaveLength(expected ? 1 : 0);
+    expect(cancelsFor([ring('pixel', { state })], [order()], [], LEASE, NOW)).toHaveLength(expected ? 1 : 0);
   });
 
   it('skips the device that answered, and callees the order does not name', () => {
     const rings = [ring('pixel'), ring('iphone'), ring('tablet'), ring('carol-phone', { userId: 'carol' })];
-    const cancels = cancelsFor(rings, [order({ exceptDeviceId: 'iphone', reason: 'answered_elsewhere' })], LEASE, NOW);
+    const cancels = cancelsFor(
+      rings,
+      [order({ exceptDeviceId: 'iphone', reason: 'answered_elsewhere' })],
+      [],
+      LEASE,
+      NOW,
+    );
     expect(cancels.map((c) => `${c.userId}/${c.deviceId}`)).toEqual(['bob/pixel', 'bob/tablet']);
   });
 
   it('never cancels a cancel', () => {
     const earlierCancel = ring('pixel', { type: 'cancel', cancelReason: 'declined' });
-    expect(cancelsFor([earlierCancel], [order()], LEASE, NOW)).toEqual([]);
+    expect(cancelsFor([earlierCancel], [order()], [], LEASE, NOW)).toEqual([]);
   });
 
   it('each order stops its own callees with its own reason', () => {
@@ -133,6 +145,7 @@ describe('cancelsFor', () => {
     const cancels = cancelsFor(
       rings,
       [order({ userIds: ['bob'], reason: 'declined' }), order({ userIds: ['carol'], reason: 'timeout' })],
+      [],
       LEASE,
       NOW,
     );
@@ -140,13 +153,106 @@ describe('cancelsFor', () => {
   });
 
   it('an order naming nobody produces nothing', () => {
-    expect(cancelsFor([ring('pixel')], [order({ userIds: [] })], LEASE, NOW)).toEqual([]);
+    expect(cancelsFor([ring('pixel')], [order({ userIds: [] })], [], LEASE, NOW)).toEqual([]);
   });
 
   it('leaves the rings it was given as they were', () => {
     const rings = [ring('pixel')];
     const copy = structuredClone(rings);
-    cancelsFor(rings, [order()], LEASE, NOW);
+    cancelsFor(rings, [order()], [], LEASE, NOW);
     expect(rings).toEqual(copy);
+  });
+});
+
+describe('cancelsFor: a device with a VoIP and an alert registration', () => {
+  const voipRing = aDelivery({
+    id: 'd_ring_iphone',
+    deviceId: 'iphone',
+    provider: 'ios-voip',
+    providerType: 'apns',
+    token: 'voip-token',
+    kind: 'voip',
+    state: 'sent',
+  });
+  const alert = {
+    userId: 'bob',
+    deviceId: 'iphone',
+    provider: 'ios',
+    providerType: 'apns',
+    token: 'alert-token',
+    kind: 'alert' as const,
+    locale: 'de-AT',
+  };
+  const order: CancelOrder = { userIds: ['bob'], reason: 'caller_cancelled' };
+
+  it('sends the cancel of a VoIP ring to the alert registration, in its language', () => {
+    const [cancel] = cancelsFor([voipRing], [order], [alert], LEASE, NOW);
+    expect(cancel).toMatchObject({ provider: 'ios', token: 'alert-token', kind: 'alert', locale: 'de-AT' });
+  });
+
+  it('keeps the ring registration when the device has no other', () => {
+    const [cancel] = cancelsFor([voipRing], [order], [], LEASE, NOW);
+    expect(cancel).toMatchObject({ provider: 'ios-voip', token: 'voip-token', kind: 'voip' });
+  });
+
+  it('a socket-only ring stays on the socket even if another device of that id registered', () => {
+    const socketRing = aDelivery({
+      deviceId: 'iphone',
+      provider: '',
+      token: '',
+      transport: 'connection',
+      state: 'sent',
+    });
+    const [cancel] = cancelsFor([socketRing], [order], [alert], LEASE, NOW);
+    expect(cancel).toMatchObject({ provider: '', token: '' });
+  });
+});
+
+describe('missedFor', () => {
+  const call = aCall({ callees: { bob: 'ringing', carol: 'ringing' }, expiresAt: T0 + 30_000 });
+  const targets = [
+    { userId: 'bob', deviceId: 'pixel', provider: 'android', providerType: 'fcm', token: 'f1', kind: 'alert' as const },
+    {
+      userId: 'bob',
+      deviceId: 'iphone',
+      provider: 'ios',
+      providerType: 'apns',
+      token: 'a1',
+      kind: 'alert' as const,
+      locale: 'fr',
+    },
+    {
+      userId: 'carol',
+      deviceId: 'pixel',
+      provider: 'android',
+      providerType: 'fcm',
+      token: 'f2',
+      kind: 'alert' as const,
+    },
+  ];
+
+  it('one pending notice per device of the callees who missed it, worth hours, with the reason', () => {
+    const notices = missedFor(call, { userIds: ['bob'], reason: 'timeout' }, targets, [], LEASE, NOW);
+    expect(notices.map((n) => `${n.deviceId}/${n.token}/${n.locale ?? '-'}`)).toEqual(['pixel/f1/-', 'iphone/a1/fr']);
+    for (const n of notices) {
+      expect(n).toMatchObject({
+        type: 'missed',
+        cancelReason: 'timeout',
+        state: 'pending',
+        transport: 'push',
+        deadline: NOW + MISSED_TTL_MS,
+        ...LEASE,
+      });
+    }
+  });
+
+  it('adds a socket notice for a device known only by its live connection', () => {
+    const live = [
+      { userId: 'bob', deviceId: 'pixel' },
+      { userId: 'bob', deviceId: 'tab' },
+      { userId: 'dave', deviceId: 'tab' },
+    ];
+    const notices = missedFor(call, { userIds: ['bob'], reason: 'caller_cancelled' }, targets, live, LEASE, NOW);
+    expect(notices.map((n) => `${n.deviceId}/${n.transport}`)).toEqual(['pixel/push', 'iphone/push', 'tab/connection']);
   });
 });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Call, CallState } from '../../../../src/domain/calls/model.js';
-import { type CallEvent, isRinging, transition } from '../../../../src/domain/calls/state-machine.js';
+import {
+  type CallEvent,
+  isRinging,
+  settledByRefusals,
+  transition,
+} from '../../../../src/domain/calls/state-machine.js';
 import { Conflict } from '../../../../src/kernel/errors.js';
 import { aCall, T0 } from '../../fixtures.js';
 
@@ -195,5 +200,52 @@ describe('isRinging', () => {
 
   it('is false for a user who is not a callee', () => {
     expect(isRinging(aCall(), 'mallory')).toBe(false);
+  });
+});
+
+describe('transition: busy and missed calls', () => {
+  const group = () => aCall({ callees: { bob: 'ringing', carol: 'ringing' } });
+  const busy = (userId: string): CallEvent => ({ type: 'decline', userId, reason: 'busy' });
+
+  it('a busy decline records the callee busy and stops its devices with reason busy', () => {
+    const { call, cancels } = transition(aCall(), busy('bob'), NOW);
+    expect(call.callees.bob).toBe('busy');
+    expect(call.state).toBe('busy');
+    expect(call.endReason).toBe('busy');
+    expect(cancels).toEqual([{ userIds: ['bob'], reason: 'busy' }]);
+  });
+
+  it('a group call is busy only when every callee is; declined when some declined and the rest were busy', () => {
+    const first = transition(group(), busy('bob'), NOW).call;
+    expect(first.state).toBe('ringing');
+    expect(transition(first, busy('carol'), NOW + 1).call.state).toBe('busy');
+    expect(transition(first, decline('carol'), NOW + 1).call.state).toBe('declined');
+  });
+
+  it('settledByRefusals is undefined while someone may still answer', () => {
+    expect(settledByRefusals(aCall({ callees: { bob: 'busy', carol: 'ringing' } }))).toBeUndefined();
+    expect(settledByRefusals(aCall({ callees: { bob: 'busy', carol: 'answered' } }))).toBeUndefined();
+  });
+
+  it('a timeout nobody answered is missed by the callees still ringing, not by those who declined', () => {
+    const declinedByBob = transition(group(), decline('bob'), NOW).call;
+    const { missed } = transition(declinedByBob, TIMEOUT, NOW + 1);
+    expect(missed).toEqual({ userIds: ['carol'], reason: 'timeout' });
+  });
+
+  it('a caller cancel before an answer is missed by every ringing callee', () => {
+    expect(transition(group(), CANCEL, NOW).missed).toEqual({ userIds: ['bob', 'carol'], reason: 'caller_cancelled' });
+  });
+
+  it('a group call someone answered is not missed by the others when it times out', () => {
+    const answered = transition(group(), answer('bob'), NOW).call;
+    const { missed, cancels } = transition(answered, TIMEOUT, NOW + 1);
+    expect(missed).toBeUndefined();
+    expect(cancels).toEqual([{ userIds: ['carol'], reason: 'timeout' }]);
+  });
+
+  it('answer, decline and end order no missed notice', () => {
+    expect(transition(aCall(), answer('bob'), NOW).missed).toBeUndefined();
+    expect(transition(aCall(), decline('bob'), NOW).missed).toBeUndefined();
   });
 });

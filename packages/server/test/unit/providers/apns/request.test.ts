@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import type { RingMessage } from '../../../../src/kernel/wire.js';
 import { type ApnsPush, buildApnsPush } from '../../../../src/providers/apns/request.js';
 import type { PushRequest, PushTarget } from '../../../../src/providers/contract.js';
 import { aCancelRequest, aRingRequest, T0 } from '../../fixtures.js';
+import { missedOf, NOTICE, SIX_HOURS } from '../requests.js';
 
 const BUNDLE = 'com.example.calls';
 const TOKEN = 'ab'.repeat(32);
@@ -15,9 +17,19 @@ function build(target: PushTarget, request: PushRequest, now = T0): ApnsPush {
   return push;
 }
 
+function nameless(request: PushRequest): PushRequest {
+  const { displayName: _, ...message } = request.message as RingMessage;
+  return { ...request, message };
+}
+
+function withoutNotification(request: PushRequest): PushRequest {
+  const { notification: _, ...rest } = request;
+  return rest;
+}
+
 describe('buildApnsPush (docs/providers.md#apns-headers)', () => {
-  it('a ring to a VoIP token is a voip push on the .voip topic with an empty aps', () => {
-    const request = aRingRequest();
+  it('a ring to a VoIP token is a voip push on the .voip topic with an empty aps, whatever the text', () => {
+    const request = aRingRequest({ notification: NOTICE });
     const { headers, payload } = build(voip, request);
     expect(headers).toMatchObject({
       ':method': 'POST',
@@ -30,48 +42,79 @@ describe('buildApnsPush (docs/providers.md#apns-headers)', () => {
     expect(JSON.parse(payload)).toEqual({ aps: {}, callpush: request.message });
   });
 
-  it('a ring to an alert token is a visible alert with a sound, on the bundle topic', () => {
-    const request = aRingRequest();
+  it("a ring to an alert token shows the gateway's text with a sound, on the bundle topic", () => {
+    const request = aRingRequest({ notification: { title: 'Alice', body: 'Videoanruf', visibleOnData: false } });
     const { headers, payload } = build(alert, request);
     expect(headers['apns-push-type']).toBe('alert');
     expect(headers['apns-topic']).toBe(BUNDLE);
     const body = JSON.parse(payload);
-    expect(body.aps).toEqual({ alert: { title: 'Alice', body: 'Incoming video call' }, sound: 'default' });
+    expect(body.aps).toEqual({ alert: { title: 'Alice', body: 'Videoanruf' }, sound: 'default' });
     expect(body.callpush).toEqual(request.message);
   });
 
-  it('an audio ring without a display name shows the caller id', () => {
-    const base = aRingRequest();
-    if (base.message.type !== 'call.ring') throw new Error('fixture');
-    const { displayName: _, ...message } = { ...base.message, video: false };
-    const body = JSON.parse(build(alert, { ...base, message }).payload);
-    expect(body.aps.alert).toEqual({ title: 'alice', body: 'Incoming call' });
+  it("hands over the app's localization keys, the arguments filling both", () => {
+    const notification = { ...NOTICE, titleLocKey: 'CALL_TITLE', locKey: 'CALL_BODY', locArgs: ['Alice'] };
+    const body = JSON.parse(build(alert, aRingRequest({ notification })).payload);
+    expect(body.aps.alert).toEqual({
+      title: 'Alice',
+      body: 'Verpasster Anruf',
+      'title-loc-key': 'CALL_TITLE',
+      'title-loc-args': ['Alice'],
+      'loc-key': 'CALL_BODY',
+      'loc-args': ['Alice'],
+    });
   });
 
-  it('a cancel to a VoIP token is never sent (iOS would demand a new CallKit call)', () => {
-    expect(buildApnsPush(voip, aCancelRequest(), BUNDLE, T0)).toEqual({ skip: 'cancel_not_sent_as_voip' });
+  it('sends arguments only with the key they fill', () => {
+    const body = JSON.parse(build(alert, aRingRequest({ notification: { ...NOTICE, locArgs: ['Alice'] } })).payload);
+    expect(body.aps.alert).toEqual({ title: 'Alice', body: 'Verpasster Anruf' });
   });
 
-  it('a cancel to an alert token is a silent alert replacing the ring (same collapse id)', () => {
-    const ring = build(alert, aRingRequest());
-    const cancel = build(alert, aCancelRequest());
-    const body = JSON.parse(cancel.payload);
-    expect(body.aps).toEqual({ alert: { title: 'alice', body: 'Answered on another device' } });
-    expect(body.aps).not.toHaveProperty('sound');
-    expect(cancel.headers['apns-push-type']).toBe('alert');
-    expect(cancel.headers['apns-collapse-id']).toBe(ring.headers['apns-collapse-id']);
+  describe('without a notification, nothing in any language is made up', () => {
+    it.each([
+      ['a ring', aRingRequest(), 'Alice'],
+      ['a ring without a display name', nameless(aRingRequest()), 'alice'],
+      ['a cancel', aCancelRequest(), 'alice'],
+      ['a missed notice', withoutNotification(missedOf(aRingRequest())), 'Alice'],
+    ])('%s shows the caller and no body', (_name, request, caller) => {
+      expect(JSON.parse(build(alert, request).payload).aps.alert).toEqual({ title: caller });
+    });
   });
 
   it.each([
-    ['declined', 'Call declined'],
-    ['caller_cancelled', 'Missed call'],
-    ['timeout', 'Missed call'],
-    ['ended', 'Call ended'],
-  ] as const)('a cancel for %s reads "%s"', (reason, text) => {
-    const base = aCancelRequest();
-    if (base.message.type !== 'call.cancel') throw new Error('fixture');
-    const body = JSON.parse(build(alert, { ...base, message: { ...base.message, reason } }).payload);
-    expect(body.aps.alert.body).toBe(text);
+    ['a cancel', aCancelRequest(), 'cancel_not_sent_as_voip'],
+    ['a missed notice', missedOf(aRingRequest()), 'missed_not_sent_as_voip'],
+  ])('%s to a VoIP token is never sent (iOS would demand a new CallKit call)', (_name, request, skip) => {
+    expect(buildApnsPush(voip, request, BUNDLE, T0)).toEqual({ skip });
+  });
+
+  it('a cancel to an alert token is a silent alert replacing the ring at once (same collapse id, priority 10)', () => {
+    const ring = build(alert, aRingRequest());
+    const notification = { title: 'Alice', body: 'Anderswo angenommen', visibleOnData: false };
+    // Even when asked for normal priority: the ringing alert must go now.
+    const cancel = build(alert, aCancelRequest({ notification, priority: 'normal' }));
+    const body = JSON.parse(cancel.payload);
+    expect(body.aps).toEqual({ alert: { title: 'Alice', body: 'Anderswo angenommen' } });
+    expect(cancel.headers['apns-push-type']).toBe('alert');
+    expect(cancel.headers['apns-priority']).toBe('10');
+    expect(cancel.headers['apns-collapse-id']).toBe(ring.headers['apns-collapse-id']);
+  });
+
+  it('a missed notice to an alert token: its text with a sound, priority 5, hours to live, the call id', () => {
+    const ring = aRingRequest();
+    const missed = missedOf(ring);
+    const { headers, payload } = build(alert, missed);
+    expect(headers).toMatchObject({
+      'apns-push-type': 'alert',
+      'apns-topic': BUNDLE,
+      'apns-priority': '5',
+      'apns-expiration': String(Math.floor((T0 + SIX_HOURS) / 1000)),
+      'apns-collapse-id': ring.collapseId,
+    });
+    expect(JSON.parse(payload)).toEqual({
+      aps: { alert: { title: 'Alice', body: 'Verpasster Anruf' }, sound: 'default' },
+      callpush: missed.message,
+    });
   });
 
   describe('apns-expiration', () => {

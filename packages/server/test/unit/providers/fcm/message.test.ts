@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { fcmData, fcmSendBody, oversizeOutcome } from '../../../../src/providers/fcm/message.js';
+import { fcmData, fcmPayload, fcmSendBody, oversizeOutcome } from '../../../../src/providers/fcm/message.js';
 import { aRingRequest } from '../../fixtures.js';
+import { missedOf, NOTICE } from '../requests.js';
 
 describe('fcmData', () => {
   it('wraps the v1 message as JSON text under `callpush`', () => {
@@ -13,6 +14,21 @@ describe('fcmData', () => {
   it("uses another SDK's data map as it is", () => {
     const data = { event: 'on_call_incoming', message: '{"room_id":"r1"}' };
     expect(fcmData(aRingRequest({ data }))).toEqual(data);
+  });
+});
+
+describe('fcmPayload', () => {
+  it('adds a notification block only when the request wants it shown on the data transports', () => {
+    expect(fcmPayload(aRingRequest())).toEqual({ data: fcmData(aRingRequest()) });
+    const hidden = aRingRequest({ notification: { ...NOTICE, visibleOnData: false } });
+    expect(fcmPayload(hidden)).not.toHaveProperty('notification');
+  });
+
+  it("shows the gateway's text tagged with the collapse id, next to the v1 message", () => {
+    const missed = missedOf(aRingRequest({ collapseId: 'c_77' }));
+    const { data, notification } = fcmPayload(missed);
+    expect(notification).toEqual({ title: 'Alice', body: 'Verpasster Anruf', tag: 'c_77' });
+    expect(JSON.parse(data.callpush!)).toEqual(missed.message);
   });
 });
 
@@ -36,17 +52,25 @@ describe('oversizeOutcome', () => {
     expect(oversizeOutcome({ a: 'x'.repeat(2047), b: 'y'.repeat(2047) })).toBeUndefined();
     expect(oversizeOutcome({ a: 'x'.repeat(2048), b: 'y'.repeat(2048) })?.kind).toBe('config_error');
   });
+
+  it('counts the notification block as its JSON', () => {
+    const notification = { title: 'T', body: 'B', tag: 'c' };
+    const block = JSON.stringify(notification).length;
+    expect(oversizeOutcome({ k: 'v'.repeat(4095 - block) }, notification)).toBeUndefined();
+    expect(oversizeOutcome({ k: 'v'.repeat(4096 - block) }, notification)?.kind).toBe('config_error');
+  });
 });
 
 describe('fcmSendBody (docs/providers.md#fcm-send)', () => {
-  const send = (ttl: number) =>
-    JSON.parse(fcmSendBody('reg-token', { callpush: '{}' }, aRingRequest({ collapseId: 'c_77' }), ttl));
+  const send = (ttl: number, request = aRingRequest({ collapseId: 'c_77' })) =>
+    JSON.parse(fcmSendBody('reg-token', fcmPayload(request), request, ttl));
 
-  it('is a data-only message to one token: no notification block', () => {
+  it('a ring is a data-only message to one token: no notification block', () => {
     const body = send(27);
     expect(body.message.token).toBe('reg-token');
-    expect(body.message.data).toEqual({ callpush: '{}' });
+    expect(Object.keys(body.message.data)).toEqual(['callpush']);
     expect(body.message).not.toHaveProperty('notification');
+    expect(body.message.android).not.toHaveProperty('notification');
   });
 
   it('high priority, the TTL as whole seconds plus "s", and the call id as collapse key', () => {
@@ -55,5 +79,17 @@ describe('fcmSendBody (docs/providers.md#fcm-send)', () => {
 
   it('a TTL of zero is "0s": deliver now or drop', () => {
     expect(send(0).message.android.ttl).toBe('0s');
+  });
+
+  it('a missed notice goes NORMAL, its notification in android.notification next to the data', () => {
+    const missed = missedOf(aRingRequest({ collapseId: 'c_77' }));
+    const { message } = send(21_600, missed);
+    expect(message.android).toEqual({
+      priority: 'NORMAL',
+      ttl: '21600s',
+      collapse_key: 'c_77',
+      notification: { title: 'Alice', body: 'Verpasster Anruf', tag: 'c_77' },
+    });
+    expect(JSON.parse(message.data.callpush)).toEqual(missed.message);
   });
 });

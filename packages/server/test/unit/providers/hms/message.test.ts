@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hmsSendBody } from '../../../../src/providers/hms/message.js';
 import { aCancelRequest, aRingRequest } from '../../fixtures.js';
+import { missedOf, NOTICE } from '../requests.js';
 
 describe('hmsSendBody (docs/providers.md#hms-send)', () => {
   it('a batch of tokens, sent for real (validate_only false)', () => {
@@ -26,5 +27,31 @@ describe('hmsSendBody (docs/providers.md#hms-send)', () => {
     const body = JSON.parse(hmsSendBody(['t'], aRingRequest({ collapseId: 'c_1' }), 27));
     expect(body.message.android).toEqual({ urgency: 'HIGH', category: 'VOIP', ttl: '27s', collapse_key: -1 });
     expect(JSON.parse(hmsSendBody(['t'], aRingRequest(), 0)).message.android.ttl).toBe('0s');
+  });
+
+  it('a ring carries no notification, whatever its text: the app shows the call', () => {
+    const body = JSON.parse(
+      hmsSendBody(['t'], aRingRequest({ notification: { ...NOTICE, visibleOnData: false } }), 27),
+    );
+    expect(body.message.android).not.toHaveProperty('notification');
+    expect(body.message).not.toHaveProperty('notification');
+  });
+
+  it('a missed notice goes NORMAL without the VOIP category, shown with a tag and a click action opening the app', () => {
+    const missed = missedOf(aRingRequest({ collapseId: 'c_1' }));
+    const body = JSON.parse(hmsSendBody(['t'], missed, 21_600));
+    expect(body.message.android).toEqual({
+      urgency: 'NORMAL',
+      ttl: '21600s',
+      collapse_key: -1,
+      notification: { title: 'Alice', body: 'Verpasster Anruf', tag: 'c_1', click_action: { type: 3 } },
+    });
+    expect(JSON.parse(JSON.parse(body.message.data).callpush)).toEqual(missed.message);
+  });
+
+  it('a notice not to be shown stays a data message', () => {
+    const missed = missedOf(aRingRequest(), { ...NOTICE, visibleOnData: false });
+    const body = JSON.parse(hmsSendBody(['t'], missed, 60));
+    expect(body.message.android).toEqual({ urgency: 'NORMAL', ttl: '60s', collapse_key: -1 });
   });
 });

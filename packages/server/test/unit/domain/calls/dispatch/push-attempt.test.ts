@@ -12,6 +12,15 @@ import { aCall, aDelivery, T0 } from '../../../fixtures.js';
 
 const NOW = T0 + 2_000;
 
+/** Texts as an app's templates would render them: the key and the language, so a test can see which was asked. */
+const texts: PushAttemptDeps['texts'] = {
+  settingsOf: async () => ({ missedCalls: { enabled: true, visibleOnData: true }, rejectWhenBusy: false }),
+  textFor: async (_app, key, locale, vars) => ({
+    title: `${key}:${locale ?? '-'}`,
+    body: vars.displayName ?? vars.from,
+  }),
+};
+
 interface Sent {
   targets: PushTarget[];
   request: PushRequest;
@@ -60,7 +69,7 @@ const group = (n: number, overrides: Partial<Delivery> = {}) =>
 describe('pushOnce', () => {
   it('sends one request for the whole group and returns the client outcomes in order', async () => {
     const pool = fakePool();
-    const outcomes = await pushOnce({ clients: pool.clients }, aCall(), group(3), NOW);
+    const outcomes = await pushOnce({ clients: pool.clients, texts }, aCall(), group(3), NOW);
     expect(outcomes.map((o) => (o.kind === 'sent' ? o.providerId : o.kind))).toEqual(['id-dev0', 'id-dev1', 'id-dev2']);
     expect(pool.sent).toHaveLength(1);
     expect(pool.sent[0]!.targets).toEqual([
@@ -72,7 +81,7 @@ describe('pushOnce', () => {
 
   it("looks up the client of the group's app and credential and takes one slot per delivery", async () => {
     const pool = fakePool();
-    await pushOnce({ clients: pool.clients }, aCall(), group(2, { appKey: 'app9', provider: 'huawei' }), NOW);
+    await pushOnce({ clients: pool.clients, texts }, aCall(), group(2, { appKey: 'app9', provider: 'huawei' }), NOW);
     expect(pool.log[0]).toBe('get app9/huawei');
     expect(pool.admitted).toEqual([{ appKey: 'app9', name: 'huawei', count: 2 }]);
   });
@@ -80,7 +89,7 @@ describe('pushOnce', () => {
   it('carries the v1 message for the callee, the deadline, and the call id as collapse id', async () => {
     const pool = fakePool();
     const call = aCall({ id: 'c_xyz', expiresAt: T0 + 25_000, displayName: 'Alice' });
-    await pushOnce({ clients: pool.clients }, call, group(1, { userId: 'bob', deadline: T0 + 25_000 }), NOW);
+    await pushOnce({ clients: pool.clients, texts }, call, group(1, { userId: 'bob', deadline: T0 + 25_000 }), NOW);
     const { request } = pool.sent[0]!;
     expect(request.deadline).toBe(T0 + 25_000);
     expect(request.collapseId).toBe('c_xyz');
@@ -90,13 +99,60 @@ describe('pushOnce', () => {
 
   it('a cancel carries its reason in the message', async () => {
     const pool = fakePool();
-    await pushOnce({ clients: pool.clients }, aCall(), group(1, { type: 'cancel', cancelReason: 'declined' }), NOW);
+    await pushOnce(
+      { clients: pool.clients, texts },
+      aCall(),
+      group(1, { type: 'cancel', cancelReason: 'declined' }),
+      NOW,
+    );
     expect(pool.sent[0]!.request.message).toMatchObject({ type: 'call.cancel', reason: 'declined' });
+  });
+
+  it('a cancel carries the text of its reason in its device language, at high priority, hidden on data transports', async () => {
+    const pool = fakePool();
+    const d = group(1, { type: 'cancel', cancelReason: 'answered_elsewhere', locale: 'de' });
+    await pushOnce({ clients: pool.clients, texts }, aCall({ displayName: 'Alice' }), d, NOW);
+    const { request } = pool.sent[0]!;
+    expect(request.message).toMatchObject({ text: { title: 'answeredElsewhere:de', body: 'Alice' } });
+    expect(request.notification).toMatchObject({ title: 'answeredElsewhere:de', visibleOnData: false });
+    expect(request.priority).toBeUndefined();
+  });
+
+  it('a missed notice goes at normal priority, until its own deadline, visible on data transports when the app asks', async () => {
+    const pool = fakePool();
+    const deadline = NOW + 6 * 3600_000;
+    const call = aCall({ video: true });
+    await pushOnce(
+      { clients: pool.clients, texts },
+      call,
+      group(1, { type: 'missed', cancelReason: 'timeout', deadline }),
+      NOW,
+    );
+    const { request } = pool.sent[0]!;
+    expect(request.priority).toBe('normal');
+    expect(request.deadline).toBe(deadline);
+    expect(request.message).toMatchObject({
+      type: 'call.missed',
+      reason: 'timeout',
+      video: true,
+      callStartedAt: call.createdAt,
+      expiresAt: deadline,
+      text: { title: 'missedVideoCall:-' },
+    });
+    expect(request.notification?.visibleOnData).toBe(true);
+  });
+
+  it('a ring carries the incoming-call text for alert devices, not in its message', async () => {
+    const pool = fakePool();
+    await pushOnce({ clients: pool.clients, texts }, aCall(), group(1), NOW);
+    const { request } = pool.sent[0]!;
+    expect(request.notification).toMatchObject({ title: 'incomingCall:-', visibleOnData: false });
+    expect(request.message).not.toHaveProperty('text');
   });
 
   it('no credential: every delivery is a config_error, nothing is admitted or sent', async () => {
     const pool = fakePool({ credential: false });
-    const outcomes = await pushOnce({ clients: pool.clients }, aCall(), group(3), NOW);
+    const outcomes = await pushOnce({ clients: pool.clients, texts }, aCall(), group(3), NOW);
     expect(outcomes).toHaveLength(3);
     for (const o of outcomes) expect(o.kind).toBe('config_error');
     expect(pool.admitted).toEqual([]);
@@ -106,7 +162,7 @@ describe('pushOnce', () => {
   it('shed: when the credential is full every delivery retries, and the client is never called', async () => {
     const pool = fakePool({ admit: false });
     let writes = 0;
-    const outcomes = await pushOnce({ clients: pool.clients }, aCall(), group(2), NOW, () => writes++);
+    const outcomes = await pushOnce({ clients: pool.clients, texts }, aCall(), group(2), NOW, () => writes++);
     expect(outcomes).toHaveLength(2);
     for (const o of outcomes) {
       expect(o.kind).toBe('retry');
@@ -118,20 +174,20 @@ describe('pushOnce', () => {
 
   it('onWrite is told once, after admission and before the request goes out', async () => {
     const pool = fakePool();
-    await pushOnce({ clients: pool.clients }, aCall(), group(3), NOW, () => pool.log.push('write'));
+    await pushOnce({ clients: pool.clients, texts }, aCall(), group(3), NOW, () => pool.log.push('write'));
     expect(pool.log.filter((e) => e === 'write')).toHaveLength(1);
     expect(pool.log.slice(1)).toEqual(['admit', 'write', 'send', 'release']);
   });
 
   it('onWrite is not told when nothing is sent', async () => {
     let writes = 0;
-    await pushOnce({ clients: fakePool({ credential: false }).clients }, aCall(), group(1), NOW, () => writes++);
+    await pushOnce({ clients: fakePool({ credential: false }).clients, texts }, aCall(), group(1), NOW, () => writes++);
     expect(writes).toBe(0);
   });
 
   it('releases its slots once the client answers', async () => {
     const pool = fakePool();
-    await pushOnce({ clients: pool.clients }, aCall(), group(4), NOW);
+    await pushOnce({ clients: pool.clients, texts }, aCall(), group(4), NOW);
     expect(pool.inflight()).toBe(0);
     expect(pool.log.filter((e) => e === 'release')).toHaveLength(1);
   });
@@ -142,7 +198,7 @@ describe('pushOnce', () => {
         throw new Error('client bug');
       },
     });
-    await expect(pushOnce({ clients: pool.clients }, aCall(), group(2), NOW)).rejects.toThrow('client bug');
+    await expect(pushOnce({ clients: pool.clients, texts }, aCall(), group(2), NOW)).rejects.toThrow('client bug');
     expect(pool.inflight()).toBe(0);
   });
 
@@ -156,7 +212,7 @@ describe('pushOnce', () => {
         asked.push(`${call.id}/${d.userId}`);
         return { event: 'on_call_incoming', message: '{}' };
       });
-      await pushOnce({ clients: pool.clients, payloads: source }, aCall(), group(2), NOW);
+      await pushOnce({ clients: pool.clients, texts, payloads: source }, aCall(), group(2), NOW);
       expect(asked).toEqual(['c_call1/bob']);
       expect(pool.sent[0]!.request.data).toEqual({ event: 'on_call_incoming', message: '{}' });
       // The v1 message still travels for the transports that keep it (APNs, Web Push).
@@ -165,7 +221,12 @@ describe('pushOnce', () => {
 
     it('a ring the source has no payload for goes without data', async () => {
       const pool = fakePool();
-      await pushOnce({ clients: pool.clients, payloads: payloads(async () => undefined) }, aCall(), group(1), NOW);
+      await pushOnce(
+        { clients: pool.clients, texts, payloads: payloads(async () => undefined) },
+        aCall(),
+        group(1),
+        NOW,
+      );
       expect(pool.sent[0]!.request).not.toHaveProperty('data');
     });
 
@@ -177,7 +238,7 @@ describe('pushOnce', () => {
         return { x: 'y' };
       });
       await pushOnce(
-        { clients: pool.clients, payloads: source },
+        { clients: pool.clients, texts, payloads: source },
         aCall(),
         group(1, { type: 'cancel', cancelReason: 'timeout' }),
         NOW,
@@ -193,7 +254,7 @@ describe('pushOnce', () => {
         throw new Error('kaleyra token endpoint down');
       });
       const outcomes = await pushOnce(
-        { clients: pool.clients, payloads: source },
+        { clients: pool.clients, texts, payloads: source },
         aCall(),
         group(2),
         NOW,
@@ -214,7 +275,7 @@ describe('pushOnce', () => {
       const source = payloads(async () => {
         throw new EndpointRefused('the endpoint must be https');
       });
-      const outcomes = await pushOnce({ clients: pool.clients, payloads: source }, aCall(), group(1), NOW);
+      const outcomes = await pushOnce({ clients: pool.clients, texts, payloads: source }, aCall(), group(1), NOW);
       expect(outcomes).toEqual([{ kind: 'config_error', reason: 'payload not ready: the endpoint must be https' }]);
       expect(pool.sent).toEqual([]);
     });
