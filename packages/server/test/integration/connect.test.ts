@@ -137,7 +137,7 @@ describe.each(engines)('active connection on %s', (engine) => {
     expect(rows).toMatchObject({ provider: '', transport: 'connection' });
     const answered = await call('POST', `/v1/calls/${callId}/answer`, { auth: bob, body: { deviceId: 'pixel' } });
     expect(answered.status, answered.text).toBe(200);
-    const cancel = await browser.next((f) => f.type === 'call.cancel');
+    const cancel = await browser.next((f) => f.type === 'call.cancel' && f.callId === callId);
     expect(cancel).toMatchObject({ callId, reason: 'answered_elsewhere' });
   });
 
@@ -148,7 +148,9 @@ describe.each(engines)('active connection on %s', (engine) => {
     await laptop.next((f) => f.type === 'call.ring' && f.callId === callId);
     expect(laptop.frames.filter((f) => f.type === 'call.ring' && f.callId === callId)).toHaveLength(1);
     expect((await call('POST', `/v1/calls/${callId}/cancel`, { auth: alice })).status).toBe(200);
-    expect(await laptop.next((f) => f.type === 'call.cancel')).toMatchObject({ callId, reason: 'caller_cancelled' });
+    expect(await laptop.next((f) => f.type === 'call.cancel' && f.callId === callId)).toMatchObject({
+      reason: 'caller_cancelled',
+    });
   });
 
   it('sends cancels over the socket instead of the push where there is one', async () => {
@@ -160,7 +162,9 @@ describe.each(engines)('active connection on %s', (engine) => {
     expect((await call('POST', `/v1/calls/${callId}/answer`, { auth: bob, body: { deviceId: 'pixel' } })).status).toBe(
       200,
     );
-    expect(await tablet.next((f) => f.type === 'call.cancel')).toMatchObject({ reason: 'answered_elsewhere' });
+    expect(await tablet.next((f) => f.type === 'call.cancel' && f.callId === callId)).toMatchObject({
+      reason: 'answered_elsewhere',
+    });
     const cancel = await until('cancel recorded', async () =>
       (await deliveries(callId)).find((d) => d.type === 'cancel' && d.deviceId === 'tablet' && d.state === 'sent'),
     );

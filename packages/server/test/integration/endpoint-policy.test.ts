@@ -115,7 +115,7 @@ describe('the endpoint policy, end to end (the gateway trusts private provider e
     expect((await register('planted-http', 'https://push.example.net/push/1')).status).toBe(201);
     expect((await register('planted-name', 'https://push.example.net/push/2')).status).toBe(201);
     const db = new SQLite(path.join(gw.config.dataDir, 'callpush.db'));
-    const plant = db.prepare('UPDATE devices SET token = ? WHERE app_key = ? AND device_id = ?');
+    const plant = db.prepare('UPDATE device_registrations SET token = ? WHERE app_key = ? AND device_id = ?');
     plant.run(
       JSON.stringify({ endpoint: `${internal.url}/v1/apps?x`, keys: subscriptionKeys() }),
       app.key,

@@ -207,7 +207,17 @@ describe('the HTTP API under fuzzed requests generated from /openapi.json', () =
           { to: ['bob', 'alice'], video: true, headers: { room: 'r1' }, displayName: 'Alice', ringTimeoutSeconds: 5 },
         ],
         'POST /v1/calls/{callId}/answer': [{ deviceId: 'pixel' }],
-        'POST /v1/calls/{callId}/decline': [{ deviceId: 'pixel' }],
+        'POST /v1/calls/{callId}/decline': [{ deviceId: 'pixel' }, { deviceId: 'pixel', reason: 'busy' }],
+        'PUT /v1/apps/{appKey}/settings': [
+          { rejectWhenBusy: true },
+          { missedCalls: { enabled: false, visibleOnData: true } },
+        ],
+        'PUT /v1/apps/{appKey}/notifications': [
+          {
+            defaultLocale: 'en',
+            locales: { de: { missedCall: { title: 'Verpasster Anruf', body: '{displayName}' } } },
+          },
+        ],
         'POST /v1/calls/{callId}/receipts': [{ deviceId: 'pixel' }],
         'PUT /v1/apps/{appKey}/webhooks/kaleyra': [
           kaleyraConfig,
@@ -323,7 +333,11 @@ describe('the HTTP API under fuzzed requests generated from /openapi.json', () =
   });
 
   it("logged no error: every refusal is the client's fault, not the gateway's", () => {
-    expect(gw.log.errorSamples, `${gw.log.errors} error lines`).toEqual([]);
+    // One error is the operator's, and the fuzzer plays the operator too: replacing a credential with one of
+    // another type leaves the devices registered on it with tokens the new client calls dead, and the prune
+    // guard says so at error level (docs/security.md). Any other error line is the gateway's fault.
+    const gatewayFaults = gw.log.errorSamples.filter((line) => !line.includes('"cause":"not_delivering"'));
+    expect(gatewayFaults, `${gw.log.errors} error lines`).toEqual([]);
   });
 
   it('stops within the grace plus a second, whatever the run left open', async () => {
