@@ -35,9 +35,10 @@ async function appWithPixel(url: string, emulators: Emulators, fcmToken: string)
 
 describe('crash safety', () => {
   it('resumes deliveries committed but never sent, and expires those whose deadline passed', async () => {
-    emu = await startEmulators();
-    const first = await startTestGateway('sqlite', {}, { providerCa: emu.tls.ca, dataDir, keep: true });
-    const { app, auth } = await appWithPixel(first.url, emu, 'resume-token');
+    const emulators = await startEmulators();
+    emu = emulators;
+    const first = await startTestGateway('sqlite', {}, { providerCa: emulators.tls.ca, dataDir, keep: true });
+    const { app, auth } = await appWithPixel(first.url, emulators, 'resume-token');
     await first.stop();
 
     // What a crash between the commit and the send leaves behind: a call and its pending deliveries.
@@ -98,7 +99,7 @@ describe('crash safety', () => {
     expect(answered.body.deliveries[0]).toMatchObject({ state: 'skipped', detail: 'the call stopped ringing' });
     // One ring (c_live); the call that timed out while no node ran is missed, so it gets its notice.
     const sent = () =>
-      emu.fcm.messages.list({ token: 'resume-token' }).map((m) => {
+      emulators.fcm.messages.list({ token: 'resume-token' }).map((m) => {
         const body = JSON.parse((m.payload as any).data.callpush);
         return `${body.type}:${body.callId}`;
       });

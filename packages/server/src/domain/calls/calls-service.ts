@@ -38,6 +38,8 @@ export interface PlaceCall {
   headers?: Record<string, string>;
   displayName?: string;
   ringTimeoutSeconds?: number;
+  /** A test ring (`POST /v1/users/{userId}/test-ring`): no missed-call notice when nobody answers. */
+  test?: boolean;
 }
 
 /**
@@ -131,6 +133,7 @@ export class CallsService {
       ...(input.displayName !== undefined ? { displayName: input.displayName } : {}),
       video: input.video ?? false,
       headers,
+      ...(input.test ? { test: true } : {}),
       callees: Object.fromEntries(callees.map((u) => [u, busy.has(u) ? ('busy' as const) : ('ringing' as const)])),
       state: busy.size === callees.length ? 'busy' : 'ringing',
       ...(busy.size === callees.length ? { endReason: 'busy' } : {}),
@@ -302,7 +305,7 @@ export class CallsService {
 
   /** Missed-call notices to every device of the callees who missed the call, unless the app turned them off. */
   private async sendMissed(call: Call, order: MissedOrder): Promise<void> {
-    if (!(await this.deps.texts.settingsOf(call.appKey)).missedCalls.enabled) return;
+    if (call.test || !(await this.deps.texts.settingsOf(call.appKey)).missedCalls.enabled) return;
     const [devices, live] = await Promise.all([
       this.devicesOf(call.appKey, order.userIds),
       this.deps.connections.locate(call.appKey, order.userIds),

@@ -16,6 +16,8 @@ export interface Call {
   state: CallState;
   endReason?: string;
   answeredBy?: { userId: string; deviceId: string };
+  /** A test ring: rings like any call, leaves no missed-call notice. */
+  test?: boolean;
   createdAt: number;
   expiresAt: number;
   updatedAt: number;
@@ -42,6 +44,11 @@ export interface Delivery {
   cancelReason?: CancelReason;
   /** The language of a cancel's or missed notice's text: its device's locale when it registered one. */
   locale?: string;
+  /** The provider's message id of the accepted push (the funnel's "provider accepted"). */
+  providerId?: string;
+  /** What the device did with this ring, and when: answered or declined on it. */
+  acted?: 'answered' | 'declined';
+  actedAt?: number;
   state: DeliveryState;
   outcome?: string;
   detail?: string;

@@ -18,6 +18,7 @@ function toCall(row: Selectable<CallsTable>): Call {
     ...(row.answered_by_user !== null && row.answered_by_device !== null
       ? { answeredBy: { userId: row.answered_by_user, deviceId: row.answered_by_device } }
       : {}),
+    ...(row.test === 1 ? { test: true } : {}),
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
     updatedAt: Number(row.updated_at),
@@ -52,6 +53,9 @@ function toDelivery(row: Selectable<DeliveriesTable>): Delivery {
     leaseUntil: row.lease_until === null ? undefined : Number(row.lease_until),
     nextAttemptAt: row.next_attempt_at === null ? undefined : Number(row.next_attempt_at),
     locale: opt(row.locale),
+    providerId: opt(row.provider_id),
+    acted: opt(row.acted) as Delivery['acted'],
+    actedAt: row.acted_at === null ? undefined : Number(row.acted_at),
   };
 }
 
@@ -83,6 +87,9 @@ function deliveryRow(d: Delivery): DeliveriesTable {
     lease_until: d.leaseUntil ?? null,
     next_attempt_at: d.nextAttemptAt ?? null,
     locale: d.locale ?? null,
+    provider_id: d.providerId ?? null,
+    acted: d.acted ?? null,
+    acted_at: d.actedAt ?? null,
   };
 }
 
@@ -113,6 +120,7 @@ export class CallsRepository {
           answered_by_device: null,
           idempotency_key: idempotency?.key ?? null,
           idempotency_scope: idempotency?.scope ?? null,
+          test: call.test ? 1 : 0,
           created_at: call.createdAt,
           expires_at: call.expiresAt,
           updated_at: call.updatedAt,

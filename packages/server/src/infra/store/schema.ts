@@ -39,6 +39,8 @@ export interface DeviceRegistrationsTable {
   kind: string;
   /** BCP 47 language tag the device's notifications are written in; null: the app's default. */
   locale: string | null;
+  /** JSON of what the device reported it can do (docs/diagnosis.md); null: nothing reported. */
+  capabilities_json: string | null;
   created_at: number;
   /** Last (re-)registration; the least recent is evicted beyond the per-user limit. */
   registered_at: number;
@@ -59,6 +61,8 @@ export interface CallsTable {
   idempotency_key: string | null;
   /** Who sent the key: `app`, or `user:<userId>`; a key replays only for the same scope. */
   idempotency_scope: string | null;
+  /** 1 for a test ring: no missed-call notice. */
+  test: number;
   created_at: number;
   expires_at: number;
   updated_at: number;
@@ -96,6 +100,11 @@ export interface DeliveriesTable {
   next_attempt_at: number | null;
   /** The language of a cancel's or missed-call notice's text (its device's locale); null: the app's default. */
   locale: string | null;
+  /** The provider's message id of an accepted push (FCM message name, APNs apns-id, ...). */
+  provider_id: string | null;
+  /** What the device did with a ring: `answered` or `declined`; when. */
+  acted: string | null;
+  acted_at: number | null;
 }
 
 export interface KaleyraWebhooksTable {
@@ -132,6 +141,50 @@ export interface KaleyraCallsTable {
   created_at: number;
 }
 
+export interface EventEndpointsTable {
+  app_key: string;
+  url: string;
+  events_json: string | null;
+  secret_enc: string;
+  previous_secret_enc: string | null;
+  previous_until: number | null;
+  disabled_at: number | null;
+  disabled_reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EventOutboxTable {
+  id: string;
+  app_key: string;
+  type: string;
+  subject: string;
+  seq: number;
+  payload_json: string;
+  created_at: number;
+  state: string;
+  attempts: number;
+  next_attempt_at: number | null;
+  lease_owner: string | null;
+  lease_until: number | null;
+  delivered_at: number | null;
+  last_status: number | null;
+  last_error: string | null;
+}
+
+export interface EventAttemptsTable {
+  id: string;
+  app_key: string;
+  event_id: string;
+  type: string;
+  url: string;
+  attempt: number;
+  status: number | null;
+  error: string | null;
+  latency_ms: number;
+  at: number;
+}
+
 export interface Database {
   apps: AppsTable;
   provider_credentials: ProviderCredentialsTable;
@@ -141,4 +194,7 @@ export interface Database {
   kaleyra_webhooks: KaleyraWebhooksTable;
   kaleyra_events: KaleyraEventsTable;
   kaleyra_calls: KaleyraCallsTable;
+  event_endpoints: EventEndpointsTable;
+  event_outbox: EventOutboxTable;
+  event_attempts: EventAttemptsTable;
 }

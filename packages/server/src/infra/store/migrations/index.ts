@@ -6,6 +6,7 @@ import * as m0004 from './0004_delivery_transport.js';
 import * as m0005 from './0005_delivery_leases.js';
 import * as m0006 from './0006_idempotency_scope_next_attempt.js';
 import * as m0007 from './0007_call_lifecycle.js';
+import * as m0008 from './0008_events_history.js';
 
 /** Every migration by name, imported statically so the built package needs no file-system scan. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0005_delivery_leases': m0005,
   '0006_idempotency_scope_next_attempt': m0006,
   '0007_call_lifecycle': m0007,
+  '0008_events_history': m0008,
 };
