@@ -1,4 +1,7 @@
-/** `items` grouped by `keyOf`, groups and their members in first-seen order (Map.groupBy, which Node 20 lacks). */
+/**
+ * `items` grouped by `keyOf`, groups and their members in first-seen order: what Map.groupBy does, kept
+ * because the development machine's Node 20 lacks it (CI and users run 22 and later).
+ */
 export function groupBy<T>(items: Iterable<T>, keyOf: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
   for (const item of items) {

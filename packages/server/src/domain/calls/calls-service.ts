@@ -3,6 +3,7 @@ import { alertRegistration, type Device, type DevicesService } from '#domain/dev
 import { admitCall, type CallRateLimiter } from '#domain/limits';
 import type { ConnectionRouter } from '#domain/realtime';
 import { type Clock, Conflict, InvalidInput, isConflict, NotFound, newId, systemClock } from '#kernel';
+import { type AlsoWrite, createdEvents, deliveryEvents, type EventLog, transitionEvents } from './call-events.js';
 import { type CallStatus, cancelReasonOf, statusOf, type Viewer } from './call-status.js';
 import { tellCaller } from './caller-updates.js';
 import { cancelsFor, connectionDelivery, firstRings, type Lease, missedFor, type NoticeTarget } from './deliveries.js';
@@ -63,6 +64,8 @@ export interface CallsDeps {
   limits: CallRateLimiter;
   /** The app's settings (missed-call notices, reject when busy). */
   texts: Pick<TextSource, 'settingsOf'>;
+  /** Events for the app's backend, written with the changes they report. */
+  events: EventLog;
   metrics: RingMetrics;
   log: FastifyBaseLogger;
   now?: Clock;
@@ -149,7 +152,7 @@ export class CallsService {
     checkRingsFit(call, registered, now);
     const deliveries = firstRings(call, registered, live.devices(), this.lease(now), now);
     try {
-      await this.repo.insertCall(call, key, deliveries);
+      await this.deps.events.around(createdEvents(call), (also) => this.repo.insertCall(call, key, deliveries, also));
     } catch (err) {
       // Two requests of one sender with one Idempotency-Key raced: the other one won, answer with its call.
       const winner = key && (await this.repo.findByIdempotencyKey(appKey, key));
@@ -188,7 +191,11 @@ export class CallsService {
       if (!call) throw new NotFound('call_not_found', `no call ${callId}`);
       if (attempt === 0 && event.type === 'answer') await this.checkAnsweringDevice(call, event.userId, event.deviceId);
       const { call: next, cancels, missed } = transition(call, event, Math.max(this.now(), call.updatedAt + 1));
-      if (!(await this.repo.saveTransition(next, call.updatedAt))) continue;
+      const at = next.updatedAt;
+      const saved = await this.deps.events.around(transitionEvents(next, event), (events) =>
+        this.repo.saveTransition(next, call.updatedAt, withActed(this.repo, call.id, event, at, events)),
+      );
+      if (!saved) continue;
       for (const listener of this.stateListeners) listener(next);
       this.run(tellCaller(this.deps.connections, next));
       if (next.state !== 'ringing' && !Object.values(next.callees).includes('ringing')) this.timers.clear(callId);
@@ -212,9 +219,24 @@ export class CallsService {
     const call = await this.repo.findCall(appKey, callId);
     if (!call) throw new NotFound('call_not_found', `no call ${callId}`);
     const now = this.now();
-    const delivery = await this.repo.markReceived(callId, userId, deviceId, now);
+    const { events } = this.deps;
+    const wanted = await events.wants(appKey, 'delivery.received');
+    const delivery = await this.repo.markReceived(
+      callId,
+      userId,
+      deviceId,
+      now,
+      wanted ? (ring) => events.writerOf(deliveryEvents(ring, { state: 'received' }, now)) : undefined,
+    );
     if (!delivery) throw new NotFound('delivery_not_found', `device ${deviceId} was not rung for this call`);
-    if (delivery.receivedAt === now) this.deps.metrics.receiptLatency.observe((now - call.createdAt) / 1000);
+    if (delivery.receivedAt === now) {
+      if (wanted) events.written();
+      this.deps.metrics.receiptLatency.observe((now - call.createdAt) / 1000);
+      this.deps.metrics.receipts.inc({
+        provider: delivery.providerType || 'connection',
+        transport: delivery.transport,
+      });
+    }
     this.deps.dispatcher.received(appKey, userId, deviceId, callId);
     return { delivery, status: statusOf(call, { userId, deviceId }, now) };
   }
@@ -352,3 +374,23 @@ const noticeTarget = (device: Device): NoticeTarget => {
     ...withLocale(device),
   };
 };
+
+/**
+ * The writes of a transition: its events, and on an answer or decline that names its device, that device's
+ * ring marked as acted on (the funnel's last step). Undefined when there is nothing but the call to save.
+ */
+function withActed(
+  repo: CallsRepository,
+  callId: string,
+  event: CallEvent,
+  at: number,
+  events: AlsoWrite | undefined,
+): AlsoWrite | undefined {
+  const deviceId = event.type === 'answer' || event.type === 'decline' ? event.deviceId : undefined;
+  if (deviceId === undefined || (event.type !== 'answer' && event.type !== 'decline')) return events;
+  const acted = event.type === 'answer' ? 'answered' : 'declined';
+  return async (db) => {
+    await repo.markActed(db, callId, event.userId, deviceId, acted, at);
+    await events?.(db);
+  };
+}

@@ -16,6 +16,21 @@ export { Dispatcher, type DispatcherDeps, type DispatcherSettings, type RingPayl
 export { type LeaseDeps, LeaseKeeper, type LeaseSettings } from './leases.js';
 export { RingMetrics } from './metrics.js';
 export type { Call, CalleeState, CallState, Delivery, DeliveryState } from './model.js';
+export { type AlsoWrite, EventLog } from './call-events.js';
 export type { TextSource } from './notification-text.js';
 export { CallsRepository } from './repository.js';
 export type { CallEvent } from './state-machine.js';
+export { CURSOR_MAX_LENGTH } from './cursor.js';
+export type { DeviceDiagnosis, Diagnosis, DiagnosisCode, Finding, NoteCode } from './diagnosis.js';
+export { type FunnelStep, funnelOf, type Milestone } from './funnel.js';
+export {
+  CALL_STATES,
+  CallHistory,
+  type CallHistoryDeps,
+  HISTORY_DEFAULT_LIMIT,
+  HISTORY_MAX_LIMIT,
+  type HistoryPage,
+  type HistoryQuery,
+} from './history.js';
+export type { DeviceActivity, HistoryFilter, RingFacts } from './history-repository.js';
+export { callsPurge, type Purge, type RetentionDeps, type RetentionSettings, RetentionSweep } from './retention.js';

@@ -6,6 +6,7 @@ export class RingMetrics {
   readonly outcomes: Counter<'provider' | 'type' | 'outcome'>;
   readonly receiptLatency: Histogram;
   readonly misconfigured: Counter<'provider' | 'cause'>;
+  readonly receipts: Counter<'provider' | 'transport'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -25,6 +26,12 @@ export class RingMetrics {
       name: 'callpush_ring_receipt_seconds',
       help: 'call accepted to the device reporting the ring arrived',
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      registers,
+    });
+    this.receipts = new Counter({
+      name: 'callpush_ring_receipts_total',
+      help: 'rings a device confirmed (first receipt), by provider type and transport; against callpush_deliveries_total{type="ring",outcome="sent"} it is the receipt ratio',
+      labelNames: ['provider', 'transport'],
       registers,
     });
     this.misconfigured = new Counter({

@@ -81,6 +81,7 @@ export type DeliveryPatch = Partial<
     | 'sentAt'
     | 'receivedAt'
     | 'nextAttemptAt'
+    | 'providerId'
   >
 > & { lease?: 'release' };
 

@@ -1,6 +1,7 @@
-import { type ExpressionBuilder, type Selectable, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
 import type { CallsTable, Database, DeliveriesTable, Store } from '#infra/store';
 import type { CancelReason } from '#kernel';
+import type { AlsoWrite } from './call-events.js';
 import type { Call, CalleeState, Delivery, DeliveryPatch, DeliveryState } from './model.js';
 import { isRinging } from './state-machine.js';
 
@@ -97,11 +98,15 @@ function deliveryRow(d: Delivery): DeliveriesTable {
 export class CallsRepository {
   constructor(private readonly store: Store) {}
 
-  /** Stores a new call with its first deliveries in one transaction: accepted means durable. */
+  /**
+   * Stores a new call with its first deliveries in one transaction: accepted means durable. `also` writes what
+   * must commit with it (its events).
+   */
   async insertCall(
     call: Call,
     idempotency: { scope: string; key: string } | undefined,
     deliveries: Delivery[],
+    also?: AlsoWrite,
   ): Promise<void> {
     await this.store.db.transaction().execute(async (tx) => {
       await tx
@@ -133,6 +138,7 @@ export class CallsRepository {
           .values(deliveries.slice(i, i + 200).map(deliveryRow))
           .execute();
       }
+      await also?.(tx);
     });
   }
 
@@ -174,9 +180,40 @@ export class CallsRepository {
     return row && toCall(row);
   }
 
-  /** Saves a transition if nobody changed the call since `expectedUpdatedAt` (optimistic concurrency). */
-  async saveTransition(call: Call, expectedUpdatedAt: number): Promise<boolean> {
-    const result = await this.store.db
+  /**
+   * Saves a transition if nobody changed the call since `expectedUpdatedAt` (optimistic concurrency), with
+   * what `also` writes in the same transaction when it is saved.
+   */
+  async saveTransition(call: Call, expectedUpdatedAt: number, also?: AlsoWrite): Promise<boolean> {
+    if (!also) return this.updateCall(this.store.db, call, expectedUpdatedAt);
+    return this.store.db.transaction().execute(async (tx) => {
+      const saved = await this.updateCall(tx, call, expectedUpdatedAt);
+      if (saved) await also(tx);
+      return saved;
+    });
+  }
+
+  /** Marks what a device did with its ring (the funnel's last step). */
+  async markActed(
+    db: Kysely<Database>,
+    callId: string,
+    userId: string,
+    deviceId: string,
+    acted: 'answered' | 'declined',
+    at: number,
+  ): Promise<void> {
+    await db
+      .updateTable('deliveries')
+      .set({ acted, acted_at: at })
+      .where('call_id', '=', callId)
+      .where('user_id', '=', userId)
+      .where('device_id', '=', deviceId)
+      .where('type', '=', 'ring')
+      .execute();
+  }
+
+  private async updateCall(db: Kysely<Database>, call: Call, expectedUpdatedAt: number): Promise<boolean> {
+    const result = await db
       .updateTable('calls')
       .set({
         state: call.state,
@@ -203,8 +240,17 @@ export class CallsRepository {
     return rows.map(toDelivery);
   }
 
-  async updateDelivery(id: string, patch: DeliveryPatch, now: number): Promise<void> {
-    await this.store.db
+  /** Stores a change of one delivery, with what `also` writes in the same transaction (its event). */
+  async updateDelivery(id: string, patch: DeliveryPatch, now: number, also?: AlsoWrite): Promise<void> {
+    if (!also) return this.patchDelivery(this.store.db, id, patch, now);
+    await this.store.db.transaction().execute(async (tx) => {
+      await this.patchDelivery(tx, id, patch, now);
+      await also(tx);
+    });
+  }
+
+  private async patchDelivery(db: Kysely<Database>, id: string, patch: DeliveryPatch, now: number): Promise<void> {
+    await db
       .updateTable('deliveries')
       .set({
         // A receipt may land before the send is recorded: `received` is never downgraded.
@@ -219,6 +265,7 @@ export class CallsRepository {
         ...(patch.sentAt !== undefined ? { sent_at: patch.sentAt } : {}),
         ...(patch.receivedAt !== undefined ? { received_at: patch.receivedAt } : {}),
         ...(patch.nextAttemptAt !== undefined ? { next_attempt_at: patch.nextAttemptAt } : {}),
+        ...(patch.providerId !== undefined ? { provider_id: patch.providerId } : {}),
         ...(patch.lease === 'release' ? { lease_owner: null, lease_until: null, next_attempt_at: null } : {}),
         updated_at: now,
       })
@@ -226,25 +273,44 @@ export class CallsRepository {
       .execute();
   }
 
-  /** Marks the ring of one device received; false when there is no ring delivery for it. */
-  async markReceived(callId: string, userId: string, deviceId: string, now: number): Promise<Delivery | undefined> {
+  /**
+   * Marks the ring of one device received; undefined when there is no ring delivery for it. `also` (its
+   * event) is written with the first receipt only.
+   */
+  async markReceived(
+    callId: string,
+    userId: string,
+    deviceId: string,
+    now: number,
+    also?: (ring: Delivery) => AlsoWrite | undefined,
+  ): Promise<Delivery | undefined> {
     const row = await this.ringOf(callId, userId, deviceId).selectAll().executeTakeFirst();
     if (!row) return undefined;
+    const received = toDelivery({ ...row, state: 'received', received_at: row.received_at ?? now });
     if (row.received_at === null) {
-      await this.store.db
-        .updateTable('deliveries')
-        .set({
-          state: 'received',
-          received_at: now,
-          updated_at: now,
-          lease_owner: null,
-          lease_until: null,
-          next_attempt_at: null,
-        })
-        .where('id', '=', row.id)
-        .execute();
+      const write = also?.(received);
+      const mark = (db: Kysely<Database>) =>
+        db
+          .updateTable('deliveries')
+          .set({
+            state: 'received',
+            received_at: now,
+            updated_at: now,
+            lease_owner: null,
+            lease_until: null,
+            next_attempt_at: null,
+          })
+          .where('id', '=', row.id)
+          .execute();
+      if (!write) await mark(this.store.db);
+      else {
+        await this.store.db.transaction().execute(async (tx) => {
+          await mark(tx);
+          await write(tx);
+        });
+      }
     }
-    return toDelivery({ ...row, state: 'received', received_at: row.received_at ?? now });
+    return received;
   }
 
   /** The latest open call of `caller` whose id starts with `idPrefix` (an integration's own calls). */

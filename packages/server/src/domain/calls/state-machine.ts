@@ -4,7 +4,7 @@ import type { Call } from './model.js';
 export type CallEvent =
   | { type: 'answer'; userId: string; deviceId: string }
   /** `busy`: the callee is in another call. */
-  | { type: 'decline'; userId: string; reason?: 'busy' }
+  | { type: 'decline'; userId: string; deviceId?: string; reason?: 'busy' }
   | { type: 'cancel' }
   | { type: 'timeout' }
   | { type: 'end' };

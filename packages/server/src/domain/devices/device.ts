@@ -1,4 +1,5 @@
 import type { ProviderType } from '#providers';
+import type { ReportedCapabilities } from './capabilities.js';
 
 export type DeviceKind = 'voip' | 'alert';
 
@@ -22,6 +23,8 @@ export interface Device extends DeviceRegistration {
   locale?: string;
   /** One or two, voip first; never empty. */
   registrations: DeviceRegistration[];
+  /** What the device reported it can do; absent: it never reported. */
+  capabilities?: ReportedCapabilities;
   createdAt: number;
   registeredAt: number;
 }

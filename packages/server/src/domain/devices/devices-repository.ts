@@ -1,6 +1,7 @@
 import type { ExpressionBuilder } from 'kysely';
 import type { Database, DeviceRegistrationsTable, Store } from '#infra/store';
 import type { ProviderType } from '#providers';
+import { type Capabilities, mergeCapabilities, type ReportedCapabilities } from './capabilities.js';
 import { byRingOrder, type Device, type DeviceKind, type DeviceRegistration } from './device.js';
 
 export interface Registration {
@@ -22,6 +23,7 @@ const COLUMNS = [
   'token',
   'kind',
   'locale',
+  'capabilities_json',
   'created_at',
   'registered_at',
 ] as const;
@@ -35,16 +37,21 @@ const toRegistration = (row: Row): DeviceRegistration => ({
   kind: row.kind as DeviceKind,
 });
 
-/** The rows of one device (all written by one PUT, so they share locale and times) as one device. */
+const capabilitiesOf = (json: string | null): ReportedCapabilities | undefined =>
+  json === null ? undefined : (JSON.parse(json) as ReportedCapabilities);
+
+/** The rows of one device (all written by one PUT, so they share locale, capabilities and times) as one device. */
 function toDevice(rows: Row[]): Device {
   const first = rows[0]!;
   const registrations = rows.map(toRegistration).sort(byRingOrder);
+  const capabilities = capabilitiesOf(first.capabilities_json);
   return {
     deviceId: first.device_id,
     userId: first.user_id,
     ...registrations[0]!,
     ...(first.locale !== null ? { locale: first.locale } : {}),
     registrations,
+    ...(capabilities ? { capabilities } : {}),
     createdAt: Math.min(...rows.map((r) => Number(r.created_at))),
     registeredAt: Math.max(...rows.map((r) => Number(r.registered_at))),
   };
@@ -73,6 +80,8 @@ export interface RegisterRows {
   /** The device's registrations from now on: one or two, one per kind, each token once. */
   registrations: DeviceRegistration[];
   locale: string | undefined;
+  /** What the device reports with this registration: merged into what it reported before. */
+  capabilities: Capabilities | undefined;
   /** Registration time; the device registered least recently is evicted beyond `maxPerUser`. */
   at: number;
   maxPerUser: number;
@@ -89,11 +98,12 @@ export class DevicesRepository {
   register(r: RegisterRows): Promise<Registration> {
     const { appKey, userId, deviceId } = r;
     return this.store.db.transaction().execute(async (tx) => {
-      // The device's rows go and come back: only the registrations given survive, with the device's creation time.
+      // The device's rows go and come back: only the registrations given survive, with the device's creation time
+      // and what it reported before (a re-registration at app start must not forget a receipt's report).
       const previous = await tx
         .deleteFrom(TABLE)
         .where(oneDevice(appKey, userId, deviceId))
-        .returning('created_at')
+        .returning(['created_at', 'capabilities_json'])
         .execute();
       const movedFrom = new Map<string, { userId: string; deviceId: string }>();
       for (const reg of r.registrations) {
@@ -108,6 +118,8 @@ export class DevicesRepository {
           movedFrom.set(`${l.user_id}\u0000${l.device_id}`, { userId: l.user_id, deviceId: l.device_id });
       }
       const createdAt = previous.length > 0 ? Math.min(...previous.map((p) => Number(p.created_at))) : r.at;
+      const kept = capabilitiesOf(previous[0]?.capabilities_json ?? null);
+      const capabilities = r.capabilities ? mergeCapabilities(kept, r.capabilities, r.at) : kept;
       await tx
         .insertInto(TABLE)
         .values(
@@ -120,6 +132,7 @@ export class DevicesRepository {
             token: reg.token,
             kind: reg.kind,
             locale: r.locale ?? null,
+            capabilities_json: capabilities ? JSON.stringify(capabilities) : null,
             created_at: createdAt,
             registered_at: r.at,
           })),
@@ -176,6 +189,34 @@ export class DevicesRepository {
       .orderBy('device_id')
       .execute();
     return toDevices(rows);
+  }
+
+  /**
+   * Merges a report into what the device reported before, on every registration of the device (they share it).
+   * False when the device has no registration.
+   */
+  reportCapabilities(
+    appKey: string,
+    userId: string,
+    deviceId: string,
+    report: Capabilities,
+    at: number,
+  ): Promise<boolean> {
+    return this.store.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .selectFrom(TABLE)
+        .select('capabilities_json')
+        .where(oneDevice(appKey, userId, deviceId))
+        .executeTakeFirst();
+      if (!row) return false;
+      const merged = mergeCapabilities(capabilitiesOf(row.capabilities_json), report, at);
+      await tx
+        .updateTable(TABLE)
+        .set({ capabilities_json: JSON.stringify(merged) })
+        .where(oneDevice(appKey, userId, deviceId))
+        .execute();
+      return true;
+    });
   }
 
   /** Registrations (not devices) on one credential. */

@@ -1,6 +1,7 @@
 import type { Store } from '#infra/store';
 import { type Clock, InvalidInput, NotFound, systemClock } from '#kernel';
 import type { ProvidersService, ProviderType } from '#providers';
+import type { Capabilities } from './capabilities.js';
 import type { Device } from './device.js';
 import { DevicesRepository, type Registration } from './devices-repository.js';
 import { checkDistinctTokens, type Entry, entriesOf, inEntry, type RegisterInput } from './register-input.js';
@@ -53,6 +54,7 @@ export class DevicesService {
       deviceId,
       registrations: typed.map(({ provider, providerType, token, kind }) => ({ provider, providerType, token, kind })),
       locale,
+      capabilities: input.capabilities,
       at: this.stamp(),
       maxPerUser: this.settings.maxDevicesPerUser,
     });
@@ -90,6 +92,14 @@ export class DevicesService {
   /** How many registrations name one credential of an app (the pruning circuit breaker's base). */
   countForCredential(appKey: string, provider: string): Promise<number> {
     return this.repo.countForCredential(appKey, provider);
+  }
+
+  /**
+   * A device reports what it can do (on a receipt): merged into what it reported before. False when the device
+   * has no registration (a tab known only by its socket): nothing to keep it with, and no reason to fail.
+   */
+  reportCapabilities(appKey: string, userId: string, deviceId: string, report: Capabilities): Promise<boolean> {
+    return this.repo.reportCapabilities(appKey, userId, deviceId, report, this.now());
   }
 
   /** Unregisters a device with all its registrations. */

@@ -1,3 +1,4 @@
+export type { Capabilities, ReportedCapabilities } from './capabilities.js';
 export { alertRegistration, type Device, type DeviceKind, type DeviceRegistration } from './device.js';
 export type { Registration } from './devices-repository.js';
 export { type DevicesDeps, DevicesService, type DevicesSettings } from './devices-service.js';

@@ -1,4 +1,5 @@
 import { InvalidInput } from '#kernel';
+import type { Capabilities } from './capabilities.js';
 import type { DeviceKind, DeviceRegistration } from './device.js';
 
 /** One registration as a client sends it: the provider type is looked up from the credential it names. */
@@ -8,8 +9,14 @@ export interface RegistrationInput {
   kind: DeviceKind;
 }
 
-/** A device's registrations: one given inline (the original body) or a list of one or two. */
-export type RegisterInput = (RegistrationInput | { registrations: RegistrationInput[] }) & { locale?: string };
+/**
+ * A device's registrations: one given inline (the original body) or a list of one or two; with what the device
+ * reports it can do (merged into what it reported before).
+ */
+export type RegisterInput = (RegistrationInput | { registrations: RegistrationInput[] }) & {
+  locale?: string;
+  capabilities?: Capabilities;
+};
 
 /** A device holds at most one registration per kind, so at most two. */
 export const MAX_REGISTRATIONS = 2;

@@ -9,8 +9,9 @@ import ajvFormats from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { AppSettingsService, AppsService } from '#domain/apps';
-import type { CallsService } from '#domain/calls';
+import { CallHistory, type CallsService } from '#domain/calls';
 import type { DevicesService } from '#domain/devices';
+import type { EventEndpoints } from '#domain/events';
 import { type ConnectionHub, MAX_FRAME_BYTES } from '#domain/realtime';
 import type { Cluster } from '#infra/cluster';
 import type { Store } from '#infra/store';
@@ -29,6 +30,8 @@ import {
   appUsersRoutes,
   callsRoutes,
   connectRoute,
+  diagnosisRoutes,
+  eventWebhooksRoutes,
   kaleyraRoutes,
   opsRoutes,
   userDevicesRoutes,
@@ -49,6 +52,8 @@ export interface HttpDeps {
   devices: DevicesService;
   calls: CallsService;
   kaleyra: { configs: KaleyraConfigStore; intake: KaleyraIntake };
+  /** The apps' event endpoints (docs/events.md). */
+  events: EventEndpoints;
   hub: ConnectionHub;
   store: Store;
   cluster: Cluster;
@@ -192,10 +197,14 @@ export async function buildHttpServer(deps: HttpDeps, options: HttpSettings): Pr
     settings: deps.appSettings,
     auth,
   });
-  await app.register(appUsersRoutes, { apps: deps.apps, devices: deps.devices, tokens: options.tokens, auth });
+  // Reads only (the history, device activity, diagnoses): nothing to share with the rest of the node.
+  const history = new CallHistory({ store: deps.store, calls: deps.calls, devices: deps.devices });
+  await app.register(appUsersRoutes, { apps: deps.apps, devices: deps.devices, history, tokens: options.tokens, auth });
   await app.register(userDevicesRoutes, { devices: deps.devices, auth });
-  await app.register(callsRoutes, { calls: deps.calls, auth });
+  await app.register(callsRoutes, { calls: deps.calls, history, auth });
+  await app.register(diagnosisRoutes, { calls: deps.calls, history, auth });
   await app.register(kaleyraRoutes, { ...deps.kaleyra, auth });
+  await app.register(eventWebhooksRoutes, { events: deps.events, auth });
   const protocolError = protocolErrors(metrics);
   await app.register(websocket, {
     options: { maxPayload: MAX_FRAME_BYTES },

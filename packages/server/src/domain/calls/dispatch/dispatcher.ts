@@ -1,10 +1,12 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { DevicesService } from '#domain/devices';
+import type { EventRecord } from '#domain/events';
 import type { ConnectionRouter, LiveDevices } from '#domain/realtime';
 import { type Clock, groupBy } from '#kernel';
 import type { ProviderClientPool, ProvidersService, PushOutcome } from '#providers';
+import { deliveryEvents, type EventLog, misconfiguredEvent, prunedEvent } from '../call-events.js';
 import type { RingMetrics } from '../metrics.js';
-import { type Call, type Delivery, patched } from '../model.js';
+import { type Call, type Delivery, type DeliveryPatch, patched } from '../model.js';
 import type { TextSource } from '../notification-text.js';
 import type { CallsRepository } from '../repository.js';
 import { PRUNE_GUARD_SETTINGS, PruneGuard } from './prune-guard.js';
@@ -24,6 +26,8 @@ export interface DispatcherDeps {
   payloads?: RingPayloads;
   /** The app's notification texts, in each device's language. */
   texts: TextSource;
+  /** Events for the app's backend: each delivery outcome, pruned devices, misconfigured credentials. */
+  events: EventLog;
   /** Sockets on this node and others: a device with one is rung over it first. */
   connections: ConnectionRouter;
   metrics: RingMetrics;
@@ -37,6 +41,9 @@ export interface DispatcherSettings {
 }
 
 const NO_OUTCOME: PushOutcome = { kind: 'retry', reason: 'no outcome from the provider client' };
+
+/** A misconfigured credential is reported to the app's backend at most this often per node. */
+const MISCONFIGURED_EVENT_EVERY_MS = 10 * 60_000;
 
 /**
  * One request per credential, callee, message type and language: the message differs per callee and its text
@@ -65,6 +72,8 @@ export class Dispatcher {
   private readonly retryCheck: PreSendCheck;
   private readonly prunes: PruneGuard;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** When each credential (`app/name`) was last reported misconfigured. */
+  private readonly misconfiguredAt = new Map<string, number>();
   private closed = false;
 
   constructor(
@@ -136,7 +145,7 @@ export class Dispatcher {
     const startedAt = this.deps.now();
     const stop = await check(call, group, startedAt);
     if (stop) {
-      await Promise.all(group.map((d) => this.deps.repo.updateDelivery(d.id, stop, startedAt)));
+      await Promise.all(group.map((d) => this.store(d, stop, startedAt)));
       return;
     }
     const outcomes = await pushOnce(this.deps, call, group, startedAt, onWrite);
@@ -162,13 +171,16 @@ export class Dispatcher {
         metrics.outcomes.inc({ provider: d.providerType, type: d.type, outcome: outcome.kind });
         const settlement = settle(d, outcome, now, startedAt);
         let { patch } = settlement;
+        const also = [];
         if (settlement.prune && (await devices.prune(d, startedAt))) {
           patch = { ...patch, detail: `${patch.detail}; device removed` };
+          also.push(prunedEvent(d, patch.detail ?? '', now));
         }
         if (outcome.kind === 'config_error') {
           log.warn({ app: d.appKey, provider: d.provider, reason: outcome.reason }, 'provider configuration error');
+          if (this.firstMisconfiguredIn(d, now)) also.push(misconfiguredEvent(d, outcome.reason, now));
         }
-        await repo.updateDelivery(d.id, patch, now);
+        await this.store(d, patch, now, also);
         if (patch.nextAttemptAt !== undefined) {
           retries.push(patched(d, patch));
           retryAt = Math.max(retryAt, patch.nextAttemptAt);
@@ -176,6 +188,24 @@ export class Dispatcher {
       }),
     );
     if (retries.length > 0) this.later(retryAt - now, () => this.push(call, retries, this.retryCheck));
+  }
+
+  /**
+   * Stores a delivery's change with its event and any others (a pruned device, a misconfigured credential)
+   * in one transaction (the device itself was pruned just before, in its own).
+   */
+  private store(d: Delivery, patch: DeliveryPatch, now: number, others: EventRecord[] = []): Promise<void> {
+    return this.deps.events.around([...deliveryEvents(d, patch, now), ...others], (also) =>
+      this.deps.repo.updateDelivery(d.id, patch, now, also),
+    );
+  }
+
+  private firstMisconfiguredIn(d: Delivery, now: number): boolean {
+    const key = `${d.appKey}\u0000${d.provider}`;
+    const last = this.misconfiguredAt.get(key);
+    if (last !== undefined && now - last < MISCONFIGURED_EVENT_EVERY_MS) return false;
+    this.misconfiguredAt.set(key, now);
+    return true;
   }
 
   private later(ms: number, fn: () => Promise<void>): void {

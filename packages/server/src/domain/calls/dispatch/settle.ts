@@ -29,7 +29,15 @@ export function settle(
   const done = { ...base, lease: 'release' as const };
   switch (outcome.kind) {
     case 'sent':
-      return { patch: { ...done, state: 'sent', sentAt: now, detail: outcome.providerId ?? '' } };
+      return {
+        patch: {
+          ...done,
+          state: 'sent',
+          sentAt: now,
+          detail: outcome.providerId ?? '',
+          ...(outcome.providerId !== undefined ? { providerId: outcome.providerId } : {}),
+        },
+      };
     case 'retry': {
       // Whole milliseconds, rounded up: the time is stored (an integer column) and must not come early.
       const nextAttemptAt = Math.ceil(now + (outcome.retryAfterMs ?? backoff(attempts, random)));

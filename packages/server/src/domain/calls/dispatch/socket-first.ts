@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ConnectionRouter, LiveDevices } from '#domain/realtime';
 import type { Clock } from '#kernel';
+import { deliveryEvents, type EventLog } from '../call-events.js';
 import { messageFor } from '../messages.js';
 import type { RingMetrics } from '../metrics.js';
 import { type Call, type Delivery, type DeliveryPatch, patched } from '../model.js';
@@ -20,6 +21,8 @@ export interface SocketFirstDeps {
   /** Sockets on this node and others. */
   connections: ConnectionRouter;
   metrics: RingMetrics;
+  /** A ring sent over a socket is a `delivery.sent` for the app's backend. */
+  events: EventLog;
   log: FastifyBaseLogger;
   now: Clock;
   /** Sends a ring by push after all: no receipt came within the ack window, or the socket went away. */
@@ -65,10 +68,9 @@ export class SocketFirst {
       // Sent before (taken over from a node that died): it rings again if the device reconnects in time.
       if (d.state === 'sent') return repo.updateDelivery(d.id, { lease: 'release' }, now);
       const detail = 'no live connection and no push token';
-      return repo.updateDelivery(
-        d.id,
-        { state: d.type === 'ring' ? 'failed' : 'skipped', detail, lease: 'release' },
-        now,
+      const patch: DeliveryPatch = { state: d.type === 'ring' ? 'failed' : 'skipped', detail, lease: 'release' };
+      return this.deps.events.around(deliveryEvents(d, patch, now), (also) =>
+        repo.updateDelivery(d.id, patch, now, also),
       );
     }
     metrics.outcomes.inc({ provider: 'connection', type: d.type, outcome: 'sent' });
@@ -86,7 +88,9 @@ export class SocketFirst {
       ...(pushOwed ? {} : { lease: 'release' as const }),
     };
     if (pushOwed) this.awaitReceipt(call, patched(d, patch));
-    return repo.updateDelivery(d.id, patch, now);
+    return this.deps.events.around(deliveryEvents(d, patch, now), (also) =>
+      repo.updateDelivery(d.id, patch, now, also),
+    );
   }
 
   /** A device reported a ring: its push is not needed. */

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppsService } from '#domain/apps';
+import type { CallHistory } from '#domain/calls';
 import type { DevicesService } from '#domain/devices';
 import { mintAccessToken, type TokenSettings } from '#infra/tokens';
 import { type Authenticator, appOf } from '../authenticator.js';
@@ -9,15 +10,46 @@ import { DeviceSchema } from './devices-schema.js';
 
 const UserParams = Type.Object({ userId: Id('the app-chosen user id') });
 
+/** A device as the app backend sees it: with its last ring and its last receipt (the funnel per device). */
+const UserDeviceSchema = Type.Object({
+  ...DeviceSchema.properties,
+  lastRing: Type.Optional(
+    Type.Object(
+      {
+        callId: Type.String(),
+        at: Type.Integer({ description: 'when the ring was made, epoch ms' }),
+        state: Type.String({ description: 'pending, sent, received, failed, expired or skipped' }),
+        transport: Type.String({ description: 'push or connection' }),
+        outcome: Type.Optional(
+          Type.String({ description: 'the last outcome: sent, retry, token_gone, config_error, …' }),
+        ),
+        detail: Type.Optional(Type.String({ description: "the provider's reason, or how it went" })),
+      },
+      { description: 'the last call that rang this device' },
+    ),
+  ),
+  lastReceipt: Type.Optional(
+    Type.Object(
+      { callId: Type.String(), at: Type.Integer({ description: 'when the device confirmed it, epoch ms' }) },
+      { description: 'the last ring this device confirmed with a receipt' },
+    ),
+  ),
+});
+
 /** The app backend's view of its users: issue access tokens, inspect and remove devices (app credentials). */
 export interface AppUsersDeps {
   apps: Pick<AppsService, 'secretOf'>;
   devices: DevicesService;
+  /** Each device's last ring and receipt. */
+  history: Pick<CallHistory, 'devicesOf'>;
   tokens: TokenSettings;
   auth: Authenticator;
 }
 
-export const appUsersRoutes: FastifyPluginAsyncTypebox<AppUsersDeps> = async (app, { apps, devices, tokens, auth }) => {
+export const appUsersRoutes: FastifyPluginAsyncTypebox<AppUsersDeps> = async (
+  app,
+  { apps, devices, history, tokens, auth },
+) => {
   app.addHook('onRequest', async (req) => auth.app(req));
   const security = [{ app: [] }];
   const tags = ['users'];
@@ -71,12 +103,12 @@ export const appUsersRoutes: FastifyPluginAsyncTypebox<AppUsersDeps> = async (ap
       schema: {
         tags,
         security,
-        summary: "List a user's devices",
+        summary: "List a user's devices, each with its capabilities, last ring and last receipt",
         params: UserParams,
-        response: { 200: Type.Object({ devices: Type.Array(DeviceSchema) }), ...errorResponses(401) },
+        response: { 200: Type.Object({ devices: Type.Array(UserDeviceSchema) }), ...errorResponses(401) },
       },
     },
-    async (req) => ({ devices: await devices.listForUser(appOf(req), req.params.userId) }),
+    async (req) => ({ devices: await history.devicesOf(appOf(req), req.params.userId) }),
   );
 
   app.delete(

@@ -1,11 +1,35 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { type Call, type CallsService, type Delivery, MAX_CALLEES, MAX_RING_SECONDS } from '#domain/calls';
+import {
+  CALL_STATES,
+  type Call,
+  type CallHistory,
+  type CallsService,
+  CURSOR_MAX_LENGTH,
+  type Delivery,
+  funnelOf,
+  HISTORY_DEFAULT_LIMIT,
+  HISTORY_MAX_LIMIT,
+  MAX_CALLEES,
+  MAX_RING_SECONDS,
+} from '#domain/calls';
 import { InvalidInput, NotFound } from '#kernel';
 import { type Authenticator, principalOf } from '../authenticator.js';
 import { forbidden } from '../errors.js';
 import { errorResponses, Id } from '../schemas.js';
+import { CapabilitiesSchema } from './devices-schema.js';
+
+/** Epoch ms; the largest a JavaScript Date holds, so a huge number is a 400, not a crash. */
+const Time = (description: string) => Type.Integer({ minimum: 0, maximum: 8_640_000_000_000_000, description });
+
+const FunnelStepSchema = Type.Object({
+  milestone: Type.String({
+    description: 'accepted, sent (to the provider or the socket), provider_accepted, received, answered or declined',
+  }),
+  at: Type.Integer({ description: 'epoch ms' }),
+  providerId: Type.Optional(Type.String({ description: "on provider_accepted: the provider's message id" })),
+});
 
 const DeliverySchema = Type.Object({
   deliveryId: Type.String(),
@@ -27,9 +51,15 @@ const DeliverySchema = Type.Object({
   firstAttemptAt: Type.Optional(Type.Integer()),
   sentAt: Type.Optional(Type.Integer()),
   receivedAt: Type.Optional(Type.Integer()),
+  providerId: Type.Optional(Type.String({ description: "the provider's message id of the accepted push" })),
+  acted: Type.Optional(Type.String({ description: 'answered or declined: what was done on this device' })),
+  actedAt: Type.Optional(Type.Integer()),
+  funnel: Type.Array(FunnelStepSchema, {
+    description: 'the milestones the delivery reached, in order, each with its time (docs/history.md)',
+  }),
 });
 
-const CallSchema = Type.Object({
+const CallSummarySchema = Type.Object({
   callId: Type.String(),
   state: Type.String({ description: 'ringing, answered, declined, busy, cancelled, timed_out or ended' }),
   from: Type.String(),
@@ -42,9 +72,37 @@ const CallSchema = Type.Object({
   headers: Type.Record(Type.String(), Type.String()),
   endReason: Type.Optional(Type.String()),
   answeredBy: Type.Optional(Type.Object({ userId: Type.String(), deviceId: Type.String() })),
+  test: Type.Optional(Type.Boolean({ description: 'a test ring: no missed-call notice' })),
   createdAt: Type.Integer(),
   expiresAt: Type.Integer(),
-  deliveries: Type.Array(DeliverySchema),
+});
+
+export const CallSchema = Type.Object({ ...CallSummarySchema.properties, deliveries: Type.Array(DeliverySchema) });
+
+const ListQuery = Type.Object(
+  {
+    userId: Type.Optional(Id('calls this user placed or was called in; a user token lists only its own')),
+    state: Type.Optional(Type.Union(CALL_STATES.map((s) => Type.Literal(s)))),
+    since: Type.Optional(Time('calls placed at or after this time, epoch ms')),
+    until: Type.Optional(Time('calls placed before this time, epoch ms')),
+    cursor: Type.Optional(
+      Type.String({ minLength: 1, maxLength: CURSOR_MAX_LENGTH, description: '`next` of the previous page' }),
+    ),
+    limit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: HISTORY_MAX_LIMIT,
+        default: HISTORY_DEFAULT_LIMIT,
+        description: 'calls per page',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const CallListSchema = Type.Object({
+  calls: Type.Array(CallSummarySchema, { description: 'newest first' }),
+  next: Type.Optional(Type.String({ description: 'the cursor of the next page; absent on the last page' })),
 });
 
 const PlaceCallBody = Type.Object(
@@ -64,6 +122,10 @@ const PlaceCallBody = Type.Object(
 );
 
 const DeviceBody = Type.Object({ deviceId: Id('the callee device acting') }, { additionalProperties: false });
+const ReceiptBody = Type.Object(
+  { deviceId: Id('the callee device the ring reached'), capabilities: Type.Optional(CapabilitiesSchema) },
+  { additionalProperties: false },
+);
 const DeclineBody = Type.Object(
   {
     deviceId: Id('the callee device acting'),
@@ -89,7 +151,8 @@ const CallStatusSchema = Type.Object({
 const ReceiptSchema = Type.Object({ ...DeliverySchema.properties, call: CallStatusSchema });
 const Params = Type.Object({ callId: Type.String({ minLength: 1, maxLength: 64 }) });
 
-function view(call: Call, deliveries: Delivery[]) {
+/** A call without its deliveries, as the history lists it. */
+function summary(call: Call) {
   return {
     callId: call.id,
     state: call.state,
@@ -101,8 +164,16 @@ function view(call: Call, deliveries: Delivery[]) {
     headers: call.headers,
     ...(call.endReason ? { endReason: call.endReason } : {}),
     ...(call.answeredBy ? { answeredBy: call.answeredBy } : {}),
+    ...(call.test ? { test: true } : {}),
     createdAt: call.createdAt,
     expiresAt: call.expiresAt,
+  };
+}
+
+/** A call with every delivery and its funnel. */
+export function view(call: Call, deliveries: Delivery[]) {
+  return {
+    ...summary(call),
     deliveries: deliveries.map((d) => ({
       deliveryId: d.id,
       type: d.type,
@@ -121,6 +192,10 @@ function view(call: Call, deliveries: Delivery[]) {
       ...(d.firstAttemptAt !== undefined ? { firstAttemptAt: d.firstAttemptAt } : {}),
       ...(d.sentAt !== undefined ? { sentAt: d.sentAt } : {}),
       ...(d.receivedAt !== undefined ? { receivedAt: d.receivedAt } : {}),
+      ...(d.providerId ? { providerId: d.providerId } : {}),
+      ...(d.acted ? { acted: d.acted } : {}),
+      ...(d.actedAt !== undefined ? { actedAt: d.actedAt } : {}),
+      funnel: funnelOf(d),
     })),
   };
 }
@@ -133,10 +208,11 @@ function calleeOf(req: FastifyRequest, call: Call): string {
 }
 
 /** The calls API: place, inspect, cancel, answer, decline, end, and ring receipts. */
-export const callsRoutes: FastifyPluginAsyncTypebox<{ calls: CallsService; auth: Authenticator }> = async (
-  app,
-  { calls, auth },
-) => {
+export const callsRoutes: FastifyPluginAsyncTypebox<{
+  calls: CallsService;
+  history: CallHistory;
+  auth: Authenticator;
+}> = async (app, { calls, history, auth }) => {
   app.addHook('onRequest', async (req) => auth.appOrUser(req));
   const security: Array<Record<string, string[]>> = [{ app: [] }, { user: [] }];
   const tags = ['calls'];
@@ -180,6 +256,29 @@ export const callsRoutes: FastifyPluginAsyncTypebox<{ calls: CallsService; auth:
       );
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(result.replayed ? 200 : 201).send(view(result.call, result.deliveries));
+    },
+  );
+
+  app.get(
+    '/v1/calls',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "The app's calls, newest first, a page at a time; with a user token, the user's own",
+        querystring: ListQuery,
+        response: { 200: CallListSchema, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const { userId, ...query } = req.query;
+      if (p.kind === 'user' && userId !== undefined && userId !== p.userId) {
+        throw forbidden('wrong_user', "a user token lists only the user's own calls");
+      }
+      const who = p.kind === 'user' ? p.userId : userId;
+      const page = await history.list(p.appKey, { ...query, ...(who !== undefined ? { userId: who } : {}) });
+      return { calls: page.calls.map(summary), ...(page.next ? { next: page.next } : {}) };
     },
   );
 
@@ -276,7 +375,12 @@ export const callsRoutes: FastifyPluginAsyncTypebox<{ calls: CallsService; auth:
       const { call } = await visible(req, req.params.callId);
       const userId = calleeOf(req, call);
       const { reason } = req.body;
-      const next = await calls.apply(call.appKey, call.id, { type: 'decline', userId, ...(reason ? { reason } : {}) });
+      const next = await calls.apply(call.appKey, call.id, {
+        type: 'decline',
+        userId,
+        deviceId: req.body.deviceId,
+        ...(reason ? { reason } : {}),
+      });
       return view(next, (await calls.get(call.appKey, call.id)).deliveries);
     },
   );
@@ -309,9 +413,9 @@ export const callsRoutes: FastifyPluginAsyncTypebox<{ calls: CallsService; auth:
       schema: {
         tags,
         security: [{ user: [] }],
-        summary: 'A callee device reports that the ring arrived, and hears where the call stands for it',
+        summary: 'A callee device reports that the ring arrived (and what it can do), and hears where the call stands',
         params: Params,
-        body: DeviceBody,
+        body: ReceiptBody,
         response: { 200: ReceiptSchema, ...errorResponses(400, 401, 403, 404) },
       },
     },

@@ -5,6 +5,31 @@ const Provider = Type.String({ description: 'name of the provider credential' })
 const ProviderType = Type.String({ description: 'fcm, hms, apns or webpush' });
 const Kind = Type.String({ description: 'voip or alert' });
 
+const capabilityFields = {
+  notifications: Type.Optional(
+    Type.Union([Type.Literal('granted'), Type.Literal('denied'), Type.Literal('default')], {
+      description: 'the OS notification permission of the app (default: the user was not asked yet)',
+    }),
+  ),
+  fullScreenIntent: Type.Optional(
+    Type.Boolean({ description: 'Android 14+: whether the app may show its full-screen incoming-call screen' }),
+  ),
+  fcmPriority: Type.Optional(
+    Type.Union([Type.Literal('high'), Type.Literal('normal')], {
+      description: 'the priority FCM delivered the last push at (RemoteMessage.getPriority)',
+    }),
+  ),
+  callKitReported: Type.Optional(
+    Type.Boolean({ description: 'iOS: whether the app reported its last VoIP push to CallKit' }),
+  ),
+};
+
+/** What a device may report when it registers and on a receipt: each fact optional, nothing else. */
+export const CapabilitiesSchema = Type.Object(capabilityFields, {
+  additionalProperties: false,
+  description: 'what the device can do (docs/diagnosis.md); merged into what it reported before',
+});
+
 const RegistrationSchema = Type.Object({
   provider: Provider,
   providerType: ProviderType,
@@ -24,6 +49,12 @@ export const DeviceSchema = Type.Object({
     description:
       'every registration of the device, voip first; rings go to the first, cancels and missed-call notices to the alert one',
   }),
+  capabilities: Type.Optional(
+    Type.Object(
+      { ...capabilityFields, reportedAt: Type.Integer({ description: 'when the device last reported, epoch ms' }) },
+      { description: 'every fact the device reported so far; absent: it never reported' },
+    ),
+  ),
   createdAt: Type.Integer(),
   registeredAt: Type.Integer(),
 });
@@ -48,8 +79,10 @@ const locale = Type.Optional(
   }),
 );
 
+const capabilities = Type.Optional(CapabilitiesSchema);
+
 const OneRegistration = Type.Object(
-  { ...registrationFields, locale },
+  { ...registrationFields, locale, capabilities },
   { additionalProperties: false, description: 'a device with one registration' },
 );
 
@@ -61,6 +94,7 @@ const Registrations = Type.Object(
       description: 'one or two registrations, at most one per kind (an iPhone: its PushKit and its regular APNs token)',
     }),
     locale,
+    capabilities,
   },
   { additionalProperties: false, description: 'a device with a registration per kind' },
 );

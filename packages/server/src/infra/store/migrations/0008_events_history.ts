@@ -43,7 +43,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('last_error', 'text')
     .execute();
   await db.schema.createIndex('event_outbox_due').on('event_outbox').columns(['state', 'next_attempt_at']).execute();
-  await db.schema.createIndex('event_outbox_subject').on('event_outbox').columns(['app_key', 'subject', 'seq']).execute();
+  await db.schema
+    .createIndex('event_outbox_subject')
+    .on('event_outbox')
+    .columns(['app_key', 'subject', 'seq'])
+    .execute();
 
   // Every attempt to deliver an event: what `GET .../webhooks/events/deliveries` lists.
   await db.schema
@@ -69,7 +73,10 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('device_registrations').addColumn('capabilities_json', 'text').execute();
   // A test ring (`POST /v1/users/{userId}/test-ring`) is a real call, marked so that it leaves no missed-call
   // notice and can be told apart in the history.
-  await db.schema.alterTable('calls').addColumn('test', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('calls')
+    .addColumn('test', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   // History: an app's calls newest first, and the retention sweep by age.
   await db.schema.createIndex('calls_app_created').on('calls').columns(['app_key', 'created_at', 'id']).execute();
   await db.schema.createIndex('calls_created').on('calls').columns(['created_at']).execute();
