@@ -4,8 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { Gauge } from 'prom-client';
 import { AppSettingsService, AppsService } from '#domain/apps';
-import { CallsRepository, CallsService, Dispatcher, LeaseKeeper, RingMetrics } from '#domain/calls';
+import { CallsRepository, CallsService, Dispatcher, EventLog, LeaseKeeper, RingMetrics } from '#domain/calls';
 import { alertRegistration, DevicesService } from '#domain/devices';
+import { EventDeliverer, EventEndpoints, EventOutbox, WebhookSender } from '#domain/events';
 import { createCallRateLimiter } from '#domain/limits';
 import { NoticeSender } from '#domain/notices';
 import { ConnectionHub, ConnectionRouter } from '#domain/realtime';
@@ -24,10 +25,11 @@ import { type Cluster, clusterMetrics, LocalCluster, newNodeId, RedisCluster } f
 import type { Config } from '#infra/config';
 import { loadMasterKey, SecretBox } from '#infra/crypto';
 import { createRegistry } from '#infra/metrics';
+import { HttpClient } from '#infra/net';
 import { openStore } from '#infra/store';
 import { KaleyraConfigStore, KaleyraIntake, KaleyraPayloads, KaleyraRepository } from '#integrations/kaleyra';
 import { systemClock } from '#kernel';
-import { ProviderClientPool, ProviderMetrics, ProvidersService } from '#providers';
+import { ProviderClientPool, ProviderMetrics, ProvidersService, retryAfterMs } from '#providers';
 import { VERSION } from './version.js';
 
 export interface Gateway {
@@ -138,6 +140,28 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const repo = new CallsRepository(store);
   // Settings and notification texts, cached per node: asked on every call and every cancel.
   const texts = new AppSettingsService({ store });
+  // Event webhooks: written to the outbox with the changes they report, delivered by any node.
+  const lease = { owner: nodeId, ms: config.deliveryLeaseMs, alone: store.engine === 'sqlite' && !redis };
+  const eventHttp = new HttpClient({ allowPrivate: config.allowPrivateEndpoints });
+  const webhookSender = new WebhookSender({ http: eventHttp, retryAfter: retryAfterMs });
+  const eventEndpoints = new EventEndpoints(
+    { store, box, sender: webhookSender },
+    {
+      allowPrivateEndpoints: config.allowPrivateEndpoints,
+      secretOverlapMs: config.eventSecretOverlapSeconds * 1000,
+    },
+  );
+  const eventDeliverer = new EventDeliverer(
+    { store, endpoints: eventEndpoints, sender: webhookSender, metrics, log },
+    {
+      owner: nodeId,
+      leaseMs: config.deliveryLeaseMs,
+      alone: lease.alone,
+      closeWaitMs: config.shutdownGraceMs,
+      retry: { budgetMs: config.eventRetryHours * 3_600_000 },
+    },
+  );
+  const events = new EventLog(new EventOutbox({ store, endpoints: eventEndpoints, deliverer: eventDeliverer }));
   const dispatcher = new Dispatcher(
     {
       repo,
@@ -146,6 +170,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       providers,
       payloads,
       texts,
+      events,
       connections: router,
       metrics: ringMetrics,
       log,
@@ -153,9 +178,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     },
     { ackWindowMs: config.ackWindowMs },
   );
-  const lease = { owner: nodeId, ms: config.deliveryLeaseMs, alone: store.engine === 'sqlite' && !redis };
   const calls = new CallsService(
-    { repo, devices, dispatcher, connections: router, limits, texts, metrics: ringMetrics, log },
+    { repo, devices, dispatcher, connections: router, limits, texts, events, metrics: ringMetrics, log },
     { lease },
   );
   const leases = new LeaseKeeper({ repo, dispatcher, calls, log }, lease);
@@ -182,11 +206,13 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   });
   apps.onDelete((appKey) => cluster.publish('all', { kind: 'app', appKey }));
   texts.onChange((appKey) => cluster.publish('all', { kind: 'appSettings', appKey }));
+  eventEndpoints.onChange((appKey) => cluster.publish('all', { kind: 'eventEndpoint', appKey }));
   // Events sent while Redis was away are lost: rebuild what they would have invalidated.
   cluster.onReconnect(() => {
     clients.dropAll();
     apps.forget();
     texts.forget();
+    eventEndpoints.forget();
   });
   cluster.onEvent((event) => {
     if (event.kind === 'call') dispatcher.callChanged(event.callId);
@@ -194,7 +220,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     else if (event.kind === 'app') {
       apps.forget(event.appKey);
       texts.forget(event.appKey);
+      eventEndpoints.forget(event.appKey);
     } else if (event.kind === 'appSettings') texts.forget(event.appKey);
+    else if (event.kind === 'eventEndpoint') eventEndpoints.forget(event.appKey);
   });
 
   // The sandbox app exists before the API does, so the admin token is known when the authenticator is made.
@@ -224,6 +252,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       devices,
       calls,
       appSettings: texts,
+      events: eventEndpoints,
       kaleyra: { configs: kaleyraConfigs, intake },
       hub,
       store,
@@ -248,7 +277,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     // Stop accepting first: a call accepted while the rest shuts down would wait for a lease takeover.
     // Sockets are asked to close (1001); what is still open when the grace ends is cut.
     hub.close();
-    await closeHttpServer(http, config.shutdownGraceMs);
+    await Promise.all([closeHttpServer(http, config.shutdownGraceMs), eventDeliverer.close()]);
+    eventHttp.close();
     calls.close();
     await dispatcher.close();
     notices.close();
@@ -281,5 +311,6 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   }
   await calls.rearmTimeouts();
   await leases.start();
+  await eventDeliverer.start();
   return { url, http, hub, sandbox: sandboxInfo, emulators: sandboxEmulators?.emulators, close: shutdown };
 }

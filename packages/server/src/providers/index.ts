@@ -21,7 +21,7 @@ export {
   hmsTokenFetcher,
   MAX_ASSERTION_LIFETIME_SECONDS,
 } from './hms/index.js';
-export { checkUrl, ProviderAuthError, TokenCache } from './kit/index.js';
+export { checkUrl, ProviderAuthError, retryAfterMs, TokenCache } from './kit/index.js';
 export { ProviderMetrics } from './metrics.js';
 export { type ProvidersDeps, ProvidersService, type ProviderView } from './providers-service.js';
 export {

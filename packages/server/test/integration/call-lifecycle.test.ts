@@ -1,6 +1,7 @@
 import { type Emulators, type RecordedMessage, startEmulators } from '@callpush/emulators';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { emulatorProviderCredentials } from '../../src/edges/sandbox/index.js';
+import { Listener } from '../support/event-listener.js';
 import { ADMIN_TOKEN, basic, type EngineName, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { type CallOptions, request } from '../support/http.js';
 import { postgresAvailable } from '../support/services.js';
@@ -123,6 +124,62 @@ describe.each(engines)('the call after the ring on %s', (engine) => {
       missedCalls: { enabled: true, visibleOnData: false },
       rejectWhenBusy: false,
     });
+  });
+
+  it('the app backend hears every event of a call that rings, is answered and ends, in order, as subscribed', async () => {
+    const listener = new Listener();
+    const url = await listener.start();
+    try {
+      const subscribed = ['call.created', 'delivery.sent', 'delivery.received', 'call.answered', 'call.ended'];
+      const put = await call('PUT', `/v1/apps/${app.key}/webhooks/events`, {
+        auth: appAuth(),
+        body: { url, events: subscribed },
+      });
+      expect(put.status, put.text).toBe(201);
+      listener.secrets = [put.body.signingSecret];
+      const c = await place('alice', ['bob']);
+      await until('the rings', () => onPixel(c.callId).length === 1 && onHuawei(c.callId).length === 1);
+      expect((await act('bob', c.callId, 'receipts', { deviceId: 'pixel' })).status).toBe(200);
+      expect((await act('bob', c.callId, 'answer', { deviceId: 'pixel' })).status).toBe(200);
+      expect((await act('alice', c.callId, 'end', {})).status).toBe(200);
+      const ofCall = () => listener.received.filter((r) => r.data.callId === c.callId);
+      await until('the end of the call', () => ofCall().some((r) => r.type === 'call.ended'), 8000);
+      await sleep(300);
+      const types = ofCall().map((r) => r.type);
+      // Every type received was subscribed; none of the cancels' or other outcomes' events came.
+      expect(new Set(types)).toEqual(new Set(subscribed));
+      // In order of occurrence: the call's own changes, and each ring sent before it was received. (The
+      // cancels answering sends may go out after the call ended: that is when they happened.)
+      expect(types[0]).toBe('call.created');
+      const callEvents = types.filter((t) => t.startsWith('call.'));
+      expect(callEvents).toEqual(['call.created', 'call.answered', 'call.ended']);
+      expect(types.indexOf('call.answered')).toBeGreaterThan(types.indexOf('delivery.received'));
+      const pixelRing = ofCall().filter((r) => r.data.deviceId === 'pixel' && r.data.type === 'ring');
+      expect(pixelRing.map((r) => r.type)).toEqual(['delivery.sent', 'delivery.received']);
+      // One delivery.sent per device the call rang (4 pushes), then the cancels to the 3 others.
+      const sent = ofCall().filter((r) => r.type === 'delivery.sent');
+      expect(
+        sent
+          .filter((r) => r.data.type === 'ring')
+          .map((r) => r.data.deviceId)
+          .sort(),
+      ).toEqual(['browser', 'huawei', 'iphone', 'pixel']);
+      const received = ofCall().find((r) => r.type === 'delivery.received')!;
+      expect(received.data).toMatchObject({ deviceId: 'pixel', type: 'ring', userId: 'bob' });
+      expect(ofCall().find((r) => r.type === 'call.answered')!.data).toMatchObject({
+        userId: 'bob',
+        deviceId: 'pixel',
+      });
+      expect(listener.unverified).toEqual([]);
+      // The funnel of the answering device: provider accepted with its message id, received, answered on it.
+      const view = await call('GET', `/v1/calls/${c.callId}`, { auth: appAuth() });
+      const ring = view.body.deliveries.find((d: any) => d.type === 'ring' && d.deviceId === 'pixel');
+      expect(ring).toMatchObject({ state: 'received' });
+      expect(JSON.stringify(ring)).toContain('answered');
+    } finally {
+      await call('DELETE', `/v1/apps/${app.key}/webhooks/events`, { auth: appAuth() });
+      await listener.close();
+    }
   });
 
   it('rings the iPhone by VoIP, and its cancel goes to its alert token in German, never as VoIP', async () => {

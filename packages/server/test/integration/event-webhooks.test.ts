@@ -1,16 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EventOutbox, type EventRecord, type EventType } from '../../src/domain/events/index.js';
-import { OutboxRepository } from '../../src/domain/events/outbox-repository.js';
+import { type OutboxPatch, OutboxRepository } from '../../src/domain/events/outbox-repository.js';
 import { eventPurges } from '../../src/domain/events/retention.js';
 import { openStore, type Store } from '../../src/infra/store/index.js';
+import { Listener, type Received } from '../support/event-listener.js';
 import { ADMIN_TOKEN, basic, type EngineName, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { type CallOptions, request } from '../support/http.js';
 import { type NodeProcess, startNode } from '../support/node-process.js';
@@ -18,92 +16,6 @@ import { PG_URL, postgresAvailable } from '../support/services.js';
 import { sleep, until } from '../support/wait.js';
 
 const engines: EngineName[] = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
-
-interface Received {
-  id: string;
-  type: string;
-  data: Record<string, unknown>;
-  signatures: number;
-  at: number;
-  /** The request as it came, for verifiers other than the listener's. */
-  headers: Record<string, string>;
-  body: string;
-}
-
-interface Answer {
-  status: number;
-  headers?: Record<string, string>;
-  /** Never answer: the request stays open until the server closes. */
-  hang?: boolean;
-  delayMs?: number;
-}
-
-/**
- * The app backend of the tests: a plain HTTP server that verifies every delivery with the official
- * `standardwebhooks` library against the secrets it was given, and answers as the test says.
- */
-class Listener {
-  readonly received: Received[] = [];
-  /** Deliveries no given secret verified (should stay empty). */
-  readonly unverified: string[] = [];
-  secrets: string[] = [];
-  answer: (n: number) => Answer = () => ({ status: 204 });
-  private readonly server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const headers = req.headers as Record<string, string>;
-      const verified = this.secrets.some((secret) => {
-        try {
-          new Webhook(secret).verify(body, headers);
-          return true;
-        } catch {
-          return false;
-        }
-      });
-      if (!verified) this.unverified.push(body);
-      const payload = JSON.parse(body) as { type: string; data: Record<string, unknown> };
-      const n = this.received.length;
-      this.received.push({
-        id: headers['webhook-id']!,
-        type: payload.type,
-        data: payload.data,
-        signatures: headers['webhook-signature']!.split(' ').length,
-        at: Date.now(),
-        headers,
-        body,
-      });
-      const answer = this.answer(n);
-      if (answer.hang) return;
-      setTimeout(() => res.writeHead(answer.status, answer.headers).end('ignored by the gateway'), answer.delayMs ?? 0);
-    });
-  });
-
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks`;
-  }
-
-  /** The events received of `subject` (by a `seq` field the tests put in their data), first arrival of each. */
-  firstArrivals(subject: string): number[] {
-    const seen = new Set<string>();
-    return this.received
-      .filter((r) => r.data.subject === subject && !seen.has(r.id) && seen.add(r.id))
-      .map((r) => r.data.n as number);
-  }
-
-  reset(): void {
-    this.received.length = 0;
-    this.unverified.length = 0;
-    this.answer = () => ({ status: 204 });
-  }
-
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
 
 /** Writes events straight into the outbox, as a change's transaction does. */
 function outboxWriter(store: Store) {
@@ -157,7 +69,6 @@ describe.each(engines)('event webhooks on %s', (engine) => {
   let other: { key: string; secret: string };
   let listener: Listener;
   let hookUrl: string;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'callpush-events-'));
   const schema = `t_${randomBytes(6).toString('hex')}`;
   const call = (method: string, p: string, opts?: CallOptions) => request(gw.url, method, p, opts);
   const auth = () => basic(app.key, app.secret);
@@ -174,6 +85,8 @@ describe.each(engines)('event webhooks on %s', (engine) => {
     ).length;
 
   beforeAll(async () => {
+    // The gateway's stop removes the folder.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'callpush-events-'));
     gw = await startTestGateway(engine, {}, { schema, dataDir: dir });
     store = await openStore(
       engine === 'postgres' ? { databaseUrl: PG_URL, dataDir: dir, pgSchema: schema } : { dataDir: dir },
@@ -407,9 +320,9 @@ describe('the endpoint policy, private endpoints not allowed', () => {
   let gw: TestGateway;
   let store: Store;
   let listener: Listener;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'callpush-events-policy-'));
 
   beforeAll(async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'callpush-events-policy-'));
     gw = await startTestGateway('sqlite', { CALLPUSH_ALLOW_PRIVATE_ENDPOINTS: 'false' }, { dataDir: dir });
     store = await openStore({ dataDir: dir });
     listener = new Listener();
@@ -453,11 +366,12 @@ describe.each(engines)('the outbox claims on %s', (engine) => {
   let store: Store;
   let repo: OutboxRepository;
   let write: (events: EventRecord[]) => Promise<void>;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'callpush-outbox-'));
+  let dir: string | undefined;
   const schema = `t_${randomBytes(6).toString('hex')}`;
   const now = () => Date.now();
 
   beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'callpush-outbox-'));
     store = await openStore(
       engine === 'postgres' ? { databaseUrl: PG_URL, dataDir: dir, pgSchema: schema } : { dataDir: dir },
     );
@@ -471,17 +385,18 @@ describe.each(engines)('the outbox claims on %s', (engine) => {
   afterAll(async () => {
     if (engine === 'postgres') await store.db.schema.dropSchema(schema).cascade().execute();
     await store?.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
   afterEach(async () => {
     await store.db.deleteFrom('event_outbox').execute();
     await store.db.deleteFrom('event_attempts').execute();
   });
 
-  const delivered = (id: string) =>
+  /** `owner` records an attempt of event `id`: delivered, unless `patch` says otherwise. */
+  const settle = (id: string, owner = 'n1', patch: Partial<OutboxPatch> = {}) =>
     repo.settle(
       id,
-      'n1',
+      owner,
       {
         state: 'delivered',
         attempts: 1,
@@ -489,9 +404,10 @@ describe.each(engines)('the outbox claims on %s', (engine) => {
         delivered_at: now(),
         last_status: 200,
         last_error: null,
+        ...patch,
       },
       {
-        id: `att_${id}`,
+        id: `att_${randomBytes(6).toString('hex')}`,
         app_key: 'app1',
         event_id: id,
         type: 't',
@@ -503,6 +419,8 @@ describe.each(engines)('the outbox claims on %s', (engine) => {
         at: now(),
       },
     );
+  const stateOf = async (id: string) =>
+    (await store.db.selectFrom('event_outbox').select('state').where('id', '=', id).executeTakeFirst())?.state;
 
   it('claims only the first pending event of each subject; the next once it is settled', async () => {
     await writeInterleaved(write, 'app1', ['s1', 's2'], 3);
@@ -513,12 +431,12 @@ describe.each(engines)('the outbox claims on %s', (engine) => {
     ]);
     // Nothing more while those are in flight.
     expect(await repo.claim('n2', now(), now(), now() + 3000, 100)).toEqual([]);
-    await delivered(first.find((e) => e.subject === 's1')!.id);
+    await settle(first.find((e) => e.subject === 's1')!.id);
     const next = await repo.claim('n2', now(), now(), now() + 3000, 100);
     expect(next.map((e) => [e.subject, JSON.parse(e.payload_json).data.n])).toEqual([['s1', 1]]);
   });
 
-  it('an event whose retry is not due holds its subject back; a lease that ran out is taken over', async () => {
+  it('a lease that ran out is taken over, and the node that lost it changes nothing', async () => {
     await writeInterleaved(write, 'app1', ['s1'], 2);
     const [head] = await repo.claim('n1', now(), now(), now() + 100, 100);
     expect(await repo.claim('n2', now(), now(), now() + 3000, 100)).toEqual([]);
@@ -527,16 +445,26 @@ describe.each(engines)('the outbox claims on %s', (engine) => {
     const taken = await repo.claim('n2', now(), now(), now() + 3000, 100);
     expect(taken.map((e) => e.id)).toEqual([head!.id]);
     // n1's late answer changes nothing: the event is n2's now.
-    await delivered(head!.id);
-    expect(
-      (await store.db.selectFrom('event_outbox').select('state').where('id', '=', head!.id).executeTakeFirst())?.state,
-    ).toBe('pending');
+    await settle(head!.id, 'n1');
+    expect(await stateOf(head!.id)).toBe('pending');
+    await settle(head!.id, 'n2');
+    expect(await stateOf(head!.id)).toBe('delivered');
+  });
+
+  it('an event waiting for its retry holds back the later events of its subject until it is due', async () => {
+    await writeInterleaved(write, 'app1', ['s1'], 2);
+    const [head] = await repo.claim('n1', now(), now(), now() + 3000, 100);
+    const due = now() + 60_000;
+    await settle(head!.id, 'n1', { state: 'pending', next_attempt_at: due, delivered_at: null, last_status: 500 });
+    expect(await repo.claim('n2', now(), now(), now() + 3000, 100)).toEqual([]);
+    const retried = await repo.claim('n2', due, due, due + 3000, 100);
+    expect(retried.map((e) => e.id)).toEqual([head!.id]);
   });
 
   it('the retention sweep deletes events done with and old attempts, in batches, never an event still owed', async () => {
     await writeInterleaved(write, 'app1', ['s1', 's2', 's3'], 1);
     const [a, b] = await repo.claim('n1', now(), now(), now() + 3000, 2);
-    await delivered(a!.id);
+    await settle(a!.id);
     await repo.drop(b!.id, 'n1');
     const [events, attempts] = eventPurges(store);
     const later = now() + 1;
@@ -547,7 +475,7 @@ describe.each(engines)('the outbox claims on %s', (engine) => {
     const left = await store.db.selectFrom('event_outbox').select('state').execute();
     expect(left).toEqual([{ state: 'pending' }]);
     // Nothing newer than the cut goes.
-    await delivered((await repo.claim('n1', now(), now(), now() + 3000, 1))[0]!.id);
+    await settle((await repo.claim('n1', now(), now(), now() + 3000, 1))[0]!.id);
     expect(await events!.purge(now() - 60_000, 10)).toBe(0);
   });
 
@@ -565,13 +493,7 @@ describe.each(engines)('the outbox claims on %s', (engine) => {
 });
 
 describe('kill -9 of the node holding an event', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'callpush-events-kill-'));
-  const env = {
-    CALLPUSH_DATA_DIR: dir,
-    CALLPUSH_ADMIN_TOKEN: ADMIN_TOKEN,
-    CALLPUSH_SANDBOX: 'false',
-    LOG_LEVEL: 'info',
-  };
+  let dir: string | undefined;
   let node: NodeProcess;
   let listener: Listener;
   let store: Store | undefined;
@@ -580,10 +502,17 @@ describe('kill -9 of the node holding an event', () => {
     await node?.kill();
     await store?.close();
     await listener?.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('events committed before the kill still arrive, in order, from the restarted node', async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'callpush-events-kill-'));
+    const env = {
+      CALLPUSH_DATA_DIR: dir,
+      CALLPUSH_ADMIN_TOKEN: ADMIN_TOKEN,
+      CALLPUSH_SANDBOX: 'false',
+      LOG_LEVEL: 'info',
+    };
     listener = new Listener();
     const url = await listener.start();
     node = await startNode(env);

@@ -147,10 +147,11 @@ export class CallsService {
     const toRing = callees.filter((u) => !busy.has(u));
     const [registered, live] = await Promise.all([
       this.devicesOf(appKey, toRing).then((devices) => devices.map(ringTarget)),
-      this.deps.connections.locate(appKey, toRing),
+      this.deps.connections.locate(appKey, [...toRing, input.from]),
     ]);
     checkRingsFit(call, registered, now);
-    const deliveries = firstRings(call, registered, live.devices(), this.lease(now), now);
+    const calleeSockets = live.devices().filter((d) => d.userId !== call.from);
+    const deliveries = firstRings(call, registered, calleeSockets, this.lease(now), now);
     try {
       await this.deps.events.around(createdEvents(call), (also) => this.repo.insertCall(call, key, deliveries, also));
     } catch (err) {
@@ -160,7 +161,7 @@ export class CallsService {
       throw err;
     }
     const acceptedAt = this.now();
-    this.run(tellCaller(this.deps.connections, call));
+    this.run(tellCaller(this.deps.connections, call, live));
     if (call.state === 'ringing') {
       this.timers.schedule(call);
       this.run(this.deps.dispatcher.dispatch(call, deliveries, acceptedAt, live));

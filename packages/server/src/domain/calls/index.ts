@@ -1,3 +1,4 @@
+export { type AlsoWrite, EventLog } from './call-events.js';
 export { type CallStatus, type CallStatusValue, statusOf, type Viewer } from './call-status.js';
 export {
   BUSY_FOR_AT_MOST_MS,
@@ -12,16 +13,9 @@ export {
   MAX_RING_SECONDS,
   type PlaceCall,
 } from './calls-service.js';
-export { Dispatcher, type DispatcherDeps, type DispatcherSettings, type RingPayloads } from './dispatch/index.js';
-export { type LeaseDeps, LeaseKeeper, type LeaseSettings } from './leases.js';
-export { RingMetrics } from './metrics.js';
-export type { Call, CalleeState, CallState, Delivery, DeliveryState } from './model.js';
-export { type AlsoWrite, EventLog } from './call-events.js';
-export type { TextSource } from './notification-text.js';
-export { CallsRepository } from './repository.js';
-export type { CallEvent } from './state-machine.js';
 export { CURSOR_MAX_LENGTH } from './cursor.js';
 export type { DeviceDiagnosis, Diagnosis, DiagnosisCode, Finding, NoteCode } from './diagnosis.js';
+export { Dispatcher, type DispatcherDeps, type DispatcherSettings, type RingPayloads } from './dispatch/index.js';
 export { type FunnelStep, funnelOf, type Milestone } from './funnel.js';
 export {
   CALL_STATES,
@@ -33,4 +27,10 @@ export {
   type HistoryQuery,
 } from './history.js';
 export type { DeviceActivity, HistoryFilter, RingFacts } from './history-repository.js';
+export { type LeaseDeps, LeaseKeeper, type LeaseSettings } from './leases.js';
+export { RingMetrics } from './metrics.js';
+export type { Call, CalleeState, CallState, Delivery, DeliveryState } from './model.js';
+export type { TextSource } from './notification-text.js';
+export { CallsRepository } from './repository.js';
 export { callsPurge, type Purge, type RetentionDeps, type RetentionSettings, RetentionSweep } from './retention.js';
+export type { CallEvent } from './state-machine.js';

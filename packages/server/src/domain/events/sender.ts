@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { endpointRefusal, type HttpClient, type HttpResponse, REQUEST_TIMEOUT_MS } from '#infra/net';
 import { type Clock, systemClock } from '#kernel';
-import { retryAfterMs } from '#providers';
 import { type SignedMessage, signatureHeaders } from './signature.js';
 
 /** One attempt as the deliverer settles it and the deliveries list shows it. */
@@ -20,6 +19,11 @@ export interface AttemptResult {
 export interface SenderDeps {
   /** The outbound client under the endpoint policy, with private addresses as the operator allows them. */
   http: Pick<HttpClient, 'post'>;
+  /**
+   * A `Retry-After` header as ms from `now` (the providers kit's `retryAfterMs`): one reading of the header for
+   * every answer the gateway gets.
+   */
+  retryAfter: (value: string | string[] | undefined, now: number) => number | undefined;
   now?: Clock;
 }
 
@@ -78,7 +82,7 @@ export class WebhookSender {
       status: res.status,
       error,
       latencyMs: Math.round(performance.now() - started),
-      retryAfterMs: retryAfterMs(res.headers['retry-after'], this.now()),
+      retryAfterMs: this.deps.retryAfter(res.headers['retry-after'], this.now()),
     };
   }
 }

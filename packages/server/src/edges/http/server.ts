@@ -1,8 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import cors from '@fastify/cors';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
 import ajvFormats from 'ajv-formats';
@@ -23,6 +21,7 @@ import { answerClientError, rawAnswer, UnauthenticatedConnections } from './conn
 import { errorHandler } from './error-handler.js';
 import { HttpError, notFound } from './errors.js';
 import { instrument, protocolErrors } from './metrics.js';
+import { registerOpenApi } from './openapi.js';
 import {
   adminAppsRoutes,
   appProvidersRoutes,
@@ -165,28 +164,7 @@ export async function buildHttpServer(deps: HttpDeps, options: HttpSettings): Pr
   });
   app.addSchema(ErrorSchema);
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'callpush',
-        version: options.version,
-        description: 'Managed push for calling apps: apps, user access tokens, device registry, calls.',
-      },
-      components: {
-        securitySchemes: {
-          admin: { type: 'http', scheme: 'bearer', description: 'CALLPUSH_ADMIN_TOKEN' },
-          app: { type: 'http', scheme: 'basic', description: 'appKey:appSecret' },
-          user: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'user access token (hkdfv1)' },
-          metrics: { type: 'http', scheme: 'bearer', description: 'CALLPUSH_METRICS_TOKEN, when set' },
-        },
-      },
-    },
-    refResolver: {
-      buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await registerOpenApi(app, options.version);
 
   instrument(app, metrics);
   await app.register(opsRoutes, { store: deps.store, cluster: deps.cluster, metrics, auth });
@@ -234,7 +212,7 @@ export async function buildHttpServer(deps: HttpDeps, options: HttpSettings): Pr
     protocolError,
     authenticated: (socket) => unauthenticated?.authenticated(socket),
   });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', async () => app.swagger());
   return app;
 }
 

@@ -11,7 +11,9 @@ export type ClusterEvent =
   /** An app was deleted: forget its cached secret. */
   | { kind: 'app'; appKey: string }
   /** An app's settings or notification texts changed: forget the cached copy. */
-  | { kind: 'appSettings'; appKey: string };
+  | { kind: 'appSettings'; appKey: string }
+  /** An app's event endpoint changed: forget the cached copy. */
+  | { kind: 'eventEndpoint'; appKey: string };
 
 /** Where the devices of some users have a live socket: user id → device id → node id. */
 export type Presence = Map<string, Map<string, string>>;

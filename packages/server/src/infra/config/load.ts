@@ -32,6 +32,9 @@ export interface Config {
   rateLimitCallerPerMinute: number;
   /** What a stop waits for requests and sockets under way before it cuts them. */
   shutdownGraceMs: number;
+  /** Event webhooks: how long an event is retried, and how long a rotated-out signing secret stays valid. */
+  eventRetryHours: number;
+  eventSecretOverlapSeconds: number;
   /** Inbound limits (docs/security.md): headers, the whole request, a connection on which nothing moves. */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
@@ -168,6 +171,13 @@ export function resolveConfig(sources: { flags?: Raw; env?: NodeJS.ProcessEnv; f
       1_000_000,
     ),
     shutdownGraceMs: int('CALLPUSH_SHUTDOWN_GRACE_MS', get('CALLPUSH_SHUTDOWN_GRACE_MS'), 0, 600_000),
+    eventRetryHours: int('CALLPUSH_EVENT_RETRY_HOURS', get('CALLPUSH_EVENT_RETRY_HOURS'), 1, 720),
+    eventSecretOverlapSeconds: int(
+      'CALLPUSH_EVENT_SECRET_OVERLAP_SECONDS',
+      get('CALLPUSH_EVENT_SECRET_OVERLAP_SECONDS'),
+      0,
+      2_592_000,
+    ),
     headersTimeoutMs,
     requestTimeoutMs,
     idleTimeoutMs: int('CALLPUSH_IDLE_TIMEOUT_MS', get('CALLPUSH_IDLE_TIMEOUT_MS'), 100, 3_600_000),

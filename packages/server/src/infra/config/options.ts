@@ -72,6 +72,20 @@ export const SERVE_OPTIONS = [
     description: 'longest accepted user access token lifetime (exp - iat), seconds',
   },
   {
+    env: 'CALLPUSH_EVENT_RETRY_HOURS',
+    flag: '--event-retry-hours',
+    kind: 'int',
+    default: '24',
+    description: 'how long an event webhook is retried before it is given up, hours',
+  },
+  {
+    env: 'CALLPUSH_EVENT_SECRET_OVERLAP_SECONDS',
+    flag: '--event-secret-overlap',
+    kind: 'int',
+    default: '86400',
+    description: 'how long a rotated-out event signing secret stays valid and keeps signing, seconds',
+  },
+  {
     env: 'CALLPUSH_MAX_DEVICES_PER_USER',
     flag: '--max-devices-per-user',
     kind: 'int',

@@ -66,6 +66,12 @@ const Params = Type.Object({ appKey: AppKeyParam });
 
 const noEndpoint = () => notFound('event_endpoint_not_found', 'this app has no event endpoint');
 
+/** `found`, or the 404 of an app without an endpoint. */
+function orNoEndpoint<T>(found: T | undefined): T {
+  if (found === undefined) throw noEndpoint();
+  return found;
+}
+
 /** The authenticated app's event endpoint (docs/events.md): where its backend hears what happened. */
 export const eventWebhooksRoutes: FastifyPluginAsyncTypebox<{
   events: EventEndpoints;
@@ -105,11 +111,7 @@ export const eventWebhooksRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: EndpointSchema, ...errorResponses(401, 403, 404) },
       },
     },
-    async (req) => {
-      const view = await events.get(appOf(req, req.params.appKey));
-      if (!view) throw noEndpoint();
-      return view;
-    },
+    async (req) => orNoEndpoint(await events.get(appOf(req, req.params.appKey))),
   );
 
   app.delete(
@@ -140,11 +142,7 @@ export const eventWebhooksRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: AttemptSchema, ...errorResponses(401, 403, 404) },
       },
     },
-    async (req) => {
-      const attempt = await events.test(appOf(req, req.params.appKey));
-      if (!attempt) throw noEndpoint();
-      return attempt;
-    },
+    async (req) => orNoEndpoint(await events.test(appOf(req, req.params.appKey))),
   );
 
   app.get(

@@ -5,6 +5,7 @@ import { WebhookSender } from '../../../../src/domain/events/sender.js';
 import { eventBody } from '../../../../src/domain/events/signature.js';
 import { EndpointRefused } from '../../../../src/infra/net/endpoint-policy.js';
 import type { HttpResponse } from '../../../../src/infra/net/http-client.js';
+import { retryAfterMs } from '../../../../src/providers/kit/retry-after.js';
 
 const URL_ = 'https://hooks.example.com/callpush';
 const message = { id: 'evt_1', body: eventBody('call.ended', Date.now(), { callId: 'c_1' }) };
@@ -19,6 +20,7 @@ interface Sent {
 function senderAnswering(answer: () => HttpResponse | Promise<HttpResponse>) {
   const sent: Sent[] = [];
   const sender = new WebhookSender({
+    retryAfter: retryAfterMs,
     http: {
       post: async (url, headers, body) => {
         sent.push({ url, headers, body: String(body) });
