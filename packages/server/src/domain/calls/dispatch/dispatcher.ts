@@ -157,7 +157,7 @@ export class Dispatcher {
    * allows. The group's own successes count as the credential delivering before its dead tokens are judged.
    */
   private async record(call: Call, group: Delivery[], startedAt: number, outcomes: PushOutcome[]): Promise<void> {
-    const { repo, devices, metrics, log } = this.deps;
+    const { devices, metrics, log } = this.deps;
     const now = this.deps.now();
     const retries: Delivery[] = [];
     let retryAt = 0;
