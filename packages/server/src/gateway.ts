@@ -4,9 +4,18 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { Gauge } from 'prom-client';
 import { AppSettingsService, AppsService } from '#domain/apps';
-import { CallsRepository, CallsService, Dispatcher, EventLog, LeaseKeeper, RingMetrics } from '#domain/calls';
+import {
+  CallsRepository,
+  CallsService,
+  callsPurge,
+  Dispatcher,
+  EventLog,
+  LeaseKeeper,
+  RetentionSweep,
+  RingMetrics,
+} from '#domain/calls';
 import { alertRegistration, DevicesService } from '#domain/devices';
-import { EventDeliverer, EventEndpoints, EventOutbox, WebhookSender } from '#domain/events';
+import { EventDeliverer, EventEndpoints, EventOutbox, eventPurges, WebhookSender } from '#domain/events';
 import { createCallRateLimiter } from '#domain/limits';
 import { NoticeSender } from '#domain/notices';
 import { ConnectionHub, ConnectionRouter } from '#domain/realtime';
@@ -183,6 +192,10 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     { lease },
   );
   const leases = new LeaseKeeper({ repo, dispatcher, calls, log }, lease);
+  const retention = new RetentionSweep(
+    { purges: [callsPurge(store), ...eventPurges(store)], log },
+    { days: config.retentionDays },
+  );
   // Kaleyra chat pushes go to each device's alert registration: a chat message is never a VoIP push.
   const notices = new NoticeSender({
     devices: {
@@ -287,6 +300,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     await cluster.close();
     payloads.close();
     await sandboxEmulators?.emulators.close();
+    await retention.stop();
     await store.close();
   };
   try {
@@ -312,5 +326,6 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   await calls.rearmTimeouts();
   await leases.start();
   await eventDeliverer.start();
+  retention.start();
   return { url, http, hub, sandbox: sandboxInfo, emulators: sandboxEmulators?.emulators, close: shutdown };
 }

@@ -307,7 +307,8 @@ describe.each(engines)('GET /v1/calls and the funnel on %s', (engine) => {
       'provider_accepted',
     ]);
     expect(sent.funnel[0].at).toBe(sent.createdAt);
-    expect(sent.funnel[2].at).toBe(sent.sentAt);
+    expect(sent.providerId).toEqual(expect.any(String));
+    expect(sent.funnel[2]).toEqual({ milestone: 'provider_accepted', at: sent.sentAt, providerId: sent.providerId });
     // The fields clients already read are all still there.
     expect(sent).toMatchObject({ deliveryId: expect.any(String), outcome: 'sent', attempts: 1, transport: 'push' });
 
@@ -323,6 +324,13 @@ describe.each(engines)('GET /v1/calls and the funnel on %s', (engine) => {
     });
     expect(refused.status).toBe(400);
     expect(refused.body.error.field).toBe('capabilities.fcmPriority');
+    const answered = await call('POST', `/v1/calls/${callId}/answer`, {
+      auth: as('dave'),
+      body: { deviceId: 'pixel' },
+    });
+    const ring = answered.body.deliveries.find((d: { type: string }) => d.type === 'ring');
+    expect(ring).toMatchObject({ acted: 'answered', actedAt: expect.any(Number) });
+    expect(ring.funnel.at(-1)).toEqual({ milestone: 'answered', at: ring.actedAt });
 
     const [device] = (await call('GET', '/v1/users/dave/devices', { auth: appAuth() })).body.devices;
     expect(device).toMatchObject({

@@ -135,8 +135,8 @@ describe.each(engines)('devices with a voip and an alert registration, over HTTP
     const doc = (await call('GET', '/openapi.json')).body;
     const put = doc.paths['/v1/me/devices/{deviceId}'].put;
     const body = put.requestBody.content['application/json'].schema;
-    expect(Object.keys(body.then.properties)).toEqual(['registrations', 'locale']);
-    expect(Object.keys(body.else.properties)).toEqual(['provider', 'token', 'kind', 'locale']);
+    expect(Object.keys(body.then.properties)).toEqual(['registrations', 'locale', 'capabilities']);
+    expect(Object.keys(body.else.properties)).toEqual(['provider', 'token', 'kind', 'locale', 'capabilities']);
     expect(body.then.properties.registrations.description).toMatch(/at most one per kind/);
     const shown = put.responses['200'].content['application/json'].schema;
     expect(shown.properties.registrations.description).toMatch(/voip first/);

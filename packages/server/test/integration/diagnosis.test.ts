@@ -117,7 +117,9 @@ describe.each(engines)('the diagnosis of a call on %s', (engine) => {
     await register('gus', 'pixel', { provider: 'fcm', token: 'gus-fcm', kind: 'alert' });
     const quiet = await place('gus', { ringTimeoutSeconds: 1 });
     const d = await diagnosedAs(quiet, 'no_receipt', 5000);
-    expect(d.message).toMatch(/no receipt within the ring window \(1 s\)/);
+    expect(d.message).toMatch(
+      /accepted the push at .* \(message id .+\), but the device sent no receipt within the ring window \(1 s\)/,
+    );
 
     await register('hana', 'pixel', {
       provider: 'fcm',

@@ -119,7 +119,9 @@ describe('the OpenAPI document', () => {
   });
 
   it('describes the WebSocket upgrade and names the provider credential types', () => {
-    const connect = doc.paths['/v1/connect']!.get! as Operation & { responses: Record<string, { description: string }> };
+    const connect = doc.paths['/v1/connect']!.get! as Operation & {
+      responses: Record<string, { description: string }>;
+    };
     expect(connect.responses['101']!.description).toMatch(/docs\/active-connection\.md/);
     const put = doc.paths['/v1/apps/{appKey}/providers/{name}']!.put! as unknown as {
       requestBody: { content: { 'application/json': { schema: { oneOf: Array<{ $ref: string }> } } } };

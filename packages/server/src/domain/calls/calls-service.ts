@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { alertRegistration, type Device, type DevicesService } from '#domain/devices';
+import { alertRegistration, type Capabilities, type Device, type DevicesService } from '#domain/devices';
 import { admitCall, type CallRateLimiter } from '#domain/limits';
 import type { ConnectionRouter } from '#domain/realtime';
 import { type Clock, Conflict, InvalidInput, isConflict, NotFound, newId, systemClock } from '#kernel';
@@ -57,7 +57,7 @@ const scopeOf = ({ by }: IdempotencyKey) => (by.kind === 'app' ? 'app' : `user:$
 
 export interface CallsDeps {
   repo: CallsRepository;
-  devices: Pick<DevicesService, 'listForUser'>;
+  devices: Pick<DevicesService, 'listForUser' | 'reportCapabilities'>;
   dispatcher: Dispatcher;
   connections: ConnectionRouter;
   /** Per-app and per-caller limits on placing calls, shared across nodes when Redis is configured. */
@@ -216,6 +216,7 @@ export class CallsService {
     callId: string,
     userId: string,
     deviceId: string,
+    capabilities?: Capabilities,
   ): Promise<{ delivery: Delivery; status: CallStatus }> {
     const call = await this.repo.findCall(appKey, callId);
     if (!call) throw new NotFound('call_not_found', `no call ${callId}`);
@@ -239,6 +240,8 @@ export class CallsService {
       });
     }
     this.deps.dispatcher.received(appKey, userId, deviceId, callId);
+    // What the device says it can do, as it was when the ring arrived (docs/diagnosis.md).
+    if (capabilities) await this.deps.devices.reportCapabilities(appKey, userId, deviceId, capabilities);
     return { delivery, status: statusOf(call, { userId, deviceId }, now) };
   }
 

@@ -2,29 +2,9 @@ import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysel
 import type { CallsTable, Database, DeliveriesTable, Store } from '#infra/store';
 import type { CancelReason } from '#kernel';
 import type { AlsoWrite } from './call-events.js';
+import { toCall } from './call-rows.js';
 import type { Call, CalleeState, Delivery, DeliveryPatch, DeliveryState } from './model.js';
 import { isRinging } from './state-machine.js';
-
-function toCall(row: Selectable<CallsTable>): Call {
-  return {
-    id: row.id,
-    appKey: row.app_key,
-    from: row.caller,
-    ...(row.display_name !== null ? { displayName: row.display_name } : {}),
-    video: row.video === 1,
-    headers: JSON.parse(row.headers_json) as Record<string, string>,
-    callees: JSON.parse(row.callees_json) as Record<string, CalleeState>,
-    state: row.state as Call['state'],
-    ...(row.end_reason !== null ? { endReason: row.end_reason } : {}),
-    ...(row.answered_by_user !== null && row.answered_by_device !== null
-      ? { answeredBy: { userId: row.answered_by_user, deviceId: row.answered_by_device } }
-      : {}),
-    ...(row.test === 1 ? { test: true } : {}),
-    createdAt: Number(row.created_at),
-    expiresAt: Number(row.expires_at),
-    updatedAt: Number(row.updated_at),
-  };
-}
 
 function toDelivery(row: Selectable<DeliveriesTable>): Delivery {
   const opt = <T>(v: T | null) => (v === null ? undefined : v);

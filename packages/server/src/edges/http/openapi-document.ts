@@ -24,8 +24,11 @@ const pascal = (value: string) =>
  * maps the values to them: a discriminator can only select named schemas, and generated clients then get one
  * named type per branch.
  */
-export function nameDiscriminatedBodies(document: Document): void {
-  const schemas = ((document.components ??= {}).schemas ??= {});
+export function nameDiscriminatedBodies(generated: object): void {
+  const document = generated as Document;
+  document.components ??= {};
+  const schemas = document.components.schemas ?? {};
+  document.components.schemas = schemas;
   for (const methods of Object.values(document.paths ?? {})) {
     for (const operation of Object.values(methods)) {
       const body = operation.requestBody?.content?.['application/json']?.schema;

@@ -35,6 +35,8 @@ export interface Config {
   /** Event webhooks: how long an event is retried, and how long a rotated-out signing secret stays valid. */
   eventRetryHours: number;
   eventSecretOverlapSeconds: number;
+  /** Calls, deliveries and event records older than this are deleted by a background sweep. */
+  retentionDays: number;
   /** Inbound limits (docs/security.md): headers, the whole request, a connection on which nothing moves. */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
@@ -172,6 +174,7 @@ export function resolveConfig(sources: { flags?: Raw; env?: NodeJS.ProcessEnv; f
     ),
     shutdownGraceMs: int('CALLPUSH_SHUTDOWN_GRACE_MS', get('CALLPUSH_SHUTDOWN_GRACE_MS'), 0, 600_000),
     eventRetryHours: int('CALLPUSH_EVENT_RETRY_HOURS', get('CALLPUSH_EVENT_RETRY_HOURS'), 1, 720),
+    retentionDays: int('CALLPUSH_RETENTION_DAYS', get('CALLPUSH_RETENTION_DAYS'), 1, 3650),
     eventSecretOverlapSeconds: int(
       'CALLPUSH_EVENT_SECRET_OVERLAP_SECONDS',
       get('CALLPUSH_EVENT_SECRET_OVERLAP_SECONDS'),

@@ -72,6 +72,13 @@ export const SERVE_OPTIONS = [
     description: 'longest accepted user access token lifetime (exp - iat), seconds',
   },
   {
+    env: 'CALLPUSH_RETENTION_DAYS',
+    flag: '--retention-days',
+    kind: 'int',
+    default: '30',
+    description: 'calls, their deliveries and event webhook records older than this many days are deleted',
+  },
+  {
     env: 'CALLPUSH_EVENT_RETRY_HOURS',
     flag: '--event-retry-hours',
     kind: 'int',

@@ -422,7 +422,8 @@ export const callsRoutes: FastifyPluginAsyncTypebox<{
     async (req) => {
       const { call } = await visible(req, req.params.callId);
       const userId = calleeOf(req, call);
-      const { delivery, status } = await calls.receipt(call.appKey, call.id, userId, req.body.deviceId);
+      const { deviceId, capabilities } = req.body;
+      const { delivery, status } = await calls.receipt(call.appKey, call.id, userId, deviceId, capabilities);
       return { ...view(call, [delivery]).deliveries[0]!, call: status };
     },
   );
