@@ -4,6 +4,8 @@ import { Command, Option } from 'commander';
 import { AuthServerConfigError, readAuthServerConfig, startAuthServer } from '#edges/auth-server';
 import { SANDBOX_FILE } from '#edges/sandbox';
 import { type Config, ConfigError, readConfigFile, resolveConfig, SERVE_OPTIONS } from '#infra/config';
+// biome-ignore lint/style/noRestrictedImports: cli/ belongs to the root layer, and has no #alias of its own yet
+import { addClientCommands } from './cli/index.js';
 import { startGateway } from './gateway.js';
 import { VERSION } from './version.js';
 
@@ -157,9 +159,12 @@ program
   .option('--port <n>', 'port to listen on (default: the config file port, else 8095)')
   .action(authServer);
 
+addClientCommands(program);
+
 program.addHelpText(
   'after',
   `\nEvery command's options: callpush <command> --help.
+call, token and devices act as the sandbox app (its .callpush/sandbox.json) unless given --app-key and --app-secret.
 Options of emulators: --host, --fcm-port (8091), --hms-port (8092), --apns-port (8093), --webpush-port (8094).
 Options of serve:\n${SERVE_OPTIONS.map((o) => `  ${o.flag.padEnd(24)} ${o.env}`).join(
     '\n',

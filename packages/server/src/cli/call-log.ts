@@ -25,16 +25,14 @@ function ending(d: Delivery): string {
 
 /**
  * Turns successive views of one call into the lines of what happened since the last view: each milestone a
- * delivery reaches (accepted, sent, provider accepted, received, answered, declined), a delivery that ends
- * without reaching the device, and each change of the call's state; in the order they happened.
+ * delivery reaches (accepted, sent, provider accepted, received, answered, declined), each failed attempt
+ * that will be retried, a delivery that ends without reaching the device, and each change of the call's
+ * state; in the order they happened.
  */
 export class CallLog {
   private readonly printed = new Set<string>();
-  private state: string;
 
-  constructor(private readonly placed: CallView) {
-    this.state = placed.state;
-  }
+  constructor(private readonly placed: CallView) {}
 
   lines(call: CallView): string[] {
     const lines: Line[] = [];
@@ -43,15 +41,21 @@ export class CallLog {
       this.printed.add(key);
       lines.push({ at, text: `${seconds(at - this.placed.createdAt)}  ${text}` });
     };
+    // A delivery's milestones carry the gateway's times; an ending and a change of state, the time seen here.
+    const now = Date.now();
     for (const d of call.deliveries) {
-      for (const step of d.funnel) add(`${d.deliveryId}:${step.milestone}`, step.at, `${describe(d)} ${step.milestone.replace('_', ' ')}`);
-      if (FINAL_STATES.has(d.state)) add(`${d.deliveryId}:${d.state}`, d.firstAttemptAt ?? d.createdAt, `${describe(d)} ${ending(d)}`);
+      for (const step of d.funnel) {
+        add(`${d.deliveryId}:${step.milestone}`, step.at, `${describe(d)} ${step.milestone.replaceAll('_', ' ')}`);
+      }
+      if (d.state === 'pending' && d.outcome === 'retry') {
+        add(`${d.deliveryId}:retry:${d.attempts}`, now, `${describe(d)} attempt ${d.attempts} failed, retrying${d.detail ? ` (${d.detail})` : ''}`);
+      }
+      if (FINAL_STATES.has(d.state)) add(`${d.deliveryId}:${d.state}`, now, `${describe(d)} ${ending(d)}`);
     }
-    if (call.state !== this.state) {
-      this.state = call.state;
+    if (call.state !== this.placed.state) {
       const by = call.answeredBy ? ` by ${call.answeredBy.userId}/${call.answeredBy.deviceId}` : '';
       const reason = call.endReason ? ` (${call.endReason})` : '';
-      lines.push({ at: Date.now(), text: `${seconds(Date.now() - this.placed.createdAt)}  the call is ${call.state}${by}${reason}` });
+      add(`call:${call.state}`, now, `the call is ${call.state}${by}${reason}`);
     }
     return lines.sort((a, b) => a.at - b.at).map((l) => l.text);
   }

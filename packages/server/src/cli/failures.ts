@@ -12,10 +12,12 @@ export function explain(err: unknown, baseUrl: string): Error {
     if (err.code === 'http_error') return new Error(`${baseUrl} answered ${err.message}: is it a callpush gateway?`);
     return new Error(`${err.code}: ${err.message}${err.field ? ` (${err.field})` : ''}`);
   }
-  // fetch's network failures are a TypeError whose cause has the system's code (ECONNREFUSED, ENOTFOUND...).
-  const code = (err as { cause?: { code?: unknown } } | undefined)?.cause?.code;
-  if (err instanceof TypeError && typeof code === 'string') {
-    return new Error(`cannot reach a gateway at ${baseUrl} (${code}): is it running? (npm start runs the sandbox)`);
+  // fetch fails on the network with a TypeError whose cause says why: a system code (ECONNREFUSED,
+  // ENOTFOUND...) or a message (a port fetch refuses).
+  const cause = err instanceof TypeError ? (err.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  if (cause) {
+    const why = typeof cause.code === 'string' ? cause.code : String(cause.message);
+    return new Error(`cannot reach a gateway at ${baseUrl} (${why}): is it running? (npm start runs the sandbox)`);
   }
   return err instanceof Error ? err : new Error(String(err));
 }

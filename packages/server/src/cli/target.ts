@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { type CallpushClient, createCallpush } from '@callpush/sdk';
 import { SANDBOX_FILE, type SandboxInfo } from '#edges/sandbox';
 import { type OptionSpec, SERVE_OPTIONS } from '#infra/config';
+import { explain } from './failures.js';
 
 /** Which gateway a client command talks to, and as which app. */
 export interface Target {
@@ -48,5 +50,19 @@ export function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv = proce
     );
   }
   const baseUrl = flags.baseUrl ?? env.CALLPUSH_BASE_URL ?? sandbox?.baseUrl ?? 'http://127.0.0.1:8080';
+  if (!/^https?:\/\/[^/]/.test(baseUrl)) throw new Error(`the gateway URL ${JSON.stringify(baseUrl)} is no http(s) URL`);
   return { baseUrl, appKey, appSecret };
+}
+
+/** Runs `work` with a client of the target app; whatever fails is said for a person (`explain`). */
+export async function withApp<T>(
+  flags: TargetFlags,
+  work: (cp: CallpushClient, target: Target) => Promise<T>,
+): Promise<T> {
+  const target = resolveTarget(flags);
+  try {
+    return await work(createCallpush(target), target);
+  } catch (err) {
+    throw explain(err, target.baseUrl);
+  }
 }

@@ -65,7 +65,8 @@ export async function loadOperations(baseUrl: string): Promise<{ operations: Ope
         pathParams: pick('path'),
         headerParams: pick('header'),
         ...(body ? { body: resolve(body) } : {}),
-        security: op.security?.flatMap((s) => Object.keys(s) as Security[]) ?? ['none'],
+        // `security: []` (or none at all) is a public route.
+        security: securityOf(op.security),
       });
     }
   }
@@ -130,4 +131,9 @@ export function validValue(schema: Schema, resolve: Resolve, depth = 0): fc.Arbi
     default:
       return fc.jsonValue({ maxDepth: 2 });
   }
+}
+
+function securityOf(declared: Array<Record<string, string[]>> | undefined): Security[] {
+  const schemes = declared?.flatMap((s) => Object.keys(s) as Security[]) ?? [];
+  return schemes.length > 0 ? schemes : ['none'];
 }
