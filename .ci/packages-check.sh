@@ -21,7 +21,8 @@ mkdir "$WORK/tarballs"
 
 use_node "$1"
 echo "== npm pack (node $(node --version))"
-if ! npm pack --workspace packages/emulators --workspace packages/client --workspace packages/server \
+if ! npm pack --workspace packages/emulators --workspace packages/client --workspace packages/sdk \
+  --workspace packages/server \
   --pack-destination "$WORK/tarballs" >"$WORK/pack.log" 2>&1; then
   cat "$WORK/pack.log"
   exit 1
@@ -30,7 +31,7 @@ ls -l "$WORK/tarballs"
 for t in "$WORK"/tarballs/*.tgz; do
   tar -tzf "$t" >"$WORK/list"
   # Only the build output and the package's own manifest and README go out: no sources, tests or config.
-  stray="$(grep -Ev '^package/(dist/.*|package\.json|README\.md|LICENSE)$' "$WORK/list" || true)"
+  stray="$(grep -Ev '^package/(dist/.*|bin/callpush\.js|package\.json|README\.md|LICENSE)$' "$WORK/list" || true)"
   [ -z "$stray" ] || { echo "FAIL: unexpected files in $(basename "$t"):" >&2; echo "$stray" >&2; exit 1; }
   grep -qx 'package/dist/index\.js' "$WORK/list" || { echo "FAIL: no dist/index.js in $t" >&2; exit 1; }
 done

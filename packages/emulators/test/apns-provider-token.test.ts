@@ -145,3 +145,24 @@ describe('APNs provider tokens', () => {
     await expectReason(connection, await providerToken(emulator, seconds(clock)), 200);
   });
 });
+
+describe('APNs provider tokens on both hosts', () => {
+  it("accepts the sandbox emulator's key when started with it, as Apple's two hosts share a team's keys", async () => {
+    const production = await startApnsEmulator({ environment: 'production', key: emulator, now: () => clock });
+    try {
+      const connection = new RawApnsConnection(production);
+      connections.push(connection);
+      expect(production).toMatchObject({ teamId: emulator.teamId, keyId: emulator.keyId });
+      await expectReason(connection, await providerToken(emulator, seconds(clock)), 200);
+      // Its own keys stay its own: a key added to the sandbox is unknown to it.
+      await expectReason(
+        connection,
+        await providerToken(emulator.addKey(), seconds(clock)),
+        403,
+        'InvalidProviderToken',
+      );
+    } finally {
+      await production.close();
+    }
+  });
+});

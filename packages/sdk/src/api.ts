@@ -560,6 +560,57 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/console/sandbox-app': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The sandbox app's credentials for the console, to a loopback caller only (204 without a sandbox) */
+    get: operations['getConsoleSandboxApp'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/console': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The web console (docs/console.md) */
+    get: operations['getConsole'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/console/{file}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A file of the console's build */
+    get: operations['getConsoleFile'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -617,6 +668,16 @@ export interface components {
        * @enum {string}
        */
       type: 'hms';
+      /** @description v1 (default): Push Kit for Android, OAuth app credentials; v3: HarmonyOS NEXT devices, a service-account JWT */
+      api?: 'v1' | 'v3';
+      /** @description v3: the service-account key file from the API Console (its URLs are not used) */
+      serviceAccount?: {
+        project_id: string;
+        key_id: string;
+        /** @description PKCS#8 PEM, RSA */
+        private_key: string;
+        sub_account: string;
+      };
       /** @description how access tokens are obtained (default direct) */
       authMode?: 'direct' | 'delegated-a' | 'delegated-b';
       /** @description Huawei app id */
@@ -649,9 +710,15 @@ export interface components {
       privateKey: string;
       /** @description the app bundle id */
       topic: string;
+      /** @description the gateway of registrations that name no environment of their own */
       environment: 'production' | 'sandbox';
-      /** @description APNs base URL override (emulators) */
+      /** @description APNs base URL override of the credential's environment (emulators) */
       endpoint?: string;
+      /** @description APNs base URL override per environment (emulators); wins over endpoint */
+      endpoints?: {
+        production?: string;
+        sandbox?: string;
+      };
     };
     /** Web Push credential */
     WebpushProviderCredential: {
@@ -668,6 +735,10 @@ export interface components {
       subject: string;
       /** @description push service origin override (emulators) */
       endpoint?: string;
+      /** @description service-worker (default): the v1 message, for the page service worker to show; declarative: a declarative push message the browser shows by itself (Safari 18.4+), the v1 message in its data */
+      format?: 'service-worker' | 'declarative';
+      /** @description declarative format: the https URL a click on the notification opens; {callId} is replaced by the call id */
+      navigate?: string;
       /** @description push service origins (scheme://host[:port]) whose subscriptions may be plain http or private addresses, e.g. an emulator; honoured only where the operator sets CALLPUSH_ALLOW_PRIVATE_ENDPOINTS */
       allowedOrigins?: string[];
     };
@@ -1724,6 +1795,8 @@ export interface operations {
                 token: string;
                 /** @description voip or alert */
                 kind: string;
+                /** @description APNs only: the environment that issued the token (sandbox for a development build); absent: the credential environment */
+                environment?: 'sandbox' | 'production';
               }[];
               /** @description every fact the device reported so far; absent: it never reported */
               capabilities?: {
@@ -1856,6 +1929,8 @@ export interface operations {
               token: string;
               /** @description voip or alert */
               kind: string;
+              /** @description APNs only: the environment that issued the token (sandbox for a development build); absent: the credential environment */
+              environment?: 'sandbox' | 'production';
             }[];
             /** @description every fact the device reported so far; absent: it never reported */
             capabilities?: {
@@ -1940,6 +2015,8 @@ export interface operations {
               token: string;
               /** @description voip or alert */
               kind: string;
+              /** @description APNs only: the environment that issued the token (sandbox for a development build); absent: the credential environment */
+              environment?: 'sandbox' | 'production';
             }[];
             /** @description every fact the device reported so far; absent: it never reported */
             capabilities?: {
@@ -1987,6 +2064,8 @@ export interface operations {
               token: string;
               /** @description voip or alert */
               kind: string;
+              /** @description APNs only: the environment that issued the token (sandbox for a development build); absent: the credential environment */
+              environment?: 'sandbox' | 'production';
             }[];
             /** @description every fact the device reported so far; absent: it never reported */
             capabilities?: {
@@ -2112,6 +2191,8 @@ export interface operations {
                 token: string;
                 /** @description voip or alert */
                 kind: string;
+                /** @description APNs only: the environment that issued the token (sandbox for a development build); absent: the credential environment */
+                environment?: 'sandbox' | 'production';
               }[];
               /** @description every fact the device reported so far; absent: it never reported */
               capabilities?: {
@@ -4041,6 +4122,106 @@ export interface operations {
         };
         content: {
           'application/json': Record<string, never>;
+        };
+      };
+      /** @description Default Response */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getConsoleSandboxApp: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            appKey: string;
+            appSecret: string;
+          };
+        };
+      };
+      /** @description no sandbox runs on this gateway */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Default Response */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getConsole: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the console page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/html': string;
+        };
+      };
+      /** @description Default Response */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getConsoleFile: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description console.js or console.css */
+        file: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the file (script, style sheet or image) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
         };
       };
       /** @description Default Response */

@@ -1,11 +1,10 @@
 #!/usr/bin/env node
 import { startEmulators } from '@callpush/emulators';
 import { Command, Option } from 'commander';
+import { addClientCommands } from '#cli';
 import { AuthServerConfigError, readAuthServerConfig, startAuthServer } from '#edges/auth-server';
 import { SANDBOX_FILE } from '#edges/sandbox';
 import { type Config, ConfigError, readConfigFile, resolveConfig, SERVE_OPTIONS } from '#infra/config';
-// biome-ignore lint/style/noRestrictedImports: cli/ belongs to the root layer, and has no #alias of its own yet
-import { addClientCommands } from './cli/index.js';
 import { startGateway } from './gateway.js';
 import { VERSION } from './version.js';
 
@@ -46,6 +45,7 @@ async function serve(flags: Flags): Promise<void> {
         `  app secret   ${s.appSecret}`,
         `  saved in     ${config.dataDir}/${SANDBOX_FILE}`,
         `  API docs     ${gateway.url}/docs`,
+        `  console      ${gateway.url}/console/`,
         ...(gateway.emulators
           ? [
               `  emulators    fcm ${gateway.emulators.fcm.baseUrl}  hms ${gateway.emulators.hms.baseUrl}`,

@@ -266,6 +266,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       calls,
       appSettings: texts,
       events: eventEndpoints,
+      ...(sandbox ? { sandbox: { appKey: sandbox.appKey, appSecret: sandbox.appSecret } } : {}),
       kaleyra: { configs: kaleyraConfigs, intake },
       hub,
       store,

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, type KeyObject, randomInt } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, type KeyObject, randomInt } from 'node:crypto';
 import { verifyEs256Jwt } from '../core/jwt.js';
 import { ApnsRejection } from './reasons.js';
 
@@ -22,10 +22,15 @@ export class ProviderKeyRing {
 
   /** Generates a key for `teamId` (random ids by default) and returns what a provider configures. */
   add(teamId = appleId(), keyId = appleId()): ProviderKey {
-    if (this.keys.has(keyId)) throw new Error(`APNs key id ${keyId} already exists`);
-    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    this.keys.set(keyId, { teamId, publicKey });
-    return { teamId, keyId, privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    return this.adopt({ teamId, keyId, privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() });
+  }
+
+  /** Accepts tokens signed with an existing key (one of another emulator: Apple's hosts share an account's keys). */
+  adopt(key: ProviderKey): ProviderKey {
+    if (this.keys.has(key.keyId)) throw new Error(`APNs key id ${key.keyId} already exists`);
+    this.keys.set(key.keyId, { teamId: key.teamId, publicKey: createPublicKey(key.privateKey) });
+    return key;
   }
 
   get(keyId: string): { teamId: string; publicKey: KeyObject } | undefined {

@@ -22,6 +22,11 @@ export interface ApnsEmulatorOptions extends EmulatorOptions {
   /** Team and key id of the generated key (random Apple-shaped ids by default). */
   teamId?: string;
   keyId?: string;
+  /**
+   * A key to accept instead of generating one. Apple's sandbox and production gateways accept the same keys,
+   * so a sandbox and a production emulator started with one key play the two hosts of one developer account.
+   */
+  key?: ProviderKey;
   /** Clock in epoch ms for provider-token ages and 410 timestamps; tests inject one. */
   now?: () => number;
 }
@@ -61,7 +66,7 @@ export async function startApnsEmulator(options: ApnsEmulatorOptions = {}): Prom
   const messages = new MessageStore('apns');
   const behaviours = new BehaviourStore();
   const keys = new ProviderKeyRing();
-  const key = keys.add(options.teamId, options.keyId);
+  const key = options.key ? keys.adopt(options.key) : keys.add(options.teamId, options.keyId);
   const devices = new DeviceRegistry(environment);
   const auth = new WeakMap<Http2Session, ConnectionAuth>();
 

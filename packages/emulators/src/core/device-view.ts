@@ -16,10 +16,16 @@ export interface DeviceView {
   collapseKey?: string;
   /**
    * The notification the system shows by itself, without the app's code: an APNs `alert` push's `aps.alert`,
-   * an FCM or HMS notification block. Absent: a data or VoIP message (the app decides what to show), or Web Push
-   * (the service worker does). Each field only when the message has it.
+   * an FCM or HMS notification block, a declarative Web Push message's `notification`. Absent: a data or VoIP
+   * message (the app decides what to show), or any other Web Push message (the service worker does). Each field
+   * only when the message has it.
    */
   notification?: ShownNotification;
+  /**
+   * Web Push only: why a payload that says it is a declarative push message (`"web_push": 8030`) does not parse
+   * as one, so the browser shows nothing by itself.
+   */
+  declarativeError?: string;
 }
 
 export interface ShownNotification {

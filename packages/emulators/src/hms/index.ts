@@ -10,9 +10,11 @@ import { type EmulatorTls, generateEmulatorTls } from '../core/tls.js';
 import type { HmsFault } from './faults.js';
 import { createHmsTokenStore, HMS_ACCESS_TOKEN_TTL_SECONDS } from './oauth.js';
 import { createHmsHandler, type HmsState } from './server.js';
+import { createServiceAccount, type HmsServiceAccount } from './service-account.js';
 
 export { HMS_RESULTS, type HmsResultCode } from './codes.js';
 export type { HmsFault } from './faults.js';
+export { type HmsServiceAccount, SERVICE_ACCOUNT_AUDIENCE } from './service-account.js';
 export { MAX_BODY_BYTES_WITHOUT_TOKENS, MAX_TOKENS, MAX_TTL_SECONDS } from './validate.js';
 
 export interface HmsEmulatorOptions extends EmulatorOptions {
@@ -26,6 +28,8 @@ export interface HmsEmulatorOptions extends EmulatorOptions {
   accessTokenTtlSeconds?: number;
   /** Whether the app may send HIGH urgency data messages (default true; false makes them answer 80300011). */
   highPriorityAllowed?: boolean;
+  /** The AppGallery Connect project id v3 sends name (default: random 9 digits). */
+  projectId?: string;
 }
 
 export interface HmsEmulator extends EmulatorHandle {
@@ -43,9 +47,19 @@ export interface HmsEmulator extends EmulatorHandle {
   faults: FaultStore<HmsFault>;
   /** An access token as the token endpoint would issue it, for clients that skip OAuth. */
   issueAccessToken(ttlSeconds?: number): { access_token: string; expires_in: number; token_type: 'Bearer' };
+  /** The project's service-account key file (generated), whose JWTs authenticate v3 sends. */
+  serviceAccount: HmsServiceAccount;
+  /**
+   * Declares `token` a HarmonyOS NEXT device's: v3 reaches it, v1 refuses it as an invalid token (80300007
+   * when no other token of the request is valid), as Huawei does.
+   */
+  addNextToken(token: string): void;
 }
 
-/** Starts an HMS Push Kit emulator: client-credentials OAuth, v1 `messages:send`, inspection API, on one port. */
+/**
+ * Starts an HMS Push Kit emulator: client-credentials OAuth, v1 `messages:send`, the v3 (HarmonyOS NEXT)
+ * `messages:send` with service-account JWTs, inspection API, on one port.
+ */
 export async function startHmsEmulator(options: HmsEmulatorOptions = {}): Promise<HmsEmulator> {
   const appId = options.appId ?? String(randomInt(100_000_000, 999_999_999));
   if (!/^[0-9]{1,64}$/.test(appId)) throw new Error('appId must be 1 to 64 digits, as Huawei client ids are');
@@ -58,6 +72,9 @@ export async function startHmsEmulator(options: HmsEmulatorOptions = {}): Promis
     messages: new MessageStore('hms'),
     behaviours: new BehaviourStore(),
     faults: new FaultStore<HmsFault>(),
+    serviceAccount: createServiceAccount(options.projectId),
+    nextTokens: new Set(),
+    now: Date.now,
   };
   const handler = createHmsHandler(state);
   const tls = options.transport === 'tls' ? (options.tls ?? (await generateEmulatorTls())) : undefined;
@@ -80,6 +97,8 @@ export async function startHmsEmulator(options: HmsEmulatorOptions = {}): Promis
       expires_in: seconds,
       token_type: 'Bearer',
     }),
+    serviceAccount: state.serviceAccount.account,
+    addNextToken: (token) => state.nextTokens.add(token),
     close: listening.close,
   };
 }

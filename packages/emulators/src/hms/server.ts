@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { type AccessTokenStore, bearerToken, headersWithoutCredentials } from '../core/access-tokens.js';
 import type { Behaviour, BehaviourStore } from '../core/behaviours.js';
 import { closeConnectionAfter, resetStream } from '../core/connection.js';
@@ -9,7 +10,9 @@ import { sendText } from '../core/send.js';
 import { type HmsResultCode, HmsResultError, sendResult } from './codes.js';
 import { type HmsFault, parseHmsFault } from './faults.js';
 import { type HmsCredentials, type HmsGrant, handleHmsTokenRequest } from './oauth.js';
-import { parseHmsSendRequest } from './validate.js';
+import { checkServiceAccountJwt, type HmsServiceAccount } from './service-account.js';
+import { type HmsSendRequest, parseHmsSendRequest } from './validate.js';
+import { parseHmsV3SendRequest } from './validate-v3.js';
 
 export interface HmsState {
   credentials: HmsCredentials;
@@ -20,10 +23,16 @@ export interface HmsState {
   messages: MessageStore;
   behaviours: BehaviourStore;
   faults: FaultStore<HmsFault>;
+  /** The project's service account, whose JWTs authenticate v3 sends. */
+  serviceAccount: { account: HmsServiceAccount; publicKey: KeyObject };
+  /** Tokens of HarmonyOS NEXT devices: reachable through v3 only. */
+  nextTokens: Set<string>;
+  now: () => number;
 }
 
 const TOKEN_PATH = /^\/oauth2\/v[23]\/token$/;
 const SEND_PATH = /^\/v1\/([^/]+)\/messages:send$/;
+const V3_SEND_PATH = /^\/v3\/([^/]+)\/messages:send$/;
 /** Refused before parsing; the 4096-byte rule (tokens excluded) is checked after. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -92,17 +101,41 @@ async function applyBehaviours(
   return outcome ? { illegal, outcome } : { illegal };
 }
 
-async function send(req: AnyRequest, res: AnyResponse, appId: string, state: HmsState): Promise<void> {
-  checkBearer(req, appId, state);
-  let raw: Buffer;
+async function readSendBody(req: AnyRequest): Promise<Buffer> {
   try {
-    raw = await readBody(req, MAX_BODY_BYTES);
+    return await readBody(req, MAX_BODY_BYTES);
   } catch (err) {
     if (err instanceof BodyTooLargeError) throw new HmsResultError('80300008');
     throw err;
   }
-  const request = parseHmsSendRequest(raw, state.highPriorityAllowed);
+}
+
+/** v1: OAuth access tokens. A HarmonyOS NEXT token is refused like a dead one, as Huawei answers it on v1. */
+async function send(req: AnyRequest, res: AnyResponse, appId: string, state: HmsState): Promise<void> {
+  checkBearer(req, appId, state);
+  const request = parseHmsSendRequest(await readSendBody(req), state.highPriorityAllowed);
+  await deliver(req, res, request, state, (token) => state.nextTokens.has(token));
+}
+
+/** v3: a service-account JWT, and the scenario in the `push-type` header. */
+async function sendV3(req: AnyRequest, res: AnyResponse, projectId: string, state: HmsState): Promise<void> {
+  const { account, publicKey } = state.serviceAccount;
+  const nowSeconds = Math.floor(state.now() / 1000);
+  await checkServiceAccountJwt(bearerToken(req.headers.authorization), projectId, account, publicKey, nowSeconds);
+  const request = parseHmsV3SendRequest(req.headers['push-type'], await readSendBody(req));
+  await deliver(req, res, request, state, () => false);
+}
+
+/** Records the message for each accepted token and answers the batch: success, partial success or all invalid. */
+async function deliver(
+  req: AnyRequest,
+  res: AnyResponse,
+  request: Pick<HmsSendRequest, 'targets' | 'message' | 'device'> & { validateOnly?: boolean },
+  state: HmsState,
+  refused: (token: string) => boolean,
+): Promise<void> {
   const { illegal, outcome } = await applyBehaviours(req, res, request.targets, state);
+  for (const token of request.targets) if (refused(token)) illegal.add(token);
   if (outcome?.kind === 'drop') return resetStream(req);
   if (outcome?.kind === 'result') return sendResult(res, outcome.code);
   if (outcome?.kind === 'fault') return answerFault(res, outcome.fault);
@@ -123,16 +156,19 @@ async function route(req: AnyRequest, res: AnyResponse, state: HmsState, inspect
   if (await handleInspection(req, res, state.messages, state.behaviours, inspection)) return;
   const path = new URL(req.url ?? '/', 'http://emulator').pathname;
   const sendMatch = SEND_PATH.exec(path);
+  const v3Match = V3_SEND_PATH.exec(path);
   if (req.method === 'POST' && TOKEN_PATH.test(path)) {
     await handleHmsTokenRequest(req, res, state.credentials, state.tokens, state.accessTokenTtlSeconds);
   } else if (req.method === 'POST' && sendMatch) {
     await send(req, res, decodeURIComponent(sendMatch[1] ?? ''), state);
+  } else if (req.method === 'POST' && v3Match) {
+    await sendV3(req, res, decodeURIComponent(v3Match[1] ?? ''), state);
   } else {
     sendBare(res, 404);
   }
 }
 
-/** The request handler: OAuth token endpoint, `/v1/{appId}/messages:send`, inspection API. */
+/** The request handler: OAuth token endpoint, `/v1/{appId}/messages:send`, `/v3/{projectId}/messages:send`, inspection API. */
 export function createHmsHandler(state: HmsState): (req: AnyRequest, res: AnyResponse) => void {
   const inspection = faultRoutes(state.faults, parseHmsFault);
   return (req, res) => {

@@ -1,3 +1,4 @@
+export { type DeclarativeParse, parseDeclarative } from './declarative.js';
 export {
   type Aes128gcmHeader,
   decryptAes128gcm,

@@ -18,8 +18,8 @@ const PRIORITY: Record<string, DeviceView['priority']> = {
 
 /**
  * Checks the RFC 8030 §5 request headers and returns the TTL asked for with what the browser gets: the
- * urgency and topic. Nothing is shown by the system: the service worker decides. A repeated Urgency or Topic
- * arrives joined with a comma, which no valid value contains, so it is refused like the RFC wants.
+ * urgency and topic (what it shows by itself comes from the payload: declarative.ts). A repeated Urgency or
+ * Topic arrives joined with a comma, which no valid value contains, so it is refused like the RFC wants.
  */
 export function validatePushHeaders(
   headers: IncomingHttpHeaders,

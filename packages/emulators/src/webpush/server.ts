@@ -3,6 +3,7 @@ import { createSecureServer } from 'node:http2';
 import type { Server } from 'node:net';
 import type { Behaviour } from '../core/behaviours.js';
 import { BehaviourStore } from '../core/behaviours.js';
+import type { DeviceView } from '../core/device-view.js';
 import type { EmulatorHandle, EmulatorOptions } from '../core/handle.js';
 import {
   type AnyRequest,
@@ -17,6 +18,7 @@ import { listen } from '../core/listen.js';
 import { MessageStore } from '../core/messages.js';
 import { playScripted } from '../core/scripted.js';
 import { type EmulatorTls, generateEmulatorTls } from '../core/tls.js';
+import { parseDeclarative } from './declarative.js';
 import { decryptAes128gcm, EceError, parseAes128gcmHeader } from './ece.js';
 import { validatePushHeaders } from './push-headers.js';
 import { WebPushRejection } from './rejection.js';
@@ -73,6 +75,13 @@ function decodePlaintext(plaintext: Buffer): unknown {
   } catch {
     return text;
   }
+}
+
+/** What the browser shows by itself of a payload: only a declarative push message's notification. */
+function browserView(payload: unknown): Pick<DeviceView, 'notification' | 'declarativeError'> {
+  const parsed = parseDeclarative(payload);
+  if (!parsed) return {};
+  return 'error' in parsed ? { declarativeError: parsed.error } : { notification: parsed.notification };
 }
 
 /** Starts a Web Push service (RFC 8030 with RFC 8291 encryption and RFC 8292 VAPID). */
@@ -162,7 +171,7 @@ export async function startWebPushEmulator(options: WebPushEmulatorOptions = {})
     const rejection = scripted && SCRIPTED[scripted.kind];
     if (rejection) throw rejection(scripted);
 
-    const message = messages.record(id, plainHeaders(req), payload, device);
+    const message = messages.record(id, plainHeaders(req), payload, { ...device, ...browserView(payload) });
     res.writeHead(201, { location: `${origin}/msg/${message.id}`, ttl: String(Math.min(ttl, maxTtl)) });
     res.end();
   }

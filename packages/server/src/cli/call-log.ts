@@ -15,7 +15,9 @@ interface Line {
 const seconds = (ms: number) => `+${(Math.max(0, ms) / 1000).toFixed(3)}s`.padStart(9);
 
 function describe(d: Delivery): string {
-  return `${`${d.userId}/${d.deviceId}`.padEnd(18)} ${d.type.padEnd(6)} ${`${d.providerType} ${d.transport}`.padEnd(18)}`;
+  // A device with no push registration (a browser tab on the active connection) has no provider.
+  const via = [d.providerType, d.transport].filter(Boolean).join(' ');
+  return `${`${d.userId}/${d.deviceId}`.padEnd(18)} ${d.type.padEnd(6)} ${via.padEnd(18)}`;
 }
 
 function ending(d: Delivery): string {
@@ -48,7 +50,11 @@ export class CallLog {
         add(`${d.deliveryId}:${step.milestone}`, step.at, `${describe(d)} ${step.milestone.replaceAll('_', ' ')}`);
       }
       if (d.state === 'pending' && d.outcome === 'retry') {
-        add(`${d.deliveryId}:retry:${d.attempts}`, now, `${describe(d)} attempt ${d.attempts} failed, retrying${d.detail ? ` (${d.detail})` : ''}`);
+        add(
+          `${d.deliveryId}:retry:${d.attempts}`,
+          now,
+          `${describe(d)} attempt ${d.attempts} failed, retrying${d.detail ? ` (${d.detail})` : ''}`,
+        );
       }
       if (FINAL_STATES.has(d.state)) add(`${d.deliveryId}:${d.state}`, now, `${describe(d)} ${ending(d)}`);
     }

@@ -17,7 +17,7 @@ const POLL_MS = 200;
 const DEADLINE_GRACE_MS = 5000;
 
 /** `--header room=r-42` → `{ room: 'r-42' }`; the value may hold `=` too. */
-export function parseHeaders(pairs: string[]): Record<string, string> {
+function parseHeaders(pairs: string[]): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const pair of pairs) {
     const at = pair.indexOf('=');
@@ -27,7 +27,8 @@ export function parseHeaders(pairs: string[]): Record<string, string> {
   return headers;
 }
 
-const clock = (epochMs: number) => new Date(epochMs).toLocaleTimeString();
+/** `14:23:47`, local time. */
+const clock = (epochMs: number) => new Date(epochMs).toTimeString().slice(0, 8);
 
 /** Prints what happens to the call until no delivery is left to send, or until `stop` is aborted. */
 async function watch(

@@ -9,9 +9,18 @@ const integer = (value: string) => {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** A reader that stopped reading (`callpush call bob | head -1`) ends the command, quietly. */
+const quietWhenPipeCloses = () => {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(0);
+  });
+};
+
 /** The options that say which gateway and app a client command acts for. */
 function targetOptions(command: Command): Command {
   return command
+    .hook('preAction', quietWhenPipeCloses)
     .option('--base-url <url>', 'the gateway (env CALLPUSH_BASE_URL; default: the sandbox, else http://127.0.0.1:8080)')
     .option('--app-key <key>', 'app key (env CALLPUSH_APP_KEY; default: the sandbox app)')
     .option('--app-secret <secret>', 'app secret (env CALLPUSH_APP_SECRET; default: the sandbox app)')

@@ -50,7 +50,8 @@ export function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv = proce
     );
   }
   const baseUrl = flags.baseUrl ?? env.CALLPUSH_BASE_URL ?? sandbox?.baseUrl ?? 'http://127.0.0.1:8080';
-  if (!/^https?:\/\/[^/]/.test(baseUrl)) throw new Error(`the gateway URL ${JSON.stringify(baseUrl)} is no http(s) URL`);
+  if (!/^https?:\/\/[^/]/.test(baseUrl))
+    throw new Error(`the gateway URL ${JSON.stringify(baseUrl)} is no http(s) URL`);
   return { baseUrl, appKey, appSecret };
 }
 

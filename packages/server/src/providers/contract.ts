@@ -8,7 +8,14 @@ export interface PushTarget {
   token: string;
   /** `voip` (APNs PushKit token) or `alert`; other providers treat both the same. */
   kind: 'voip' | 'alert';
+  /**
+   * APNs only: the environment that issued the token (a development build's token works only against the
+   * sandbox gateway). Absent: the credential's environment.
+   */
+  environment?: ApnsEnvironment;
 }
+
+export type ApnsEnvironment = 'sandbox' | 'production';
 
 /** What to send, with the deadline every TTL is derived from (nothing may be sent at or past it). */
 export interface PushRequest {

@@ -1,6 +1,7 @@
 export { type ApnsCredential, SANDBOX_APNS_TOPIC } from './apns/index.js';
 export { type ClientPoolDeps, type ClientPoolSettings, ProviderClientPool } from './client-pool.js';
 export type {
+  ApnsEnvironment,
   AppIdentity,
   EndpointSettings,
   ProviderClient,

@@ -136,7 +136,14 @@ describe.each(engines)('devices with a voip and an alert registration, over HTTP
     const put = doc.paths['/v1/me/devices/{deviceId}'].put;
     const body = put.requestBody.content['application/json'].schema;
     expect(Object.keys(body.then.properties)).toEqual(['registrations', 'locale', 'capabilities']);
-    expect(Object.keys(body.else.properties)).toEqual(['provider', 'token', 'kind', 'locale', 'capabilities']);
+    expect(Object.keys(body.else.properties)).toEqual([
+      'provider',
+      'token',
+      'kind',
+      'environment',
+      'locale',
+      'capabilities',
+    ]);
     expect(body.then.properties.registrations.description).toMatch(/at most one per kind/);
     const shown = put.responses['200'].content['application/json'].schema;
     expect(shown.properties.registrations.description).toMatch(/voip first/);

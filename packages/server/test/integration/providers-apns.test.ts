@@ -3,7 +3,7 @@ import { type ApnsEmulator, startApnsEmulator } from '@callpush/emulators';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApnsClient } from '../../src/providers/apns/client.js';
-import type { ApnsCredential } from '../../src/providers/apns/credential.js';
+import { type ApnsCredential, gatewayOf } from '../../src/providers/apns/credential.js';
 import { createProviderTokenCache } from '../../src/providers/apns/provider-token.js';
 import type { ProviderClient, ProviderClientOptions, PushTarget } from '../../src/providers/contract.js';
 import { cancel, ring } from '../support/ring.js';
@@ -325,5 +325,52 @@ describe('APNs client: connection', () => {
     const outcomes = await Promise.all(targets.map((t) => c.send([t], ring())));
     expect(outcomes.flat().every((o) => o.kind === 'sent')).toBe(true);
     for (const t of targets) expect(apns.messages.list({ token: t.token })).toHaveLength(1);
+  });
+});
+
+describe('APNs client: a session per environment (docs/providers.md#apns-environments)', () => {
+  // Apple's production host, played by a second emulator that accepts the same key, as Apple's hosts do.
+  let production: ApnsEmulator;
+  beforeAll(async () => {
+    production = await startApnsEmulator({ environment: 'production', key: apns, tls: apns.tls, now: clock });
+  });
+  afterEach(() => production.behaviours.clear());
+  afterAll(() => production.close());
+
+  /** The sandbox credential of the tests above, with the production host at the second emulator. */
+  const bothHosts = () => client({ endpoints: { production: production.baseUrl } });
+
+  it("rings a development build's iPhone on the sandbox and a release build's on production, with one client", async () => {
+    const development = voip();
+    const release: PushTarget = { ...voip(), environment: 'production' };
+    apns.registerDevice(development.token, { topic: `${BUNDLE_ID}.voip` });
+    production.registerDevice(release.token, { topic: `${BUNDLE_ID}.voip` });
+
+    const outcomes = await bothHosts().send([development, release], ring());
+
+    expect(outcomes).toMatchObject([{ kind: 'sent' }, { kind: 'sent' }]);
+    expect(apns.messages.list({ token: development.token })).toHaveLength(1);
+    expect(production.messages.list({ token: development.token })).toEqual([]);
+    expect(production.messages.list({ token: release.token })).toHaveLength(1);
+    expect(apns.messages.list({ token: release.token })).toEqual([]);
+  });
+
+  it("a release build's token sent to the credential's sandbox is BadDeviceToken; naming production delivers", async () => {
+    const token = deviceToken();
+    // What Apple's sandbox knows of a production token: it was issued elsewhere.
+    apns.registerDevice(token, { topic: `${BUNDLE_ID}.voip`, environment: 'production' });
+    production.registerDevice(token, { topic: `${BUNDLE_ID}.voip` });
+    const c = bothHosts();
+
+    expect(await c.send([voip(token)], ring())).toMatchObject([
+      { kind: 'token_gone', status: 400, reason: 'BadDeviceToken' },
+    ]);
+    expect(await c.send([{ ...voip(token), environment: 'production' }], ring())).toMatchObject([{ kind: 'sent' }]);
+  });
+
+  it("without an override a production registration goes to Apple's production host, not the sandbox override", () => {
+    expect(gatewayOf(credential(), 'production')).toBe('https://api.push.apple.com');
+    expect(gatewayOf(credential(), 'sandbox')).toBe(apns.baseUrl);
+    expect(gatewayOf(credential({ environment: 'production' }), 'sandbox')).toBe('https://api.sandbox.push.apple.com');
   });
 });

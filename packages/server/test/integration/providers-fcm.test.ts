@@ -38,7 +38,7 @@ function client(cred = credential(), options: Omit<ProviderClientOptions, 'ca'> 
 const tokenRequests = () => countRequests(/^\/token$/);
 
 describe('FCM client: the message', () => {
-  it('sends a data-only HIGH ring with ttl from the deadline and the call id as collapse key', async () => {
+  it('sends a data-only HIGH ring with ttl from the deadline, the call id as collapse key, an analytics label', async () => {
     const request = ring(30_900);
     const [outcome] = await client().send(devices('tok-a'), request);
     expect(outcome).toEqual({
@@ -51,6 +51,7 @@ describe('FCM client: the message', () => {
     expect(arrived?.payload).toEqual({
       token: 'tok-a',
       data: { callpush: JSON.stringify(request.message) },
+      fcm_options: { analytics_label: 'app_test_ring' },
       android: { priority: 'HIGH', ttl: '30s', collapse_key: request.collapseId },
     });
     expect(arrived?.headers['content-type']).toBe('application/json; charset=UTF-8');

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ProviderClient, ProviderClientOptions } from '../../src/providers/contract.js';
 import { createHmsClient } from '../../src/providers/hms/client.js';
 import type { HmsCredential } from '../../src/providers/hms/credential.js';
-import { countRequests, devices, ring } from '../support/ring.js';
+import { cancel, countRequests, devices, ring } from '../support/ring.js';
 import { missedOf } from '../unit/providers/requests.js';
 
 /** The HMS Push Kit client against the HMS emulator over TLS: what arrives, batching, and each outcome. */
@@ -217,5 +217,59 @@ describe('HMS client: outcomes', () => {
     await closed.close();
     const [outcome] = await client(credential({ endpoint: closed.pushUrl })).send(devices('hms-1'), ring());
     expect(outcome).toMatchObject({ kind: 'retry', reason: expect.stringMatching(/^network: .*ECONNREFUSED/) });
+  });
+});
+
+describe('HMS client: api v3, HarmonyOS NEXT (docs/providers.md#hms-v3)', () => {
+  const v3 = (): HmsCredential => ({
+    type: 'hms',
+    api: 'v3',
+    appId: hms.appId,
+    serviceAccount: hms.serviceAccount,
+    endpoint: hms.pushUrl,
+  });
+
+  it('rings as an in-app call (push-type 10) to /v3/{projectId}, signed by the service account, no OAuth', async () => {
+    const tokens = tokenRequests();
+    const v3Sends = countRequests(new RegExp(`^/v3/${hms.serviceAccount.project_id}/messages:send$`));
+    const request = ring(30_900);
+    expect(await client(v3()).send(devices('next-a'), request)).toMatchObject([{ kind: 'sent', status: 200 }]);
+    const [arrived] = hms.messages.list({ token: 'next-a' });
+    expect(arrived?.headers['push-type']).toBe('10');
+    expect(arrived?.payload).toEqual({
+      payload: { extraData: JSON.stringify({ callpush: JSON.stringify(request.message) }) },
+      pushOptions: { ttl: 30 },
+    });
+    expect(arrived?.device).toEqual({ priority: 'high' });
+    expect(v3Sends.count).toBe(1);
+    expect(tokens.count).toBe(0);
+  });
+
+  it('sends cancels and missed notices as background data messages (push-type 6), one JWT for all', async () => {
+    const c = client(v3());
+    const request = ring();
+    for (const r of [request, cancel(request), missedOf(request)]) {
+      expect(await c.send(devices('next-b'), r)).toMatchObject([{ kind: 'sent' }]);
+    }
+    const arrived = hms.messages.list({ token: 'next-b' });
+    expect(arrived.map((m) => m.headers['push-type'])).toEqual(['10', '6', '6']);
+    const extra = (m: (typeof arrived)[number]) =>
+      JSON.parse(JSON.parse((m.payload as { payload: { extraData: string } }).payload.extraData).callpush);
+    expect(arrived.map((m) => extra(m).type)).toEqual(['call.ring', 'call.cancel', 'call.missed']);
+  });
+
+  it('a NEXT token sent through v1 is refused as Huawei does (80300007, token_gone for the prune guard)', async () => {
+    hms.addNextToken('next-c');
+    expect(await client().send(devices('next-c'), ring())).toMatchObject([
+      { kind: 'token_gone', reason: 'HTTP 404 80300007' },
+    ]);
+    expect(await client(v3()).send(devices('next-c'), ring())).toMatchObject([{ kind: 'sent' }]);
+  });
+
+  it('config_error after one re-sign when Push Kit refuses the JWT (a service account of another project)', async () => {
+    const other = { ...hms.serviceAccount, project_id: 'not-the-project' };
+    expect(await client({ ...v3(), serviceAccount: other }).send(devices('next-d'), ring())).toMatchObject([
+      { kind: 'config_error', reason: 'access token refused after a refresh: HTTP 401 80200001' },
+    ]);
   });
 });

@@ -143,6 +143,49 @@ describe('Web Push client: what a push looks like', () => {
   });
 });
 
+describe('Web Push client: the declarative format (docs/providers.md#webpush-declarative)', () => {
+  const declarative = vapidCredential({ format: 'declarative', navigate: 'https://app.example/calls/{callId}' });
+
+  it('rings, cancels and notifies a missed call in a shape the browser shows by itself, one tag per call', async () => {
+    const sub = push.createSubscription();
+    const request = { ...ring(), notification: { title: 'Alice', body: 'Incoming call', visibleOnData: false } };
+    const cancelled = {
+      ...cancel(request),
+      notification: { title: 'Alice', body: 'Call ended', visibleOnData: false },
+    };
+    const missed = missedOf(request);
+    const c = client(declarative);
+    for (const r of [request, cancelled, missed])
+      expect(await c.send([device(sub)], r)).toMatchObject([{ kind: 'sent' }]);
+
+    const received = push.messages.list({ token: sub.id });
+    // The emulator plays the browser's declarative parser: a notification for each, no parse error.
+    expect(received.map((m) => m.device.notification)).toEqual([
+      { title: 'Alice', body: 'Incoming call', tag: request.collapseId, sound: true },
+      { title: 'Alice', body: 'Call ended', tag: request.collapseId, sound: false },
+      { title: 'Alice', body: 'Verpasster Anruf', tag: request.collapseId, sound: true },
+    ]);
+    expect(received.some((m) => m.device.declarativeError !== undefined)).toBe(false);
+    const payloads = received.map((m) => m.payload as { web_push: number; notification: Record<string, unknown> });
+    expect(payloads.map((p) => p.notification.data)).toEqual([request.message, cancelled.message, missed.message]);
+    expect(payloads[0]).toMatchObject({
+      web_push: 8030,
+      mutable: true,
+      notification: { navigate: `https://app.example/calls/${request.message.callId}`, requireInteraction: true },
+    });
+    // Urgency and Topic as in the default format: the ring wakes the device, the notice may wait.
+    expect(received.map((m) => m.device.priority)).toEqual(['high', 'high', 'normal']);
+  });
+
+  it('the default format is no declarative message: the browser leaves it to the service worker', async () => {
+    const sub = push.createSubscription();
+    await client().send([device(sub)], ring());
+    const [received] = push.messages.list({ token: sub.id });
+    expect(received?.device).not.toHaveProperty('notification');
+    expect(received?.device).not.toHaveProperty('declarativeError');
+  });
+});
+
 describe('Web Push client: outcomes (docs/providers.md#webpush-status)', () => {
   it('token_gone for unsubscribed (410) and expired (404) subscriptions', async () => {
     const [gone, expired] = [push.createSubscription(), push.createSubscription()];

@@ -362,6 +362,7 @@ const ringTarget = (device: Device): NoticeTarget => ({
   providerType: device.providerType,
   token: device.token,
   kind: device.kind,
+  environment: device.environment,
   ...withLocale(device),
 });
 
@@ -375,6 +376,7 @@ const noticeTarget = (device: Device): NoticeTarget => {
     providerType: r.providerType,
     token: r.token,
     kind: r.kind,
+    environment: r.environment,
     ...withLocale(device),
   };
 };

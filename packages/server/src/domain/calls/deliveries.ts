@@ -13,7 +13,10 @@ export interface Lease {
   leaseUntil: number;
 }
 
-type RingTarget = Pick<Delivery, 'userId' | 'deviceId' | 'provider' | 'providerType' | 'token' | 'kind'>;
+type RingTarget = Pick<
+  Delivery,
+  'userId' | 'deviceId' | 'provider' | 'providerType' | 'token' | 'kind' | 'environment'
+>;
 
 /**
  * Where a cancel or missed notice for one device goes: its alert registration when it has one (a VoIP push
@@ -119,6 +122,7 @@ const pushFields = (t: NoticeTarget) => ({
   providerType: t.providerType,
   token: t.token,
   kind: t.kind,
+  environment: t.environment,
   ...(t.locale !== undefined ? { locale: t.locale } : {}),
 });
 

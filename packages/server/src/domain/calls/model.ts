@@ -1,4 +1,5 @@
 import type { CancelReason } from '#kernel';
+import type { ApnsEnvironment } from '#providers';
 
 export type CallState = 'ringing' | 'answered' | 'declined' | 'busy' | 'cancelled' | 'timed_out' | 'ended';
 /** `busy`: the callee declined because it is in another call (or was, with rejectWhenBusy, when it came). */
@@ -33,6 +34,8 @@ export interface Delivery {
   providerType: string;
   token: string;
   kind: 'voip' | 'alert';
+  /** Its registration's APNs environment, copied so every attempt goes to the gateway the token is for. */
+  environment?: ApnsEnvironment;
   /**
    * `connection` while it went over the device's active connection, `push` once it went (or fell back) to the
    * push token. A device known only by its socket has an empty `provider` and `token`.

@@ -1,9 +1,9 @@
 import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
-import type { CallsTable, Database, DeliveriesTable, Store } from '#infra/store';
+import type { Database, DeliveriesTable, Store } from '#infra/store';
 import type { CancelReason } from '#kernel';
 import type { AlsoWrite } from './call-events.js';
 import { toCall } from './call-rows.js';
-import type { Call, CalleeState, Delivery, DeliveryPatch, DeliveryState } from './model.js';
+import type { Call, Delivery, DeliveryPatch, DeliveryState } from './model.js';
 import { isRinging } from './state-machine.js';
 
 function toDelivery(row: Selectable<DeliveriesTable>): Delivery {
@@ -18,6 +18,7 @@ function toDelivery(row: Selectable<DeliveriesTable>): Delivery {
     providerType: row.provider_type,
     token: row.token,
     kind: row.kind as Delivery['kind'],
+    environment: opt(row.environment) as Delivery['environment'],
     transport: row.transport as Delivery['transport'],
     type: row.type as Delivery['type'],
     cancelReason: opt(row.cancel_reason) as CancelReason | undefined,
@@ -51,6 +52,7 @@ function deliveryRow(d: Delivery): DeliveriesTable {
     provider_type: d.providerType,
     token: d.token,
     kind: d.kind,
+    environment: d.environment ?? null,
     transport: d.transport,
     type: d.type,
     cancel_reason: d.cancelReason ?? null,

@@ -1,4 +1,4 @@
-import type { ProviderType } from '#providers';
+import type { ApnsEnvironment, ProviderType } from '#providers';
 import type { ReportedCapabilities } from './capabilities.js';
 
 export type DeviceKind = 'voip' | 'alert';
@@ -10,6 +10,8 @@ export interface DeviceRegistration {
   providerType: ProviderType;
   token: string;
   kind: DeviceKind;
+  /** APNs only: the environment that issued the token; absent: the credential's. */
+  environment?: ApnsEnvironment;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { ExpressionBuilder } from 'kysely';
 import type { Database, DeviceRegistrationsTable, Store } from '#infra/store';
-import type { ProviderType } from '#providers';
+import type { ApnsEnvironment, ProviderType } from '#providers';
 import { type Capabilities, mergeCapabilities, type ReportedCapabilities } from './capabilities.js';
 import { byRingOrder, type Device, type DeviceKind, type DeviceRegistration } from './device.js';
 
@@ -24,6 +24,7 @@ const COLUMNS = [
   'kind',
   'locale',
   'capabilities_json',
+  'environment',
   'created_at',
   'registered_at',
 ] as const;
@@ -35,6 +36,7 @@ const toRegistration = (row: Row): DeviceRegistration => ({
   providerType: row.provider_type as ProviderType,
   token: row.token,
   kind: row.kind as DeviceKind,
+  ...(row.environment === null ? {} : { environment: row.environment as ApnsEnvironment }),
 });
 
 const capabilitiesOf = (json: string | null): ReportedCapabilities | undefined =>
@@ -131,6 +133,7 @@ export class DevicesRepository {
             provider_type: reg.providerType,
             token: reg.token,
             kind: reg.kind,
+            environment: reg.environment ?? null,
             locale: r.locale ?? null,
             capabilities_json: capabilities ? JSON.stringify(capabilities) : null,
             created_at: createdAt,

@@ -4,7 +4,14 @@ import type { ProvidersService, ProviderType } from '#providers';
 import type { Capabilities } from './capabilities.js';
 import type { Device } from './device.js';
 import { DevicesRepository, type Registration } from './devices-repository.js';
-import { checkDistinctTokens, type Entry, entriesOf, inEntry, type RegisterInput } from './register-input.js';
+import {
+  checkDistinctTokens,
+  checkEnvironment,
+  type Entry,
+  entriesOf,
+  inEntry,
+  type RegisterInput,
+} from './register-input.js';
 
 export interface DevicesDeps {
   store: Store;
@@ -47,12 +54,13 @@ export class DevicesService {
     const { entries, locale } = entriesOf(input);
     const typed = [];
     for (const entry of entries) typed.push({ ...entry, providerType: await this.typeOf(appKey, entry) });
+    typed.forEach(checkEnvironment);
     checkDistinctTokens(typed);
     return this.repo.register({
       appKey,
       userId,
       deviceId,
-      registrations: typed.map(({ provider, providerType, token, kind }) => ({ provider, providerType, token, kind })),
+      registrations: typed.map(({ prefix: _prefix, ...registration }) => registration),
       locale,
       capabilities: input.capabilities,
       at: this.stamp(),

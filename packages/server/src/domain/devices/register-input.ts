@@ -1,13 +1,9 @@
 import { InvalidInput } from '#kernel';
 import type { Capabilities } from './capabilities.js';
-import type { DeviceKind, DeviceRegistration } from './device.js';
+import type { DeviceRegistration } from './device.js';
 
 /** One registration as a client sends it: the provider type is looked up from the credential it names. */
-export interface RegistrationInput {
-  provider: string;
-  token: string;
-  kind: DeviceKind;
-}
+export type RegistrationInput = Omit<DeviceRegistration, 'providerType'>;
 
 /**
  * A device's registrations: one given inline (the original body) or a list of one or two; with what the device
@@ -39,8 +35,8 @@ export function entriesOf(input: RegisterInput): { entries: Entry[]; locale: str
     throw new InvalidInput('validation_failed', 'locale must be a BCP 47 language tag such as de or pt-BR', 'locale');
   }
   if (!('registrations' in input)) {
-    const { provider, token, kind } = input;
-    return { entries: [{ provider, token, kind, prefix: '' }], locale };
+    const { provider, token, kind, environment } = input;
+    return { entries: [{ provider, token, kind, ...optionalEnvironment(environment), prefix: '' }], locale };
   }
   const list = input.registrations;
   if (list.length < 1 || list.length > MAX_REGISTRATIONS) {
@@ -50,10 +46,11 @@ export function entriesOf(input: RegisterInput): { entries: Entry[]; locale: str
       'registrations',
     );
   }
-  const entries = list.map(({ provider, token, kind }, i) => ({
+  const entries = list.map(({ provider, token, kind, environment }, i) => ({
     provider,
     token,
     kind,
+    ...optionalEnvironment(environment),
     prefix: `registrations.${i}.`,
   }));
   entries.forEach((e, i) => {
@@ -66,6 +63,20 @@ export function entriesOf(input: RegisterInput): { entries: Entry[]; locale: str
     }
   });
   return { entries, locale };
+}
+
+const optionalEnvironment = (environment: RegistrationInput['environment']) =>
+  environment === undefined ? {} : { environment };
+
+/** An environment names the APNs gateway a token is for: on another provider's registration it is a mistake. */
+export function checkEnvironment(entry: Entry & Pick<DeviceRegistration, 'providerType'>): void {
+  if (entry.environment !== undefined && entry.providerType !== 'apns') {
+    throw new InvalidInput(
+      'validation_failed',
+      `${entry.prefix}environment is for APNs registrations only`,
+      `${entry.prefix}environment`,
+    );
+  }
 }
 
 /** Refuses one token given twice (a token is unique per app and provider type, so the second would evict the first). */

@@ -166,6 +166,26 @@ export const OPERATIONS: Record<Tag, Record<RouteKey, OperationDoc>> = {
         200: { description: 'Swagger UI over this document', content: { 'text/html': { schema: { type: 'string' } } } },
       },
     },
+    'GET /console/': {
+      id: 'getConsole',
+      summary: 'The web console (docs/console.md)',
+      path: '/console',
+      security: NONE,
+      responses: {
+        200: { description: 'the console page', content: { 'text/html': { schema: { type: 'string' } } } },
+      },
+    },
+    'GET /console/:file': {
+      id: 'getConsoleFile',
+      summary: "A file of the console's build",
+      security: NONE,
+      responses: { 200: { description: 'the file (script, style sheet or image)' } },
+    },
+    'GET /console/sandbox-app': {
+      id: 'getConsoleSandboxApp',
+      summary: "The sandbox app's credentials for the console, to a loopback caller only (204 without a sandbox)",
+      security: NONE,
+    },
   },
 };
 

@@ -20,6 +20,11 @@ const documentRoute: SwaggerTransform = ({ schema, url, route }) => {
   // timed-out body): one that declares none of its own documents that much.
   if (!Object.keys(response).some((status) => status.startsWith('4'))) response['4xx'] = { $ref: 'Error' };
   const body = schema?.body as object | undefined;
+  const named = body && {
+    ...body,
+    ...(doc.examples ? { 'x-examples': doc.examples } : {}),
+    ...(doc.bodyName ? { title: doc.bodyName } : {}),
+  };
   return {
     url: doc.path ?? url,
     schema: {
@@ -30,9 +35,7 @@ const documentRoute: SwaggerTransform = ({ schema, url, route }) => {
       tags: [tag],
       ...(doc.security ? { security: [...doc.security] } : {}),
       response,
-      ...(body && (doc.examples || doc.bodyName)
-        ? { body: { ...body, 'x-examples': doc.examples, ...(doc.bodyName ? { title: doc.bodyName } : {}) } }
-        : {}),
+      ...(named ? { body: named } : {}),
     },
   };
 };

@@ -18,6 +18,7 @@ import type { KaleyraConfigStore, KaleyraIntake } from '#integrations/kaleyra';
 import type { ProvidersService } from '#providers';
 import type { Authenticator } from './authenticator.js';
 import { answerClientError, rawAnswer, UnauthenticatedConnections } from './connections.js';
+import { registerConsole, type SandboxApp } from './console.js';
 import { errorHandler } from './error-handler.js';
 import { HttpError, notFound } from './errors.js';
 import { instrument, protocolErrors } from './metrics.js';
@@ -58,6 +59,8 @@ export interface HttpDeps {
   cluster: Cluster;
   metrics: Registry;
   logger: FastifyBaseLogger;
+  /** The sandbox app, while the sandbox runs: the console's sign-in offers it (docs/console.md). */
+  sandbox?: SandboxApp;
 }
 
 export interface HttpSettings {
@@ -213,6 +216,8 @@ export async function buildHttpServer(deps: HttpDeps, options: HttpSettings): Pr
     authenticated: (socket) => unauthenticated?.authenticated(socket),
   });
   app.get('/openapi.json', async () => app.swagger());
+  // The web console (docs/console.md), when it was built: static files that use only the public API.
+  registerConsole(app, deps.sandbox);
   return app;
 }
 

@@ -41,6 +41,8 @@ export interface DeviceRegistrationsTable {
   locale: string | null;
   /** JSON of what the device reported it can do (docs/diagnosis.md); null: nothing reported. */
   capabilities_json: string | null;
+  /** APNs only: the environment (sandbox | production) that issued the token; null: the credential's. */
+  environment: string | null;
   created_at: number;
   /** Last (re-)registration; the least recent is evicted beyond the per-user limit. */
   registered_at: number;
@@ -78,6 +80,8 @@ export interface DeliveriesTable {
   provider_type: string;
   token: string;
   kind: string;
+  /** Its registration's APNs environment (sandbox | production); null: the credential's. */
+  environment: string | null;
   /** push | connection. */
   transport: string;
   type: string;

@@ -1,5 +1,6 @@
 import type { WireMessage } from '#kernel';
 import type { PushNotification, PushRequest } from '../contract.js';
+import { callerOf } from '../kit/index.js';
 
 /**
  * The `aps` dictionary an `alert` device gets (docs/providers.md#apns-alert). The text is the gateway's,
@@ -31,8 +32,4 @@ function alertOf(n: PushNotification): Record<string, unknown> {
     ...(n.locKey === undefined ? {} : { 'loc-key': n.locKey }),
     ...(n.locKey === undefined || args === undefined ? {} : { 'loc-args': args }),
   };
-}
-
-function callerOf(message: WireMessage): string {
-  return message.type === 'call.cancel' ? message.from : (message.displayName ?? message.from);
 }

@@ -10,7 +10,7 @@ const PROVIDER_TOKEN_REFUSALS = new Set(['ExpiredProviderToken', 'InvalidProvide
 /**
  * Dead tokens. BadDeviceToken and DeviceTokenNotForTopic are dead tokens only when the credential's
  * environment and topic are right; an answer cannot tell the two apart, so the ring path's prune guard
- * deletes a device on them only while the credential delivers to others.
+ * deletes a device on them only while the credential delivers to others in the same environment.
  */
 const TOKEN_GONE = new Set(['Unregistered', 'ExpiredToken', 'BadDeviceToken', 'DeviceTokenNotForTopic']);
 

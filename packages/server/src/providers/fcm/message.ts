@@ -1,3 +1,4 @@
+import type { WireMessage } from '#kernel';
 import type { PushOutcome, PushRequest } from '../contract.js';
 
 /** FCM's payload limit, which callpush applies to data keys plus values plus the notification block. */
@@ -56,12 +57,33 @@ export function oversizeOutcome(data: FcmData, notification?: FcmNotification): 
   return { kind: 'config_error', reason: `message data is ${bytes} bytes, over FCM's ${MAX_DATA_BYTES}` };
 }
 
+/** The label alphabet and length FCM documents for `analytics_label`. */
+const LABEL_ALPHABET = /[^a-zA-Z0-9\-_.~%]/g;
+const MAX_LABEL_CHARS = 50;
+const LABEL_TYPES: Record<WireMessage['type'], string> = {
+  'call.ring': 'ring',
+  'call.cancel': 'cancel',
+  'call.missed': 'missed',
+};
+
+/**
+ * `<app key>_<ring|cancel|missed>` (docs/providers.md#fcm-analytics): FCM's Data API counts delivery per label,
+ * so one project shared by several apps still tells them apart. A character outside FCM's alphabet becomes
+ * `-`, and a long key is cut so the type always fits.
+ */
+export function analyticsLabel(message: WireMessage): string {
+  const type = LABEL_TYPES[message.type];
+  const app = message.app.replace(LABEL_ALPHABET, '-').slice(0, MAX_LABEL_CHARS - type.length - 1);
+  return `${app}_${type}`;
+}
+
 /**
  * The `messages:send` body for one device (docs/providers.md#fcm-send): data, so the app's own code runs and
  * shows the call even when killed, plus a notification block when the request wants one shown by Android
  * itself (a missed call); HIGH priority to wake a dozing device, NORMAL for what may wait; `ttl` the whole
  * seconds left to the deadline, "0s" included (deliver now or drop); the call id as collapse key so a later
- * message of the call replaces one still queued for an offline device.
+ * message of the call replaces one still queued for an offline device; an analytics label so FCM's Data API
+ * reports delivery per app and message type.
  */
 export function fcmSendBody(token: string, payload: FcmPayload, request: PushRequest, ttlSeconds: number): string {
   const { data, notification } = payload;
@@ -69,6 +91,7 @@ export function fcmSendBody(token: string, payload: FcmPayload, request: PushReq
     message: {
       token,
       data,
+      fcm_options: { analytics_label: analyticsLabel(request.message) },
       android: {
         priority: request.priority === 'normal' ? 'NORMAL' : 'HIGH',
         ttl: `${ttlSeconds}s`,

@@ -11,8 +11,9 @@ import {
 } from '../kit/index.js';
 import { hmsTokenFetcher } from './auth.js';
 import type { HmsCredential } from './credential.js';
-import { hmsSendBody } from './message.js';
+import { hmsSendBody, hmsV3PushType, hmsV3SendBody } from './message.js';
 import { hmsOutcomes } from './results.js';
+import { serviceAccountJwts } from './service-account.js';
 
 const HMS_PUSH_BASE_URL = 'https://push-api.cloud.huawei.com';
 /** Push Kit takes at most 1000 tokens per request. */
@@ -24,25 +25,66 @@ function chunk<T>(items: T[], size: number): T[][] {
   return chunks;
 }
 
+/** What differs between the two APIs of Push Kit: where a send goes, what authenticates it, how it is written. */
+interface HmsApi {
+  url: URL;
+  tokens: TokenCache;
+  /** Headers besides authorization and content type. */
+  headers(request: PushRequest): Record<string, string>;
+  body(batch: string[], request: PushRequest, ttlSeconds: number): string;
+}
+
 /**
- * HMS Push Kit v1 client for one app: the devices of a send go in batches of up to 1000 tokens per request,
- * batches concurrently, over keep-alive HTTP/1.1 connections; the access token (from Huawei or, delegated,
- * from the app owner) is cached and refreshed single-flight.
+ * v1 (Android and HarmonyOS before NEXT): `/v1/{appId}/messages:send` with an OAuth access token (from Huawei
+ * or, delegated, from the app owner). v3 (HarmonyOS NEXT, which v1 cannot reach): `/v3/{projectId}/messages:send`
+ * with a service-account JWT and the `push-type` header.
+ */
+function hmsApi(
+  credential: HmsCredential,
+  options: ProviderClientOptions,
+  http: HttpClient,
+  now: () => number,
+): HmsApi {
+  const base = (credential.endpoint ?? HMS_PUSH_BASE_URL).replace(/\/$/, '');
+  const account = credential.api === 'v3' ? credential.serviceAccount : undefined;
+  if (account) {
+    return {
+      url: new URL(`${base}/v3/${encodeURIComponent(account.project_id)}/messages:send`),
+      tokens: serviceAccountJwts(account, now),
+      headers: (request) => ({ 'push-type': String(hmsV3PushType(request)) }),
+      body: hmsV3SendBody,
+    };
+  }
+  return {
+    url: new URL(`${base}/v1/${encodeURIComponent(credential.appId)}/messages:send`),
+    tokens: new TokenCache(hmsTokenFetcher(credential, options, http, now), undefined, now),
+    headers: () => ({}),
+    body: hmsSendBody,
+  };
+}
+
+/**
+ * HMS Push Kit client for one app: the devices of a send go in batches of up to 1000 tokens per request,
+ * batches concurrently, over keep-alive HTTP/1.1 connections; the access token or JWT is cached and refreshed
+ * single-flight. Both APIs answer with the same result codes.
  */
 export function createHmsClient(credential: HmsCredential, options: ProviderClientOptions): ProviderClient {
   const now = options.now ?? Date.now;
   // The credential's URLs (token URL, endpoint override) are under the operator's rule for private addresses.
   const http = new HttpClient({ ca: options.ca, allowPrivate: options.allowPrivateEndpoints });
-  const tokens = new TokenCache(hmsTokenFetcher(credential, options, http, now), undefined, now);
-  const base = (credential.endpoint ?? HMS_PUSH_BASE_URL).replace(/\/$/, '');
-  const sendUrl = new URL(`${base}/v1/${encodeURIComponent(credential.appId)}/messages:send`);
+  const api = hmsApi(credential, options, http, now);
+  const { tokens } = api;
 
   const attempt = async (batch: string[], request: PushRequest, accessToken: string) => {
     // The TTL is taken at the moment of sending, after any token fetch, so it never overstates the time left.
     const ttl = ttlSeconds(request.deadline, now());
     if (ttl === undefined) return batch.map(() => DEADLINE_PASSED);
-    const headers = { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json;charset=utf-8' };
-    const res = await timed(options.onResponse, () => http.post(sendUrl, headers, hmsSendBody(batch, request, ttl)));
+    const headers = {
+      authorization: `Bearer ${accessToken}`,
+      'content-type': 'application/json;charset=utf-8',
+      ...api.headers(request),
+    };
+    const res = await timed(options.onResponse, () => http.post(api.url, headers, api.body(batch, request, ttl)));
     return hmsOutcomes(res, batch, now());
   };
 

@@ -4,7 +4,7 @@ import { createHmsClient } from './client.js';
 import { checkHmsCredential, type HmsCredential, HmsCredentialSchema } from './credential.js';
 import { hmsMessageBytes, MAX_MESSAGE_BYTES } from './message.js';
 
-/** Huawei Push Kit, v1 API (docs/providers.md#hms-push-kit-v1). */
+/** Huawei Push Kit: the v1 API, and v3 for HarmonyOS NEXT (docs/providers.md#hms-push-kit-v1, #hms-v3). */
 export const hms: ProviderModule<HmsCredential> = {
   type: 'hms',
   credentialSchema: HmsCredentialSchema,

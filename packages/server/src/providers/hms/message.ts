@@ -25,7 +25,7 @@ function hmsMessage(request: PushRequest, ttlSeconds: number) {
   const normal = request.priority === 'normal';
   const notification = visibleNotification(request);
   return {
-    data: JSON.stringify(request.data ?? { callpush: JSON.stringify(request.message) }),
+    data: appData(request),
     android: {
       urgency: normal ? 'NORMAL' : 'HIGH',
       ...(normal ? {} : { category: 'VOIP' }),
@@ -34,6 +34,28 @@ function hmsMessage(request: PushRequest, ttlSeconds: number) {
       ...(notification ? { notification } : {}),
     },
   };
+}
+
+/** What the app's code gets, as a string: the request's own data map as JSON, or the v1 message under `callpush`. */
+const appData = (request: PushRequest) => JSON.stringify(request.data ?? { callpush: JSON.stringify(request.message) });
+
+/**
+ * The v3 `push-type` of a request (docs/providers.md#hms-v3-send): a ring is an in-app call message (10), which
+ * wakes the app to report the call to the system even when it is not running; a cancel or a missed notice is a
+ * background data message (6), which reaches the app when it runs (the one that rang is running).
+ */
+export const hmsV3PushType = (request: PushRequest): 10 | 6 => (request.message.type === 'call.ring' ? 10 : 6);
+
+/**
+ * The v3 `messages:send` body for a batch: the same app data as v1 as the payload's `extraData`, the TTL in
+ * whole seconds. v3 has no urgency or category: the push type says what the message is for.
+ */
+export function hmsV3SendBody(tokens: string[], request: PushRequest, ttlSeconds: number): string {
+  return JSON.stringify({
+    payload: { extraData: appData(request) },
+    target: { token: tokens },
+    pushOptions: { ttl: ttlSeconds },
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
 export { providerCode, providerId, redirectOutcome } from './answer-words.js';
+export { callerOf } from './caller.js';
 export { checkUrl, parsePrivateKey } from './credential-checks.js';
 export { type DelegatedAConfig, delegatedATokenFetcher } from './delegated-token.js';
 export { fetchAccessToken, ProviderAuthError } from './oauth.js';

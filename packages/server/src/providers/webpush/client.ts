@@ -2,7 +2,7 @@ import { HttpClient } from '#infra/net';
 import type { ProviderClient, ProviderClientOptions, PushOutcome, PushRequest, PushTarget } from '../contract.js';
 import { DEADLINE_PASSED, outcomeOfError, TokenRefused, timed, ttlSeconds, withReauth } from '../kit/index.js';
 import type { WebPushCredential } from './credential.js';
-import { buildWebPushRequest } from './request.js';
+import { buildWebPushRequest, webPushPlaintext } from './request.js';
 import { webPushOutcome } from './response.js';
 import { subscriptionRefusal, subscriptionToPush, trustsOrigin } from './subscription.js';
 import { VapidSigner } from './vapid.js';
@@ -44,6 +44,7 @@ export function createWebPushClient(credential: WebPushCredential, options: Prov
     const refusal = overridden ? undefined : subscriptionRefusal(endpoint, trusted, options);
     if (refusal) return { kind: 'token_gone', reason: `the subscription endpoint ${refusal}` };
     const http = trusted ? operatorRule : publicOnly;
+    const plaintext = webPushPlaintext(request, credential);
 
     const attempt = async (authorization: string): Promise<PushOutcome | TokenRefused> => {
       // The TTL is taken at the moment of sending, after any signing, so it never overstates the time left.
@@ -51,7 +52,7 @@ export function createWebPushClient(credential: WebPushCredential, options: Prov
       if (ttl === undefined) return DEADLINE_PASSED;
       let push: ReturnType<typeof buildWebPushRequest>;
       try {
-        push = buildWebPushRequest(subscription, request, authorization, ttl);
+        push = buildWebPushRequest(subscription, request, plaintext, authorization, ttl);
       } catch {
         return UNUSABLE_KEYS;
       }

@@ -4,6 +4,7 @@ import { fingerprint } from '#infra/crypto';
 import { InvalidInput } from '#kernel';
 import type { EndpointSettings } from '../contract.js';
 import { checkUrl } from '../kit/index.js';
+import { CALL_ID_PLACEHOLDER } from './declarative.js';
 
 const BASE64URL = '^[A-Za-z0-9_-]+={0,2}$';
 
@@ -22,6 +23,19 @@ export const WebPushCredentialSchema = Type.Object(
     }),
     subject: Type.String({ minLength: 1, maxLength: 512, description: 'mailto: or https: contact of the sender' }),
     endpoint: Type.Optional(Type.String({ maxLength: 2048, description: 'push service origin override (emulators)' })),
+    format: Type.Optional(
+      Type.Union([Type.Literal('service-worker'), Type.Literal('declarative')], {
+        description:
+          'service-worker (default): the v1 message, for the page service worker to show; declarative: a declarative ' +
+          'push message the browser shows by itself (Safari 18.4+), the v1 message in its data',
+      }),
+    ),
+    navigate: Type.Optional(
+      Type.String({
+        maxLength: 2048,
+        description: `declarative format: the https URL a click on the notification opens; ${CALL_ID_PLACEHOLDER} is replaced by the call id`,
+      }),
+    ),
     allowedOrigins: Type.Optional(
       Type.Array(Type.String({ maxLength: 2048 }), {
         maxItems: 16,
@@ -64,6 +78,7 @@ export async function checkWebPushCredential(
     throw new InvalidInput('invalid_credential', 'subject must be a mailto: or https: URL', 'subject');
   }
   await checkUrl(c.endpoint, 'endpoint', settings);
+  checkNavigate(c);
   for (const [i, origin] of (c.allowedOrigins ?? []).entries()) {
     const field = `allowedOrigins.${i}`;
     if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
@@ -76,6 +91,26 @@ export async function checkWebPushCredential(
     subject: c.subject,
     vapidPrivateKeyFingerprint: fingerprint(privateKey),
     ...(c.endpoint ? { endpoint: c.endpoint } : {}),
+    ...(c.format ? { format: c.format } : {}),
+    ...(c.navigate ? { navigate: c.navigate } : {}),
     ...(c.allowedOrigins ? { allowedOrigins: c.allowedOrigins } : {}),
   };
+}
+
+/**
+ * A declarative notification must name the page a click opens, or the browser does not take it as one. It is
+ * the browser that opens it, never the gateway, so the endpoint policy has no say; only https is taken, since
+ * a push subscription exists only on a secure page.
+ */
+function checkNavigate(c: WebPushCredential): void {
+  if (c.format !== 'declarative') {
+    if (c.navigate !== undefined) {
+      throw new InvalidInput('invalid_credential', 'navigate is for the declarative format only', 'navigate');
+    }
+    return;
+  }
+  const url = c.navigate?.replaceAll(CALL_ID_PLACEHOLDER, 'c');
+  if (url === undefined || !URL.canParse(url) || new URL(url).protocol !== 'https:') {
+    throw new InvalidInput('invalid_credential', 'the declarative format needs navigate, an https URL', 'navigate');
+  }
 }

@@ -2,7 +2,7 @@ import webpush from 'web-push';
 import type { ProviderModule } from '../contract.js';
 import { createWebPushClient } from './client.js';
 import { checkWebPushCredential, type WebPushCredential, WebPushCredentialSchema } from './credential.js';
-import { MAX_BODY_BYTES, webPushBodyBytes } from './request.js';
+import { MAX_BODY_BYTES, webPushBodyBytes, webPushPlaintext } from './request.js';
 import { checkSubscriptionToken } from './subscription.js';
 
 /** Web Push with VAPID (docs/providers.md#web-push). */
@@ -13,7 +13,8 @@ export const webPush: ProviderModule<WebPushCredential> = {
   checkPushToken: checkSubscriptionToken,
   createClient: createWebPushClient,
   maxPayloadBytes: () => MAX_BODY_BYTES,
-  payloadBytes: (request) => webPushBodyBytes(request),
+  // Measured as the v1 message: a credential's declarative shape is not known here (docs/providers.md#webpush-declarative).
+  payloadBytes: (request) => webPushBodyBytes(webPushPlaintext(request, {})),
   sandbox: {
     deviceId: 'browser',
     credential: (c) => {

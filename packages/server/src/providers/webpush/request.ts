@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import webpush, { type PushSubscription } from 'web-push';
 import type { PushRequest } from '../contract.js';
+import type { WebPushCredential } from './credential.js';
+import { declarativePayload } from './declarative.js';
 
 /** One push request, ready for the wire. */
 export interface WebPushHttpRequest {
@@ -22,28 +24,43 @@ export const MAX_BODY_BYTES = 4096;
 const AES128GCM_OVERHEAD_BYTES = 86 + 1 + 16;
 
 /** The body's bytes once encrypted: what the push service's limit counts. */
-export function webPushBodyBytes(request: PushRequest): number {
-  return Buffer.byteLength(plaintextOf(request)) + AES128GCM_OVERHEAD_BYTES;
+export function webPushBodyBytes(plaintext: string): number {
+  return Buffer.byteLength(plaintext) + AES128GCM_OVERHEAD_BYTES;
 }
 
-const plaintextOf = (request: PushRequest) => JSON.stringify(request.message);
+/**
+ * The plaintext of a push: the v1 message for the page's service worker, or a declarative push message when
+ * the credential asks for one.
+ */
+export function webPushPlaintext(
+  request: PushRequest,
+  credential: Pick<WebPushCredential, 'format' | 'navigate'>,
+): string {
+  const { navigate } = credential;
+  return JSON.stringify(
+    credential.format === 'declarative' && navigate !== undefined
+      ? declarativePayload(request, navigate)
+      : request.message,
+  );
+}
 
 /**
- * Encrypts the v1 message (aes128gcm, RFC 8291) with web-push and adds `authorization`, the VAPID header
+ * Encrypts the plaintext (aes128gcm, RFC 8291) with web-push and adds `authorization`, the VAPID header
  * (RFC 8292) signed for the origin of the endpoint actually pushed to (VapidSigner), so an overridden
  * endpoint is signed for correctly. `Urgency: high` wakes a device on low battery, `normal` (a missed call)
  * lets the service wait for a better moment; `TTL` is the time left to the deadline; the Topic, derived from
- * the call id, lets a later message of the call replace one still queued for an offline browser. The service
+ * the call id, lets a later message of the call replace one still queued for an offline browser. A service
  * worker shows what it needs from the message itself (its `text`). Throws when the subscription's keys are
  * unusable.
  */
 export function buildWebPushRequest(
   subscription: PushSubscription,
   request: PushRequest,
+  plaintext: string,
   authorization: string,
   ttlSeconds: number,
 ): WebPushHttpRequest {
-  const details = webpush.generateRequestDetails(subscription, plaintextOf(request), {
+  const details = webpush.generateRequestDetails(subscription, plaintext, {
     headers: { Authorization: authorization },
     TTL: ttlSeconds,
     urgency: request.priority === 'normal' ? 'normal' : 'high',

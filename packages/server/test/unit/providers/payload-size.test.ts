@@ -6,7 +6,7 @@ import type { PushRequest, PushTarget } from '../../../src/providers/contract.js
 import { fcmPayload, fcmSendBody } from '../../../src/providers/fcm/message.js';
 import { hmsSendBody } from '../../../src/providers/hms/message.js';
 import { providerModule } from '../../../src/providers/registry.js';
-import { buildWebPushRequest } from '../../../src/providers/webpush/request.js';
+import { buildWebPushRequest, webPushPlaintext } from '../../../src/providers/webpush/request.js';
 import { aCancelRequest, aRingRequest, T0 } from '../fixtures.js';
 import { missedOf } from './requests.js';
 
@@ -89,7 +89,8 @@ const onTheWire = {
     if ('skip' in push) throw new Error(push.skip);
     return Buffer.byteLength(push.payload);
   },
-  webpush: (r: PushRequest) => buildWebPushRequest(subscription(), r, 'vapid t=x, k=y', TTL).body.length,
+  webpush: (r: PushRequest) =>
+    buildWebPushRequest(subscription(), r, webPushPlaintext(r, {}), 'vapid t=x, k=y', TTL).body.length,
 };
 
 describe('payloadBytes: the size of a message as the client wraps it', () => {

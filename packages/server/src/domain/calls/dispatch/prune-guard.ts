@@ -33,6 +33,8 @@ export interface PruneGuardDeps {
 
 type Cause = 'not_delivering' | 'prune_breaker';
 type TokenGone = Extract<PushOutcome, { kind: 'token_gone' }>;
+/** What the guard's proof is kept for: one credential, one APNs environment of it. */
+type Scope = Pick<Delivery, 'appKey' | 'provider' | 'environment'>;
 
 interface Credential {
   lastDeliveredAt: number;
@@ -50,9 +52,15 @@ interface Credential {
  * keeps the device. And however healthy the credential looks, a burst of dead tokens beyond a share of its
  * devices stops pruning until the window ends. State is per node and in memory: a restart or a replaced
  * credential starts without proof, which only delays pruning.
+ *
+ * The proof is kept per APNs environment of a credential, since one credential sends to two gateways: a
+ * sandbox gateway answering BadDeviceToken for every token says nothing of the production one, and the
+ * production one delivering proves nothing of the sandbox's answers. A registration without an environment
+ * counts apart from one naming the credential's own, which at worst delays pruning.
  */
 export class PruneGuard {
-  private readonly credentials = new Map<string, Credential>();
+  /** Per credential, then per environment (`''`: the credential's own). */
+  private readonly credentials = new Map<string, Map<string, Credential>>();
 
   constructor(
     private readonly deps: PruneGuardDeps,
@@ -60,7 +68,7 @@ export class PruneGuard {
   ) {}
 
   /** The provider accepted a push on the delivery's credential. */
-  delivered(d: Pick<Delivery, 'appKey' | 'provider'>): void {
+  delivered(d: Scope): void {
     const state = this.stateOf(d);
     state.lastDeliveredAt = this.deps.now();
     state.logged.delete('not_delivering');
@@ -96,7 +104,14 @@ export class PruneGuard {
     const state = this.stateOf(d);
     if (!state.logged.has(cause)) {
       state.logged.add(cause);
-      const fields = { app: d.appKey, credential: d.provider, provider: d.providerType, cause, reason: outcome.reason };
+      const fields = {
+        app: d.appKey,
+        credential: d.provider,
+        provider: d.providerType,
+        ...(d.environment === undefined ? {} : { environment: d.environment }),
+        cause,
+        reason: outcome.reason,
+      };
       this.deps.log.error(
         fields,
         cause === 'not_delivering'
@@ -111,12 +126,18 @@ export class PruneGuard {
     };
   }
 
-  private stateOf(d: Pick<Delivery, 'appKey' | 'provider'>): Credential {
+  private stateOf(d: Scope): Credential {
     const key = `${d.appKey}\u0000${d.provider}`;
-    let state = this.credentials.get(key);
+    let environments = this.credentials.get(key);
+    if (!environments) {
+      environments = new Map();
+      this.credentials.set(key, environments);
+    }
+    const environment = d.environment ?? '';
+    let state = environments.get(environment);
     if (!state) {
       state = { lastDeliveredAt: Number.NEGATIVE_INFINITY, logged: new Set() };
-      this.credentials.set(key, state);
+      environments.set(environment, state);
     }
     return state;
   }

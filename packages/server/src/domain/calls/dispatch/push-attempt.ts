@@ -60,7 +60,12 @@ export async function pushOnce(
   const release = deps.clients.admit(head.appKey, head.provider, group.length);
   if (!release) return all(group, { kind: 'retry', reason: 'shed: too many requests in flight' });
   onWrite?.();
-  const targets: PushTarget[] = group.map((d) => ({ deviceId: d.deviceId, token: d.token, kind: d.kind }));
+  const targets: PushTarget[] = group.map((d) => ({
+    deviceId: d.deviceId,
+    token: d.token,
+    kind: d.kind,
+    ...(d.environment === undefined ? {} : { environment: d.environment }),
+  }));
   try {
     const text = head.type === 'ring' ? undefined : { title: notification.title, body: notification.body };
     return await client.send(targets, {

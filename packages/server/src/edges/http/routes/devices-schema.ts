@@ -4,6 +4,10 @@ import { LOCALE_MAX_LENGTH, LOCALE_PATTERN, MAX_REGISTRATIONS, type RegisterInpu
 const Provider = Type.String({ description: 'name of the provider credential' });
 const ProviderType = Type.String({ description: 'fcm, hms, apns or webpush' });
 const Kind = Type.String({ description: 'voip or alert' });
+const Environment = Type.Union([Type.Literal('sandbox'), Type.Literal('production')], {
+  description:
+    'APNs only: the environment that issued the token (sandbox for a development build); absent: the credential environment',
+});
 
 const capabilityFields = {
   notifications: Type.Optional(
@@ -35,6 +39,7 @@ const RegistrationSchema = Type.Object({
   providerType: ProviderType,
   token: Type.String(),
   kind: Kind,
+  environment: Type.Optional(Environment),
 });
 
 export const DeviceSchema = Type.Object({
@@ -69,6 +74,7 @@ const registrationFields = {
   kind: Type.Union([Type.Literal('voip'), Type.Literal('alert')], {
     description: 'voip: a PushKit token (rings through CallKit); alert: a regular push token',
   }),
+  environment: Type.Optional(Environment),
 };
 
 const locale = Type.Optional(

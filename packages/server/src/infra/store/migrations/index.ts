@@ -7,6 +7,7 @@ import * as m0005 from './0005_delivery_leases.js';
 import * as m0006 from './0006_idempotency_scope_next_attempt.js';
 import * as m0007 from './0007_call_lifecycle.js';
 import * as m0008 from './0008_events_history.js';
+import * as m0009 from './0009_platform.js';
 
 /** Every migration by name, imported statically so the built package needs no file-system scan. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0006_idempotency_scope_next_attempt': m0006,
   '0007_call_lifecycle': m0007,
   '0008_events_history': m0008,
+  '0009_platform': m0009,
 };

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { fcmData, fcmPayload, fcmSendBody, oversizeOutcome } from '../../../../src/providers/fcm/message.js';
-import { aRingRequest } from '../../fixtures.js';
+import {
+  analyticsLabel,
+  fcmData,
+  fcmPayload,
+  fcmSendBody,
+  oversizeOutcome,
+} from '../../../../src/providers/fcm/message.js';
+import { aCancelRequest, aRingRequest } from '../../fixtures.js';
 import { missedOf, NOTICE } from '../requests.js';
 
 describe('fcmData', () => {
@@ -91,5 +97,20 @@ describe('fcmSendBody (docs/providers.md#fcm-send)', () => {
       notification: { title: 'Alice', body: 'Verpasster Anruf', tag: 'c_77' },
     });
     expect(JSON.parse(message.data.callpush)).toEqual(missed.message);
+  });
+});
+
+describe('analyticsLabel (docs/providers.md#fcm-analytics)', () => {
+  it('names the app and the message type, so the Data API reports delivery per both', () => {
+    expect(analyticsLabel(aRingRequest().message)).toBe('app1_ring');
+    expect(analyticsLabel(aCancelRequest().message)).toBe('app1_cancel');
+    expect(analyticsLabel(missedOf(aRingRequest()).message)).toBe('app1_missed');
+  });
+
+  it("stays in FCM's alphabet and 50 characters, the type kept whole", () => {
+    const message = { ...aRingRequest().message, app: `a/b c${'x'.repeat(60)}` };
+    const label = analyticsLabel(message);
+    expect(label).toMatch(/^[a-zA-Z0-9\-_.~%]{1,50}$/);
+    expect(label).toMatch(/^a-b-cx+_ring$/);
   });
 });

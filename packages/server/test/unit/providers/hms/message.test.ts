@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hmsSendBody } from '../../../../src/providers/hms/message.js';
+import { hmsSendBody, hmsV3PushType, hmsV3SendBody } from '../../../../src/providers/hms/message.js';
 import { aCancelRequest, aRingRequest } from '../../fixtures.js';
 import { missedOf, NOTICE } from '../requests.js';
 
@@ -53,5 +53,24 @@ describe('hmsSendBody (docs/providers.md#hms-send)', () => {
     const missed = missedOf(aRingRequest(), { ...NOTICE, visibleOnData: false });
     const body = JSON.parse(hmsSendBody(['t'], missed, 60));
     expect(body.message.android).toEqual({ urgency: 'NORMAL', ttl: '60s', collapse_key: -1 });
+  });
+});
+
+describe('hmsV3SendBody (docs/providers.md#hms-v3)', () => {
+  it('rings as push-type 10; cancels and missed notices are background messages (6)', () => {
+    expect(hmsV3PushType(aRingRequest())).toBe(10);
+    expect(hmsV3PushType(aCancelRequest())).toBe(6);
+    expect(hmsV3PushType(missedOf(aRingRequest()))).toBe(6);
+  });
+
+  it('carries the same app data as v1 in extraData, the tokens as target, the TTL as whole seconds', () => {
+    const request = aRingRequest({ data: { kaleyra: 'payload' } });
+    const body = JSON.parse(hmsV3SendBody(['t1', 't2'], request, 27));
+    expect(body).toEqual({
+      payload: { extraData: JSON.parse(hmsSendBody(['t1'], request, 27)).message.data },
+      target: { token: ['t1', 't2'] },
+      pushOptions: { ttl: 27 },
+    });
+    expect(JSON.parse(body.payload.extraData)).toEqual({ kaleyra: 'payload' });
   });
 });

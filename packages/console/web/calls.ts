@@ -1,0 +1,186 @@
+import { api, type Call, type CallSummary, type Delivery, type Diagnosis } from './api.js';
+import { clock, field, h, time } from './dom.js';
+import type { AppSession as Session } from './session.js';
+
+const STATES = ['', 'ringing', 'answered', 'declined', 'busy', 'cancelled', 'timed_out', 'ended'];
+
+/** The app's calls, newest first (the API's order), filtered by user and state. */
+export async function callList(session: Session, root: HTMLElement, params: URLSearchParams): Promise<void> {
+  const user = h('input', { name: 'userId', value: params.get('userId') ?? '', autocomplete: 'off' });
+  const state = h('select', { name: 'state' }, ...STATES.map((s) => h('option', { value: s }, s || 'any')));
+  state.value = params.get('state') ?? '';
+  const form = h(
+    'form',
+    {
+      class: 'filters',
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        const q = new URLSearchParams();
+        if (user.value) q.set('userId', user.value);
+        if (state.value) q.set('state', state.value);
+        location.hash = `#/calls?${q}`;
+      },
+    },
+    field('User', user),
+    field('State', state),
+    h('button', { type: 'submit' }, 'Filter'),
+  );
+  const query = new URLSearchParams({ limit: '50' });
+  for (const k of ['userId', 'state']) if (params.get(k)) query.set(k, params.get(k)!);
+  const { calls } = await api<{ calls: CallSummary[] }>(session, 'GET', `/v1/calls?${query}`);
+  const rows = calls.map((c) =>
+    h(
+      'tr',
+      {},
+      h('td', {}, h('a', { href: `#/calls/${c.callId}` }, c.callId)),
+      h('td', {}, time(c.createdAt)),
+      h('td', {}, c.from),
+      h('td', {}, c.to.join(', ')),
+      h('td', {}, h('span', { class: `state state-${c.state}` }, c.state), c.test ? ' (test)' : ''),
+    ),
+  );
+  root.replaceChildren(
+    h('h2', {}, 'Calls'),
+    form,
+    calls.length === 0
+      ? h('p', {}, 'No calls yet. Place a test ring to see one.')
+      : h(
+          'div',
+          { class: 'scroll' },
+          h(
+            'table',
+            {},
+            h('caption', { class: 'visually-hidden' }, 'Calls, newest first'),
+            h(
+              'thead',
+              {},
+              h('tr', {}, ...['Call', 'Placed', 'From', 'To', 'State'].map((t) => h('th', { scope: 'col' }, t))),
+            ),
+            h('tbody', {}, ...rows),
+          ),
+        ),
+  );
+}
+
+/** The funnel's milestones in order; a ring that reached one has reached those before it. */
+const MILESTONES: Array<[string, string]> = [
+  ['accepted', 'Accepted'],
+  ['sent', 'Sent'],
+  ['provider_accepted', 'Provider accepted'],
+  ['received', 'Received'],
+  ['answered', 'Answered'],
+];
+
+function timeline(d: Delivery): HTMLElement {
+  const reached = new Map(d.funnel.map((s) => [s.milestone, s]));
+  // Each step also as the time since the ring was accepted: where a ring lost its seconds shows at a glance.
+  const start = d.funnel[0]?.at ?? 0;
+  const declined = reached.get('declined');
+  const steps = declined ? [...MILESTONES.slice(0, 4), ['declined', 'Declined'] as [string, string]] : MILESTONES;
+  return h(
+    'ol',
+    { class: 'funnel', 'aria-label': `Funnel of ${d.deviceId}` },
+    ...steps.map(([key, label]) => {
+      const step = reached.get(key);
+      return h(
+        'li',
+        { class: step ? 'reached' : 'pending', 'data-milestone': key },
+        h('span', { class: 'label' }, label),
+        h('span', { class: 'at' }, step ? `${clock(step.at)} (+${step.at - start} ms)` : 'not yet'),
+      );
+    }),
+  );
+}
+
+function deliveryCard(d: Delivery): HTMLElement {
+  const facts = [
+    `${d.providerType} (${d.provider}), ${d.kind}, over ${d.transport}`,
+    `${d.attempts} attempt${d.attempts === 1 ? '' : 's'}`,
+    d.outcome && `outcome ${d.outcome}`,
+    d.cancelReason && `reason ${d.cancelReason}`,
+  ].filter(Boolean);
+  return h(
+    'article',
+    { class: 'delivery', 'data-device': d.deviceId, 'data-state': d.state },
+    h('h4', {}, `${d.userId} / ${d.deviceId} `, h('span', { class: `state state-${d.state}` }, d.state)),
+    h('p', { class: 'facts' }, facts.join(' · ')),
+    d.detail ? h('p', { class: 'detail' }, d.detail) : null,
+    timeline(d),
+  );
+}
+
+function diagnosisList(diagnosis: Diagnosis): HTMLElement {
+  return h(
+    'ul',
+    { class: 'diagnosis' },
+    ...diagnosis.devices.map((d) =>
+      h(
+        'li',
+        { 'data-code': d.code },
+        h('strong', {}, `${d.userId}${d.deviceId ? ` / ${d.deviceId}` : ''}: `),
+        d.message,
+        ...d.notes.map((n) => h('span', { class: 'note' }, ` ${n.message}`)),
+      ),
+    ),
+  );
+}
+
+/**
+ * A call with each device's funnel and the diagnosis. Polls every second while it rings (a ring is over in
+ * seconds, so a second is fine-grained enough and needs no stream on the gateway); returns the stop. The
+ * heading and the cancel button stay put while the rest is redrawn, so keyboard focus is not lost, and an
+ * answer that did not change redraws nothing.
+ */
+export function callPage(session: Session, root: HTMLElement, callId: string, onError: (e: unknown) => void) {
+  const path = `/v1/calls/${encodeURIComponent(callId)}`;
+  const summary = h('p', {});
+  const cancel = h(
+    'button',
+    { type: 'button', hidden: true, onclick: () => api(session, 'POST', `${path}/cancel`).catch(onError) },
+    'Cancel the call',
+  );
+  const body = h('div', {});
+  root.replaceChildren(
+    h('section', { 'aria-label': `Call ${callId}` }, h('h2', {}, `Call ${callId}`), summary, cancel, body),
+  );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  let last = '';
+  const render = async () => {
+    const [call, diagnosis] = await Promise.all([
+      api<Call>(session, 'GET', path),
+      api<Diagnosis>(session, 'GET', `${path}/diagnosis`),
+    ]);
+    if (stopped) return;
+    // Also while a cancel or notice is still on its way after the call stopped ringing.
+    const live = call.state === 'ringing' || call.deliveries.some((d) => d.state === 'pending');
+    if (live) timer = setTimeout(tick, 1000);
+    const seen = JSON.stringify([call, diagnosis]);
+    if (seen === last) return;
+    last = seen;
+    const rings = call.deliveries.filter((d) => d.type === 'ring');
+    const others = call.deliveries.filter((d) => d.type !== 'ring');
+    summary.replaceChildren(
+      `${call.displayName ?? call.from} → ${call.to.join(', ')}${call.video ? ' (video)' : ''}, placed ${time(call.createdAt)}. `,
+      'State: ',
+      h('strong', { id: 'call-state' }, call.state),
+      call.endReason ? ` (${call.endReason})` : '',
+      live ? ' — updating every second' : '',
+    );
+    cancel.hidden = call.state !== 'ringing';
+    body.replaceChildren(
+      h('h3', {}, 'Devices'),
+      rings.length ? h('div', { class: 'deliveries' }, ...rings.map(deliveryCard)) : h('p', {}, 'No device was rung.'),
+      others.length ? h('h3', {}, 'Cancels and missed-call notices') : '',
+      others.length ? h('div', { class: 'deliveries' }, ...others.map(deliveryCard)) : '',
+      h('h3', {}, 'Diagnosis'),
+      diagnosisList(diagnosis),
+    );
+  };
+  const tick = () => render().catch(onError);
+  tick();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}

@@ -1,0 +1,115 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { forbidden, notFound } from './errors.js';
+
+/** The sandbox app's credentials, which the console offers in one click while the sandbox runs. */
+export interface SandboxApp {
+  appKey: string;
+  appSecret: string;
+}
+
+const LOOPBACK_ADDRESSES = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Whether the sandbox app may be handed to this request: from this machine (the banner shows the same
+ * credentials to whoever started it), to a page of this very origin (`Sec-Fetch-Site`, set by the browser, not
+ * by the page: another site's script cannot read it), addressed by a loopback name (so a DNS-rebound name
+ * pointing at 127.0.0.1 gets nothing).
+ */
+function mayHaveSandbox(req: FastifyRequest): boolean {
+  const host = (req.headers.host ?? '').replace(/:\d+$/, '');
+  return (
+    LOOPBACK_ADDRESSES.has(req.socket.remoteAddress ?? '') &&
+    LOOPBACK_HOSTS.has(host) &&
+    req.headers['sec-fetch-site'] === 'same-origin'
+  );
+}
+
+/**
+ * The console's build in the workspace (packages/console/dist), found from this module: the same depth under
+ * packages/server whether it runs from src (tests) or dist (npm start). CALLPUSH_CONSOLE_DIR points elsewhere:
+ * the console's own tests serve a build of their own, so the workspace's dist stays as `npm run build` left it.
+ */
+function consoleDir(): string {
+  return process.env.CALLPUSH_CONSOLE_DIR ?? path.resolve(import.meta.dirname, '../../../../console/dist');
+}
+
+/**
+ * The page may load only its own script and stylesheet and talk only to this origin: no inline code, no
+ * framing, no form posts elsewhere — so an injected string can neither run nor send credentials away.
+ */
+export const CONSOLE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' data:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
+
+/**
+ * Serves the built console at /console when it was built, read once at start: a handful of small files, so
+ * no file-serving plugin and no path from the request ever reaches the file system.
+ */
+export function registerConsole(app: FastifyInstance, sandbox?: SandboxApp, dir = consoleDir()): void {
+  if (!existsSync(path.join(dir, 'index.html'))) return;
+  const files = new Map<string, { type: string; body: Buffer }>();
+  for (const name of readdirSync(dir)) {
+    const type = TYPES[path.extname(name)];
+    if (type) files.set(name, { type, body: readFileSync(path.join(dir, name)) });
+  }
+  const headers = {
+    'content-security-policy': CONSOLE_CSP,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-cache',
+  };
+  const send = (reply: FastifyReply, name: string) => {
+    const file = files.get(name);
+    if (!file) throw notFound('route_not_found', `no console file ${name}`);
+    return reply.headers(headers).type(file.type).send(file.body);
+  };
+  // A static path: the router prefers it to the files' `:file`, so no file can shadow it.
+  const sandboxSchema = {
+    hide: true,
+    response: {
+      200: {
+        type: 'object',
+        properties: { appKey: { type: 'string' }, appSecret: { type: 'string' } },
+        required: ['appKey', 'appSecret'],
+      },
+      204: { type: 'null', description: 'no sandbox runs on this gateway' },
+    },
+  };
+  app.get('/console/sandbox-app', { schema: sandboxSchema }, async (req, reply) => {
+    reply.header('cache-control', 'no-store');
+    // No sandbox is no error: the sign-in page asks on every gateway and offers the button only on a 200.
+    if (!sandbox) return reply.code(204).send();
+    if (!mayHaveSandbox(req)) {
+      throw forbidden('sandbox_local_only', 'the sandbox app is offered only to the console opened on this machine');
+    }
+    return sandbox;
+  });
+  app.get('/console', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/console/'));
+  app.get('/console/', { schema: { hide: true } }, async (_req, reply) => send(reply, 'index.html'));
+  const fileParams = {
+    type: 'object',
+    properties: { file: { type: 'string', maxLength: 64, description: 'console.js or console.css' } },
+    required: ['file'],
+  };
+  app.get<{ Params: { file: string } }>(
+    '/console/:file',
+    { schema: { hide: true, params: fileParams } },
+    async (req, reply) => send(reply, req.params.file),
+  );
+}
