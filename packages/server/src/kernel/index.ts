@@ -19,6 +19,7 @@ export type {
   CancelReason,
   MissedMessage,
   MissedReason,
+  NoticeMessage,
   RingMessage,
   WireMessage,
   WireText,

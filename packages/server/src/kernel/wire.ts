@@ -50,4 +50,20 @@ export interface MissedMessage extends Common {
   text?: WireText;
 }
 
-export type WireMessage = RingMessage | CancelMessage | MissedMessage;
+/**
+ * A push that is not about a call (a Kaleyra chat message). It goes only to the data transports (FCM, HMS),
+ * which send the notice's own data map in its place.
+ */
+export interface NoticeMessage {
+  v: 1;
+  type: 'notice';
+  /** The notice's own id (its collapse id) and what it is (`chat`). */
+  id: string;
+  notice: string;
+  app: string;
+  to: string;
+  sentAt: number;
+  expiresAt: number;
+}
+
+export type WireMessage = RingMessage | CancelMessage | MissedMessage | NoticeMessage;

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { type IssuedSubscription, startWebPushEmulator, type WebPushEmulator } from '@callpush/emulators';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import webpush from 'web-push';
+import type { RingMessage } from '../../src/kernel/wire.js';
 import type { ProviderClient, ProviderClientOptions, PushTarget } from '../../src/providers/contract.js';
 import { createWebPushClient } from '../../src/providers/webpush/client.js';
 import type { WebPushCredential } from '../../src/providers/webpush/credential.js';
@@ -171,7 +172,10 @@ describe('Web Push client: the declarative format (docs/providers.md#webpush-dec
     expect(payloads[0]).toMatchObject({
       web_push: 8030,
       mutable: true,
-      notification: { navigate: `https://app.example/calls/${request.message.callId}`, requireInteraction: true },
+      notification: {
+        navigate: `https://app.example/calls/${(request.message as RingMessage).callId}`,
+        requireInteraction: true,
+      },
     });
     // Urgency and Topic as in the default format: the ring wakes the device, the notice may wait.
     expect(received.map((m) => m.device.priority)).toEqual(['high', 'high', 'normal']);

@@ -1,7 +1,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
 import { onTestFinished } from 'vitest';
-import type { CancelReason } from '../../src/kernel/wire.js';
+import type { CancelReason, RingMessage } from '../../src/kernel/wire.js';
 import type { PushRequest, PushTarget } from '../../src/providers/contract.js';
 
 /** Provider-client test helpers: rings with a deadline, devices, and a count of HTTP/1.1 requests made. */
@@ -33,7 +33,7 @@ export function ring(msLeft = 30_000, overrides: { displayName?: string } = {}):
 
 /** The cancel of `ring` as the dispatcher sends it: same call, deadline and collapse id. */
 export function cancel(ring: PushRequest, reason: CancelReason = 'answered_elsewhere'): PushRequest {
-  const { callId, app, from, to, expiresAt } = ring.message;
+  const { callId, app, from, to, expiresAt } = ring.message as RingMessage;
   return {
     ...ring,
     message: { v: 1, type: 'call.cancel', callId, app, from, to, reason, sentAt: Date.now(), expiresAt },

@@ -58,13 +58,15 @@ const TYPES: Record<string, string> = {
 };
 
 /**
- * Serves the built console at /console when it was built, read once at start: a handful of small files, so
+ * Serves the built console at /console (404 until it is built), read once at start: a handful of small files, so
  * no file-serving plugin and no path from the request ever reaches the file system.
  */
 export function registerConsole(app: FastifyInstance, sandbox?: SandboxApp, dir = consoleDir()): void {
-  if (!existsSync(path.join(dir, 'index.html'))) return;
+  // The routes exist whether or not the console was built, so the API document (and the SDK generated from
+  // it) is the same on every gateway; an unbuilt console answers 404 saying how to build it.
+  const built = existsSync(path.join(dir, 'index.html'));
   const files = new Map<string, { type: string; body: Buffer }>();
-  for (const name of readdirSync(dir)) {
+  for (const name of built ? readdirSync(dir) : []) {
     const type = TYPES[path.extname(name)];
     if (type) files.set(name, { type, body: readFileSync(path.join(dir, name)) });
   }
@@ -76,6 +78,7 @@ export function registerConsole(app: FastifyInstance, sandbox?: SandboxApp, dir 
   };
   const send = (reply: FastifyReply, name: string) => {
     const file = files.get(name);
+    if (!built) throw notFound('route_not_found', 'the console is not built: run npm run build (npm start does)');
     if (!file) throw notFound('route_not_found', `no console file ${name}`);
     return reply.headers(headers).type(file.type).send(file.body);
   };

@@ -64,10 +64,11 @@ const LABEL_TYPES: Record<WireMessage['type'], string> = {
   'call.ring': 'ring',
   'call.cancel': 'cancel',
   'call.missed': 'missed',
+  notice: 'notice',
 };
 
 /**
- * `<app key>_<ring|cancel|missed>` (docs/providers.md#fcm-analytics): FCM's Data API counts delivery per label,
+ * `<app key>_<ring|cancel|missed|notice>` (docs/providers.md#fcm-analytics): FCM's Data API counts delivery per label,
  * so one project shared by several apps still tells them apart. A character outside FCM's alphabet becomes
  * `-`, and a long key is cut so the type always fits.
  */

@@ -22,7 +22,10 @@ export function declarativePayload(request: PushRequest, navigate: string): Reco
     notification: {
       title: notification?.title ?? callerOf(message),
       ...(notification ? { body: notification.body } : {}),
-      navigate: navigate.replaceAll(CALL_ID_PLACEHOLDER, encodeURIComponent(message.callId)),
+      navigate: navigate.replaceAll(
+        CALL_ID_PLACEHOLDER,
+        encodeURIComponent(message.type === 'notice' ? message.id : message.callId),
+      ),
       tag: request.collapseId,
       ...(message.type === 'call.ring' ? { requireInteraction: true } : {}),
       ...(message.type === 'call.cancel' ? { silent: true } : {}),

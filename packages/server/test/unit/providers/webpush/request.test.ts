@@ -1,6 +1,7 @@
 import { createECDH } from 'node:crypto';
 import { decryptAes128gcm, parseDeclarative } from '@callpush/emulators';
 import { describe, expect, it } from 'vitest';
+import type { RingMessage } from '../../../../src/kernel/wire.js';
 import type { PushRequest } from '../../../../src/providers/contract.js';
 import type { WebPushCredential } from '../../../../src/providers/webpush/credential.js';
 import { buildWebPushRequest, webPushPlaintext } from '../../../../src/providers/webpush/request.js';
@@ -70,7 +71,7 @@ describe('the declarative format (docs/providers.md#webpush-declarative)', () =>
       notification: {
         title: 'Alice',
         body: 'Incoming call',
-        navigate: `https://app.example/calls/${encodeURIComponent(ring.message.callId)}`,
+        navigate: `https://app.example/calls/${encodeURIComponent((ring.message as RingMessage).callId)}`,
         tag: ring.collapseId,
         requireInteraction: true,
         data: ring.message,
