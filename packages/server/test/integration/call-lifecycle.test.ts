@@ -4,27 +4,13 @@ import { emulatorProviderCredentials } from '../../src/edges/sandbox/index.js';
 import { Listener } from '../support/event-listener.js';
 import { ADMIN_TOKEN, basic, type EngineName, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { type CallOptions, request } from '../support/http.js';
+import { unwrapV1 } from '../support/recorded.js';
 import { postgresAvailable } from '../support/services.js';
 import { connectDevice } from '../support/socket.js';
 import { sleep, until } from '../support/wait.js';
 
 const engines: EngineName[] = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
 const APNS_TOPIC = 'com.example.calls';
-
-/** The v1 message inside each provider's wrapping. */
-function unwrap(m: RecordedMessage): Record<string, any> {
-  const p = m.payload as Record<string, any>;
-  switch (m.provider) {
-    case 'fcm':
-      return JSON.parse(p.data.callpush);
-    case 'hms':
-      return JSON.parse(JSON.parse(p.data).callpush);
-    case 'apns':
-      return p.callpush;
-    default:
-      return p;
-  }
-}
 
 /**
  * The call after the ring, end to end through the emulators: bob has an Android phone (FCM), a Huawei phone
@@ -55,7 +41,7 @@ describe.each(engines)('the call after the ring on %s', (engine) => {
   function arrived(store: keyof Emulators & ('fcm' | 'hms' | 'apns' | 'webpush'), token: string, callId: string) {
     return emu[store].messages
       .list({ token })
-      .map((m) => ({ m, body: unwrap(m) }))
+      .map((m) => ({ m, body: unwrapV1(m) }))
       .filter((x) => x.body.callId === callId);
   }
   const onPixel = (id: string) => arrived('fcm', tokens.fcm, id);

@@ -1,28 +1,14 @@
-import { type Emulators, type RecordedMessage, startEmulators } from '@callpush/emulators';
+import { type Emulators, startEmulators } from '@callpush/emulators';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { emulatorProviderCredentials } from '../../src/edges/sandbox/index.js';
 import { ADMIN_TOKEN, basic, type EngineName, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { type CallOptions, request } from '../support/http.js';
+import { unwrapV1 } from '../support/recorded.js';
 import { postgresAvailable } from '../support/services.js';
 import { sleep, until } from '../support/wait.js';
 
 const engines: EngineName[] = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
 const APNS_TOPIC = 'com.example.calls';
-
-/** The v1 message inside each provider's wrapping. */
-function unwrap(m: RecordedMessage): Record<string, unknown> {
-  const p = m.payload as Record<string, any>;
-  switch (m.provider) {
-    case 'fcm':
-      return JSON.parse(p.data.callpush);
-    case 'hms':
-      return JSON.parse(JSON.parse(p.data).callpush);
-    case 'apns':
-      return p.callpush;
-    default:
-      return p;
-  }
-}
 
 describe.each(engines)('calls on %s, through the emulators', (engine) => {
   let emu: Emulators;
@@ -62,7 +48,7 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
   const arrived = (provider: keyof typeof tokens) => {
     const store = emu[provider].messages;
     const token = provider === 'webpush' ? webpushId : tokens[provider];
-    return store.list({ token }).map((m) => ({ m, body: unwrap(m) }));
+    return store.list({ token }).map((m) => ({ m, body: unwrapV1(m) }));
   };
 
   beforeAll(async () => {

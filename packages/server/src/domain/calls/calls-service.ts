@@ -392,11 +392,12 @@ function withActed(
   at: number,
   events: AlsoWrite | undefined,
 ): AlsoWrite | undefined {
-  const deviceId = event.type === 'answer' || event.type === 'decline' ? event.deviceId : undefined;
-  if (deviceId === undefined || (event.type !== 'answer' && event.type !== 'decline')) return events;
+  if (event.type !== 'answer' && event.type !== 'decline') return events;
+  const { userId, deviceId } = event;
+  if (deviceId === undefined) return events;
   const acted = event.type === 'answer' ? 'answered' : 'declined';
   return async (db) => {
-    await repo.markActed(db, callId, event.userId, deviceId, acted, at);
+    await repo.markActed(db, callId, userId, deviceId, acted, at);
     await events?.(db);
   };
 }
