@@ -9,6 +9,9 @@ import { connectDevice, openSocket, type TestSocket } from '../support/socket.js
 import { sleep, until } from '../support/wait.js';
 
 const engines: EngineName[] = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
+/** The callpush message an FCM push carries. */
+const messageIn = (payload: unknown) =>
+  JSON.parse((payload as { data: { callpush: string } }).data.callpush) as { callId: string; type: string };
 const ACK_WINDOW_MS = 400;
 const MAX_DEVICES = 3;
 
@@ -33,6 +36,9 @@ describe.each(engines)('active connection on %s', (engine) => {
     return s;
   }
   const fcmFor = (token: string) => emu.fcm.messages.list({ token });
+  /** The pushes of one call: a previous test's cancel may still land after the messages were cleared. */
+  const fcmOfCall = (token: string, callId: string) =>
+    fcmFor(token).filter((m) => messageIn(m.payload).callId === callId);
   const place = async (body: Record<string, unknown> = {}) => {
     const r = await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: ['bob'], ...body } });
     expect(r.status, r.text).toBe(201);
@@ -96,9 +102,9 @@ describe.each(engines)('active connection on %s', (engine) => {
     });
     pixel.send({ type: 'receipt', callId });
     // The device without a socket got its push at once.
-    await until('tablet push', () => fcmFor('tablet-token').length === 1);
+    await until('tablet push', () => fcmOfCall('tablet-token', callId).length === 1);
     await sleep(ACK_WINDOW_MS + 300);
-    expect(fcmFor('pixel-token')).toEqual([]);
+    expect(fcmOfCall('pixel-token', callId)).toEqual([]);
     const pixelRing = (await deliveries(callId)).find((d) => d.deviceId === 'pixel');
     expect(pixelRing).toMatchObject({ transport: 'connection', state: 'received' });
   });
@@ -110,7 +116,7 @@ describe.each(engines)('active connection on %s', (engine) => {
     const sentAt = Date.now();
     const push = await emu.fcm.messages.waitFor((m) => m.token === 'pixel-token', 5000);
     expect(Date.now() - sentAt).toBeGreaterThanOrEqual(ACK_WINDOW_MS - 100);
-    expect(JSON.parse((push.payload as { data: { callpush: string } }).data.callpush)).toMatchObject({ callId });
+    expect(messageIn(push.payload)).toMatchObject({ callId });
     const pixelRing = await until('fallback recorded', async () =>
       (await deliveries(callId)).find((d) => d.deviceId === 'pixel' && d.state === 'sent' && d.transport === 'push'),
     );
@@ -123,7 +129,7 @@ describe.each(engines)('active connection on %s', (engine) => {
     await pixel.next((f) => f.type === 'call.ring');
     pixel.ws.terminate();
     const push = await emu.fcm.messages.waitFor((m) => m.token === 'pixel-token', ACK_WINDOW_MS + 2000);
-    expect(JSON.parse((push.payload as { data: { callpush: string } }).data.callpush)).toMatchObject({ callId });
+    expect(messageIn(push.payload)).toMatchObject({ callId });
   });
 
   it('rings a device known only by its socket, and cancels it when another device answers', async () => {
@@ -143,7 +149,7 @@ describe.each(engines)('active connection on %s', (engine) => {
 
   it('catches a device up on calls already ringing when it connects, and cancels them there', async () => {
     const { callId } = await place();
-    await until('pushes', () => fcmFor('pixel-token').length === 1);
+    await until('pushes', () => fcmOfCall('pixel-token', callId).length === 1);
     const laptop = await device('laptop');
     await laptop.next((f) => f.type === 'call.ring' && f.callId === callId);
     expect(laptop.frames.filter((f) => f.type === 'call.ring' && f.callId === callId)).toHaveLength(1);
@@ -155,7 +161,10 @@ describe.each(engines)('active connection on %s', (engine) => {
 
   it('sends cancels over the socket instead of the push where there is one', async () => {
     const { callId } = await place();
-    await until('pushes', () => fcmFor('pixel-token').length === 1 && fcmFor('tablet-token').length === 1);
+    await until(
+      'pushes',
+      () => fcmOfCall('pixel-token', callId).length === 1 && fcmOfCall('tablet-token', callId).length === 1,
+    );
     await until('sent', async () => (await deliveries(callId)).every((d) => d.state === 'sent'));
     const tablet = await device('tablet');
     await tablet.next((f) => f.type === 'call.ring');
@@ -170,7 +179,7 @@ describe.each(engines)('active connection on %s', (engine) => {
     );
     expect(cancel).toMatchObject({ transport: 'connection' });
     await sleep(200);
-    expect(fcmFor('tablet-token').filter((m) => JSON.stringify(m.payload).includes('call.cancel'))).toEqual([]);
+    expect(fcmOfCall('tablet-token', callId).filter((m) => messageIn(m.payload).type === 'call.cancel')).toEqual([]);
   });
 
   it('cancels a push ring still in flight when another device answers', async () => {
@@ -180,8 +189,7 @@ describe.each(engines)('active connection on %s', (engine) => {
     await pixel.next((f) => f.type === 'call.ring');
     const answered = await call('POST', `/v1/calls/${callId}/answer`, { auth: bob, body: { deviceId: 'pixel' } });
     expect(answered.body.deliveries.find((d: { deviceId: string }) => d.deviceId === 'tablet').state).toBe('pending');
-    const types = () =>
-      fcmFor('tablet-token').map((m) => JSON.parse((m.payload as { data: { callpush: string } }).data.callpush).type);
+    const types = () => fcmOfCall('tablet-token', callId).map((m) => messageIn(m.payload).type);
     await until('ring and cancel', () => types().length === 2, 3000);
     expect(types().sort()).toEqual(['call.cancel', 'call.ring']);
   });
