@@ -4,7 +4,7 @@ import { type GatewayProcess, startGatewayProcess } from './lib/gateway.js';
 import { forkRpc, type Rpc } from './lib/ipc.js';
 import type { LoadResult, loadgenHandlers } from './lib/loadgen-process.js';
 import { cpuShares, cpuTimes } from './lib/machine.js';
-import { type Sample, scrape, total } from './lib/prometheus.js';
+import { loopDelayMs, type Sample, scrape, total } from './lib/prometheus.js';
 import { createApp } from './lib/setup.js';
 import type { ConnectResult, Device, FleetStats, socketHandlers } from './lib/socket-process.js';
 import { type Summary, summarize } from './lib/stats.js';
@@ -37,11 +37,8 @@ const RING_RATE = 100;
 /** File descriptors the gateway needs besides the sockets (SQLite, listeners, stdio). */
 const SPARE_FDS = 200;
 
-/** prom-client's event-loop delay since the previous scrape, ms. */
-const loopDelay = (samples: Sample[]) => ({
-  p99: total(samples, 'nodejs_eventloop_lag_p99_seconds') * 1000,
-  max: total(samples, 'nodejs_eventloop_lag_max_seconds') * 1000,
-});
+/** The gateway's event-loop delay since the previous scrape, ms. */
+const loopDelay = (samples: Sample[]) => ({ p99: loopDelayMs(samples, 'p99'), max: loopDelayMs(samples, 'max') });
 
 type Fleet = Rpc<typeof socketHandlers>;
 type Load = Rpc<typeof loadgenHandlers>;

@@ -1,14 +1,27 @@
+import { latencyChart, writeCharts } from './lib/chart.js';
+import { stopAll, stopsOnSignal } from './lib/cleanup.js';
 import { hotSpots, latestProfile } from './lib/cpu-profile.js';
 import { type Deployment, startDeployment, type Topology, topologyLabel } from './lib/deployment.js';
-import type { Arrivals, EmulatorInfo, emulatorHandlers } from './lib/emulator-process.js';
-import { forkRpc, type Rpc } from './lib/ipc.js';
-import type { LoadResult, LoadSpec, loadgenHandlers } from './lib/loadgen-process.js';
+import type { Arrivals } from './lib/emulator-process.js';
+import type { LoadResult, LoadSpec } from './lib/loadgen-process.js';
 import { commandCpu, commandCpuDelta, cpuShares, cpuTimes } from './lib/machine.js';
-import { histogram, type Sample, scrape, total } from './lib/prometheus.js';
+import { histogram, loopDelayMs, type Sample, scrape, total } from './lib/prometheus.js';
+import {
+  collectArrivals,
+  DEVICES_PER_CALL,
+  type Emu,
+  failureParts,
+  type Load,
+  loadSpec,
+  runLoad,
+  startRingHelpers,
+  trio,
+  waitForArrivals,
+  warnRingTimeout,
+} from './lib/ring-step.js';
 import { type Fixture, setUpFixture } from './lib/setup.js';
 import { histogramDelta, histogramMaxBound, histogramQuantile, type Summary, summarize } from './lib/stats.js';
 import { int, markdownTable, ms } from './lib/table.js';
-import { waitForCount } from './lib/wait.js';
 
 /**
  * `npm run bench -- ring`: calls placed at fixed open-loop rates against the gateway (built CLI), each ringing
@@ -25,16 +38,12 @@ export interface RingOptions {
   callees: number;
   /** Profile the gateway with `--cpu-prof` and print its hot spots (the numbers then include the profiler). */
   cpuProfile: boolean;
+  /** Folder to write the latency chart to (SVG), if any. */
+  chartsDir?: string;
 }
 
-/** Long enough that no ring times out (and sends cancels) while the bench is still measuring. */
-const RING_TIMEOUT_S = 120;
-const DEVICES_PER_CALL = 2;
 /** The shared services' processes, whose CPU counts against the deployments that use them. */
 const SERVICES = ['postgres', 'redis-server'];
-
-type Emu = Rpc<typeof emulatorHandlers>;
-type Load = Rpc<typeof loadgenHandlers>;
 
 interface StepResult {
   deployment: string;
@@ -71,36 +80,6 @@ interface StepResult {
   lagP99: number;
 }
 
-/** Waits until the emulators saw `expected` messages, or nothing new arrived for 2 s, or `timeoutMs`. */
-function waitForArrivals(emu: Emu, expected: number, timeoutMs: number): Promise<void> {
-  return waitForCount(
-    async () => {
-      const c = await emu.call('counts', undefined, 5000);
-      return c.fcm + c.apns;
-    },
-    expected,
-    timeoutMs,
-  );
-}
-
-function loadSpec(dep: Deployment, auth: string, callees: string[], rate: number, seconds: number): LoadSpec {
-  return {
-    urls: dep.urls,
-    auth,
-    caller: 'bench-caller',
-    callees,
-    rate,
-    durationMs: seconds * 1000,
-    ringTimeoutSeconds: RING_TIMEOUT_S,
-    maxInflight: 2000,
-    requestTimeoutMs: 10_000,
-  };
-}
-
-async function runLoad(load: Load, spec: LoadSpec): Promise<LoadResult> {
-  return load.call('run', spec, spec.durationMs + spec.requestTimeoutMs + 10_000);
-}
-
 function outcomeDelta(before: Sample[], after: Sample[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const s of after) {
@@ -114,26 +93,6 @@ function outcomeDelta(before: Sample[], after: Sample[]): Record<string, number>
 
 /** Every node's /metrics; `histogram` and `total` over the concatenation merge the nodes. */
 const scrapeAll = (dep: Deployment) => Promise.all(dep.urls.map(scrape));
-
-/** Arrival latencies of the calls placed, and how many arrivals repeated a call already seen. */
-function matchArrivals(
-  arrivals: Array<[string, number]>,
-  createdAt: Map<string, number>,
-): { latencies: number[]; duplicates: number } {
-  const seen = new Set<string>();
-  const latencies: number[] = [];
-  let duplicates = 0;
-  for (const [callId, at] of arrivals) {
-    const created = createdAt.get(callId);
-    if (created === undefined) continue;
-    if (seen.has(callId)) duplicates++;
-    else {
-      seen.add(callId);
-      latencies.push(at - created);
-    }
-  }
-  return { latencies, duplicates };
-}
 
 async function measureStep(emu: Emu, load: Load, dep: Deployment, spec: LoadSpec): Promise<StepResult> {
   await emu.call('drain', undefined, 10_000);
@@ -153,13 +112,8 @@ async function measureStep(emu: Emu, load: Load, dep: Deployment, spec: LoadSpec
   const nodes1 = await scrapeAll(dep);
   const m1 = nodes1.flat();
   const emuCpu1 = await emu.call('cpu', undefined, 5000);
-  const arrivals = await emu.call('drain', undefined, 10_000);
+  const received = await collectArrivals(emu, result);
 
-  const createdAt = new Map(result.calls);
-  const fcm = matchArrivals(arrivals.fcm, createdAt);
-  const apns = matchArrivals(arrivals.apns, createdAt);
-  const byProvider = { fcm: fcm.latencies, apns: apns.latencies };
-  const all = [...byProvider.fcm, ...byProvider.apns];
   const dispatch = histogramDelta(
     histogram(m1, 'callpush_ring_dispatch_seconds'),
     histogram(m0, 'callpush_ring_dispatch_seconds'),
@@ -195,10 +149,10 @@ async function measureStep(emu: Emu, load: Load, dep: Deployment, spec: LoadSpec
       p99: histogramQuantile(dispatch, 0.99) * 1000,
       maxBound: histogramMaxBound(dispatch) * 1000,
     },
-    received: summarize(all),
-    receivedBy: { fcm: summarize(byProvider.fcm), apns: summarize(byProvider.apns) },
-    missing: result.accepted * DEVICES_PER_CALL - all.length,
-    duplicates: fcm.duplicates + apns.duplicates,
+    received: received.all,
+    receivedBy: received.byProvider,
+    missing: received.missing,
+    duplicates: received.duplicates,
     notSent: outcomeDelta(m0, m1),
     cpu: {
       gateways,
@@ -213,22 +167,20 @@ async function measureStep(emu: Emu, load: Load, dep: Deployment, spec: LoadSpec
     },
     cpuPerCall: (1000 * cpuS('process_cpu_seconds_total')) / Math.max(1, result.accepted),
     providerResponse: { fcm: response('fcm'), apns: response('apns') },
-    loopP99: Math.max(...nodes1.map((m) => total(m, 'nodejs_eventloop_lag_p99_seconds') * 1000)),
+    loopP99: Math.max(...nodes1.map((m) => loopDelayMs(m, 'p99'))),
     lagP99: summarize(result.lagMs).p99,
   };
 }
 
 function errorsCell(s: StepResult): string {
   const parts = [
-    ...Object.entries(s.load.failures).map(([why, n]) => `${/^\d+$/.test(why) ? `HTTP ${why}` : why}: ${n}`),
+    ...failureParts(s.load),
     ...Object.entries(s.notSent).map(([outcome, n]) => `${outcome}: ${n}`),
     ...(s.missing > 0 ? [`not received: ${s.missing}`] : []),
     ...(s.duplicates > 0 ? [`received twice: ${s.duplicates}`] : []),
   ];
   return parts.length ? parts.join(', ') : '0';
 }
-
-const trio = (s: Summary) => `${ms(s.p50)} / ${ms(s.p99)} / ${ms(s.max)}`;
 
 export function ringReport(steps: StepResult[], options: RingOptions, notes: string[]): string {
   const main = markdownTable(
@@ -261,7 +213,7 @@ export function ringReport(steps: StepResult[], options: RingOptions, notes: str
       'FCM received p50 / p99 / max ms',
       'APNs received p50 / p99 / max ms',
       'provider answer p50 / p99 ms FCM · APNs',
-      'gateway event-loop delay p99 ms',
+      'gateway event-loop delay p99 ms (beyond the 10 ms sampling)',
       'CPU emulators / load generator',
       'CPU PostgreSQL / Redis',
       'machine busy / stolen; other processes',
@@ -316,14 +268,10 @@ async function runDeployment(
   const label = topologyLabel(dep.topology);
   for (const rate of options.rates) {
     // Warm-up at the step's rate: JIT, provider sessions and OAuth tokens, database pages, sockets.
-    const warm = await runLoad(load, loadSpec(dep, fixture.auth, fixture.callees, rate, options.warmupS));
+    const target = { urls: dep.urls, auth: fixture.auth };
+    const warm = await runLoad(load, loadSpec(target, fixture.callees, rate, options.warmupS));
     await waitForArrivals(emu, warm.accepted * DEVICES_PER_CALL, 15_000);
-    const step = await measureStep(
-      emu,
-      load,
-      dep,
-      loadSpec(dep, fixture.auth, fixture.callees, rate, options.durationS),
-    );
+    const step = await measureStep(emu, load, dep, loadSpec(target, fixture.callees, rate, options.durationS));
     calls += warm.accepted + step.load.accepted;
     console.error(
       `ring: ${label}, ${rate}/s → accepted ${step.load.accepted}/${step.load.offered}, dispatch p99 ${ms(step.dispatch.p99)} ms, received p99 ${ms(step.received.p99)} ms`,
@@ -334,28 +282,10 @@ async function runDeployment(
 }
 
 export async function ringBench(options: RingOptions): Promise<string> {
-  const plannedS = options.rates.length * (options.warmupS + options.durationS + 5);
-  if (plannedS > RING_TIMEOUT_S - 20) {
-    console.error(
-      `ring: about ${plannedS} s of load: the first calls time out after ${RING_TIMEOUT_S} s and their cancels ` +
-        'will then add to the load of the later steps',
-    );
-  }
-  const stops: Array<() => Promise<unknown>> = [];
+  warnRingTimeout('ring', options.rates.length * (options.warmupS + options.durationS + 5));
+  const stops = stopsOnSignal('ring');
   try {
-    const emu = await forkRpc<typeof emulatorHandlers>(
-      new URL('./lib/emulator-process.ts', import.meta.url),
-      [],
-      30_000,
-    );
-    stops.push(() => emu.stop());
-    const info = emu.info as EmulatorInfo;
-    const load = await forkRpc<typeof loadgenHandlers>(
-      new URL('./lib/loadgen-process.ts', import.meta.url),
-      [],
-      30_000,
-    );
-    stops.unshift(() => load.stop());
+    const { emu, info, load } = await startRingHelpers(stops);
     const steps: StepResult[] = [];
     const notes: string[] = [];
     const profiles: string[] = [];
@@ -382,9 +312,10 @@ export async function ringBench(options: RingOptions): Promise<string> {
       const profileDir = dep.nodes[0]?.profileDir;
       if (options.cpuProfile && profileDir) profiles.push(profileReport(profileDir, label));
     }
-    return [ringReport(steps, options, notes), ...profiles].join('\n\n');
+    const charts = options.chartsDir ? [ringChart(steps, options.chartsDir)] : [];
+    return [ringReport(steps, options, notes), ...charts, ...profiles].join('\n\n');
   } finally {
-    for (const stop of stops) await stop().catch((err: unknown) => console.error(`ring: cleanup failed: ${err}`));
+    await stopAll(stops, 'ring');
   }
 }
 
@@ -406,4 +337,17 @@ function profileReport(dir: string, label: string): string {
       functions.map((f) => [`\`${f.name}\``, pct(f.share)]),
     ),
   ].join('\n');
+}
+
+/** Accepted → provider received p50 and p99 against the offered rate, one line per deployment. */
+function ringChart(steps: StepResult[], dir: string): string {
+  const file = writeCharts(dir, {
+    'ring-latency': latencyChart({
+      id: 'ring-latency',
+      title: 'ring: accepted → provider received',
+      subject: 'gateway deployment',
+      steps: steps.map((s) => ({ series: s.deployment, rate: s.rate, latency: s.received })),
+    }),
+  });
+  return `Chart: ${file.join(', ')}`;
 }

@@ -63,10 +63,13 @@ export function hotSpots(file: string, n = 12): { functions: HotSpot[]; areas: H
   return { functions: top(fns, busy, n), areas: top(areas, busy, n) };
 }
 
-/** The newest profile in `dir`. */
+/**
+ * The newest main-thread profile in `dir`. Node names them `CPU.<date>.<time>.<pid>.<thread>.<seq>`; worker
+ * threads (the SQLite checkpointer) write their own, with a thread id above 0.
+ */
 export function latestProfile(dir: string): string | undefined {
   const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.cpuprofile'))
+    .filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f))
     .sort();
   const last = files.at(-1);
   return last && path.join(dir, last);

@@ -28,6 +28,10 @@ export interface GatewayProcess {
   child: ChildProcess;
   /** Where the CPU profile lands when started with `cpuProfile`. */
   profileDir?: string;
+  /** Epoch ms just before the process was spawned. */
+  spawnedAt: number;
+  /** Spawn → first `200` from `/readyz`, ms (to the poll interval). */
+  readyMs: number;
   /** The gateway's memory after a forced full GC; only when started with `memoryProbe`. */
   memory(): Promise<NodeJS.MemoryUsage>;
   stop(): Promise<void>;
@@ -45,18 +49,24 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+/** Polls `path` on `url` every `pollMs` until it answers 2xx; throws when `child` exits first or after `timeoutMs`. */
+export async function waitReady(
+  url: string,
+  child: ChildProcess,
+  timeoutMs: number,
+  { path = '/readyz', pollMs = 100, name = 'the gateway' } = {},
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
-    if (child.exitCode !== null) throw new Error(`the gateway exited with ${child.exitCode}`);
-    const ok = await fetch(new URL('/readyz', url), { signal: AbortSignal.timeout(1000) }).then(
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+    const ok = await fetch(new URL(path, url), { signal: AbortSignal.timeout(1000) }).then(
       (r) => r.ok,
       () => false,
     );
     if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
-  throw new Error(`the gateway was not ready within ${timeoutMs} ms`);
+  throw new Error(`${name} was not ready within ${timeoutMs} ms`);
 }
 
 /** Asks the probe for the gateway's memory (one request at a time is all the bench makes). */
@@ -86,8 +96,12 @@ export async function startGatewayProcess(options: {
   memoryProbe?: boolean;
   /** More `CALLPUSH_*` settings. */
   env?: Record<string, string>;
+  /** Serve this data folder (and leave it in place on stop) instead of a fresh temp folder. */
+  dataDir?: string;
+  /** How often readiness is polled, ms (default 100). */
+  readyPollMs?: number;
 }): Promise<GatewayProcess> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'callpush-bench-'));
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'callpush-bench-'));
   const caFile = path.join(dataDir, 'provider-ca.pem');
   if (options.providerCa) writeFileSync(caFile, options.providerCa);
   const port = await freePort();
@@ -96,6 +110,8 @@ export async function startGatewayProcess(options: {
   const probeArgs = options.memoryProbe
     ? ['--expose-gc', '--import', `data:text/javascript,${encodeURIComponent(MEMORY_PROBE)}`]
     : [];
+  const spawnedAt = Date.now();
+  const spawned = performance.now();
   const child = spawn(
     process.execPath,
     [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), ...probeArgs, CLI, 'serve'],
@@ -128,11 +144,13 @@ export async function startGatewayProcess(options: {
   const stop = async () => {
     stopping = true;
     await stopChild(child, exited, 10_000);
-    // The profile is the one thing worth keeping from the data folder.
-    if (!profileDir) rmSync(dataDir, { recursive: true, force: true });
+    // The profile is the one thing worth keeping from the data folder (and the folder is the caller's if given).
+    if (!profileDir && !options.dataDir) rmSync(dataDir, { recursive: true, force: true });
   };
+  let readyMs: number;
   try {
-    await waitHealthy(url, child, 15_000);
+    await waitReady(url, child, 15_000, { pollMs: options.readyPollMs ?? 100 });
+    readyMs = performance.now() - spawned;
   } catch (err) {
     await stop();
     throw err;
@@ -142,5 +160,5 @@ export async function startGatewayProcess(options: {
     options.memoryProbe
       ? requestMemory(child, ++probes, 30_000)
       : Promise.reject(new Error('the gateway was started without memoryProbe'));
-  return { url, adminToken, child, ...(profileDir ? { profileDir } : {}), memory, stop };
+  return { url, adminToken, child, ...(profileDir ? { profileDir } : {}), spawnedAt, readyMs, memory, stop };
 }

@@ -12,6 +12,8 @@ import { serveRpc } from './ipc.js';
 export interface LoadSpec {
   /** Gateway nodes; call i goes to node i mod n, as a round-robin load balancer would send it. */
   urls: string[];
+  /** Where calls are posted on each node (default `/v1/calls`); the answer is `201 {callId, createdAt}`. */
+  path?: string;
   /** `Authorization` header value (app Basic credentials). */
   auth: string;
   caller: string;
@@ -77,7 +79,7 @@ function post(spec: LoadSpec, url: URL, body: string): Promise<{ status: number;
 }
 
 async function run(spec: LoadSpec): Promise<LoadResult> {
-  const targets = spec.urls.map((u) => new URL('/v1/calls', u));
+  const targets = spec.urls.map((u) => new URL(spec.path ?? '/v1/calls', u));
   const total = Math.round((spec.rate * spec.durationMs) / 1000);
   const interval = 1000 / spec.rate;
   const result: LoadResult = {

@@ -66,19 +66,64 @@ export function commandCpu(commands: readonly string[]): Map<number, { command: 
     return out;
   }
   for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // `pid (comm) state …`: comm may hold spaces and parentheses, so split after the last ')'.
-      const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      if (!commands.includes(command)) continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ticks = Number(fields[11]) + Number(fields[12]);
-      out.set(Number(pid), { command, micros: (ticks * 1e6) / USER_HZ });
-    } catch {
-      // The process exited between the listing and the read.
-    }
+    const stat = procStat(Number(pid));
+    if (stat && commands.includes(stat.command)) out.set(Number(pid), stat);
   }
   return out;
+}
+
+/** A process's command and CPU time (user + system, all its threads, µs); undefined once it exited or off Linux. */
+function procStat(pid: number): { command: string; micros: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // `pid (comm) state …`: comm may hold spaces and parentheses, so split after the last ')'.
+    const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return { command, micros: (ticks * 1e6) / USER_HZ };
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time of process `pid` so far (user + system, every thread), µs; NaN when it cannot be read. */
+export function processCpuMicros(pid: number): number {
+  return procStat(pid)?.micros ?? Number.NaN;
+}
+
+/** Resident set size of process `pid` now (`VmRSS` of /proc/<pid>/status), bytes; NaN when it cannot be read. */
+export function processRssBytes(pid: number): number {
+  try {
+    const line = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return line ? Number(line[1]) * 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * Samples `pid`'s RSS every `intervalMs` until `stop()`, which answers the highest reading (bytes; NaN when
+ * none could be read) and how many readings were taken.
+ */
+export function sampleRss(pid: number, intervalMs = 100): { stop(): { peak: number; samples: number } } {
+  let peak = Number.NaN;
+  let samples = 0;
+  const read = () => {
+    const rss = processRssBytes(pid);
+    if (Number.isNaN(rss)) return;
+    samples++;
+    peak = Number.isNaN(peak) ? rss : Math.max(peak, rss);
+  };
+  read();
+  const timer = setInterval(read, intervalMs);
+  timer.unref();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      read();
+      return { peak, samples };
+    },
+  };
 }
 
 /**

@@ -52,3 +52,14 @@ export async function scrape(baseUrl: string): Promise<Sample[]> {
   if (!res.ok) throw new Error(`/metrics answered ${res.status}`);
   return parseMetrics(await res.text());
 }
+
+/**
+ * prom-client samples the event loop with a 10 ms timer and records the time between its runs, so an idle
+ * loop reads 10 ms: the delay is what exceeds that interval.
+ */
+const LOOP_SAMPLING_MS = 10;
+
+/** The event-loop delay beyond the sampling interval since the previous scrape, ms (`p99` or `max`). */
+export function loopDelayMs(samples: Sample[], stat: 'p99' | 'max'): number {
+  return Math.max(0, total(samples, `nodejs_eventloop_lag_${stat}_seconds`) * 1000 - LOOP_SAMPLING_MS);
+}

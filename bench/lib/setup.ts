@@ -16,7 +16,7 @@ export interface Fixture {
 
 export const APNS_TOPIC = 'com.example.bench';
 
-async function api(base: string, method: string, path: string, auth: string, body?: unknown): Promise<unknown> {
+export async function api(base: string, method: string, path: string, auth: string, body?: unknown): Promise<unknown> {
   const res = await fetch(new URL(path, base), {
     method,
     headers: { authorization: auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -29,6 +29,11 @@ async function api(base: string, method: string, path: string, auth: string, bod
 }
 
 const apnsToken = (i: number) => i.toString(16).padStart(8, '0').repeat(8);
+
+/** Callee `i`'s user id and device tokens (an Android phone on FCM, an iPhone's PushKit token), for every server set up. */
+export function callee(i: number): { user: string; fcmToken: string; apnsVoipToken: string } {
+  return { user: `callee-${i}`, fcmToken: `bench-fcm-${i}:APA91b`, apnsVoipToken: apnsToken(i) };
+}
 
 export interface BenchApp {
   key: string;
@@ -70,19 +75,15 @@ export async function setUpFixture(
     environment: 'sandbox',
     endpoint: baseUrl,
   });
-  const callees = Array.from({ length: calleeCount }, (_, i) => `callee-${i}`);
+  const callees = Array.from({ length: calleeCount }, (_, i) => callee(i).user);
   await forEachConcurrently(callees.length, 16, async (i) => {
-    const user = callees[i]!;
+    const { user, fcmToken, apnsVoipToken } = callee(i);
     const { accessToken } = (await api(base, 'POST', `/v1/users/${user}/access-tokens`, auth)) as {
       accessToken: string;
     };
     const bearer = `Bearer ${accessToken}`;
-    await api(base, 'PUT', '/v1/me/devices/android', bearer, {
-      provider: 'fcm',
-      token: `bench-fcm-${i}:APA91b`,
-      kind: 'alert',
-    });
-    await api(base, 'PUT', '/v1/me/devices/iphone', bearer, { provider: 'apns', token: apnsToken(i), kind: 'voip' });
+    await api(base, 'PUT', '/v1/me/devices/android', bearer, { provider: 'fcm', token: fcmToken, kind: 'alert' });
+    await api(base, 'PUT', '/v1/me/devices/iphone', bearer, { provider: 'apns', token: apnsVoipToken, kind: 'voip' });
   });
   return { appKey: app.key, auth, callees };
 }

@@ -55,6 +55,12 @@ describe('the active connection, against a gateway with 1 s heartbeats', () => {
     (await stack.asApp('POST', '/v1/calls', { from: 'alice', to: ['bob'], ...body })).body;
   const getCall = async (callId: string) => (await stack.asApp('GET', `/v1/calls/${callId}`)).body;
   const ringOf = (call: Json) => call.deliveries.find((d: Json) => d.deviceId === device && d.type === 'ring');
+  /**
+   * This device's pushes of one call: bob's other calls still send in the background (the cancels and
+   * missed-call notices of earlier tests' calls).
+   */
+  const pushesOf = (callId: string) =>
+    fcmData(stack, fcmToken).filter((d) => JSON.parse(d.callpush ?? '{}').callId === callId);
 
   it('says hello with the device id, answers pings and stays connected', async () => {
     const spy = spyingWebSocket();
@@ -64,8 +70,9 @@ describe('the active connection, against a gateway with 1 s heartbeats', () => {
     expect(info).toMatchObject({ userId: 'bob', deviceId: device, heartbeatMs: 1000, ackWindowMs: 300 });
     expect(spy.sent[0]).toMatchObject({ type: 'hello', deviceId: device });
     await sleep(2600);
+    // A loaded machine may send the second ping late: wait for it rather than fail.
+    await until('two pings', () => spy.received.filter((f) => f.type === 'ping').length >= 2);
     expect(disconnects).toEqual([]);
-    expect(spy.received.filter((f) => f.type === 'ping').length).toBeGreaterThanOrEqual(2);
     expect(spy.sent.filter((f) => f.type === 'pong').length).toBe(spy.received.filter((f) => f.type === 'ping').length);
     client.disconnect();
   });
@@ -80,7 +87,7 @@ describe('the active connection, against a gateway with 1 s heartbeats', () => {
     await until('the receipt', async () => ringOf(await getCall(placed.callId))?.state === 'received');
     expect(ringOf(await getCall(placed.callId)).transport).toBe('connection');
     await sleep(500);
-    expect(fcmData(stack, fcmToken)).toEqual([]);
+    expect(pushesOf(placed.callId)).toEqual([]);
     await stack.asApp('POST', `/v1/calls/${placed.callId}/cancel`);
   });
 
@@ -88,7 +95,7 @@ describe('the active connection, against a gateway with 1 s heartbeats', () => {
     const { client } = await bob();
     const calls = record(client, 'incomingCall');
     const placed = await callFromAlice();
-    const data = await until('the push', () => fcmData(stack, fcmToken)[0]);
+    const data = await until('the push', () => pushesOf(placed.callId)[0]);
     client.relayPushPayload(data);
     expect(calls).toHaveLength(1);
     // The catch-up after `ready` brings the same call over the socket.
@@ -223,7 +230,7 @@ describe('the active connection, against a gateway with 1 s heartbeats', () => {
     client.stopListeningOnActiveConnection();
     expect(await disconnected).toEqual({ code: 1000, reason: 'client stopped', willReconnect: false });
     const placed = await callFromAlice();
-    const data = await until('the push', () => fcmData(stack, fcmToken)[0]);
+    const data = await until('the push', () => pushesOf(placed.callId)[0]);
     expect(typeOf(data)).toBe('call.ring');
     await stack.asApp('POST', `/v1/calls/${placed.callId}/cancel`);
   });

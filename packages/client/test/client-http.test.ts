@@ -1,7 +1,10 @@
+import { emulatorProviderCredentials } from '@callpush/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../../server/test/support/wait.js';
 import { type Call, CallPushClient, CallPushError } from '../src/index.js';
 import { fcmData, type Json, record, type Stack, startStack, type TestClient, typeOf } from './support/stack.js';
+
+const NAVIGATE = 'https://app.example/calls/{callId}';
 
 /** The client without the active connection: HTTP, relayed pushes, calls. */
 describe('CallPushClient over HTTP, against a gateway and the FCM emulator', () => {
@@ -30,9 +33,15 @@ describe('CallPushClient over HTTP, against a gateway and the FCM emulator', () 
   async function ring(options: { ringTimeoutSeconds?: number } = {}) {
     await registerBob();
     const outgoing = await alice.client.placeCall({ to: 'bob', video: true, displayName: 'Alice', ...options });
-    const data = await until('the ring at the FCM emulator', () => fcmData(stack, bobToken)[0]);
+    const data = await until('the ring at the FCM emulator', () =>
+      pushesOf(outgoing.callId).find((d) => typeOf(d) === 'call.ring'),
+    );
     return { outgoing, data };
   }
+
+  /** The pushes of one call to bob's phone: an earlier test's cancel or missed-call notice may be on its way. */
+  const pushesOf = (callId: string) =>
+    fcmData(stack, bobToken).filter((d) => JSON.parse(d.callpush ?? '{}').callId === callId);
 
   const deliveryOf = async (callId: string, type = 'ring') => {
     const call = (await stack.asApp('GET', `/v1/calls/${callId}`)).body;
@@ -50,6 +59,45 @@ describe('CallPushClient over HTTP, against a gateway and the FCM emulator', () 
     expect(listed).toEqual([]);
     // Logging out twice is not an error.
     await bob.client.unregisterPushToken();
+  });
+
+  it("passes an iPhone's APNs environment, and a Safari's declarative format, which rings it declaratively", async () => {
+    const carol = await stack.client('carol', { deviceId: 'iphone' });
+    const iphone = await carol.client.registerPushToken({
+      registrations: [
+        { provider: 'apns', token: 'c1'.repeat(32), kind: 'voip', environment: 'production' },
+        { provider: 'apns', token: 'c2'.repeat(32), kind: 'alert', environment: 'production' },
+      ],
+    });
+    expect(iphone.registrations.map((r) => r.environment)).toEqual(['production', 'production']);
+
+    // The app's Web Push credential names the page a declarative notification opens.
+    const webpush = { ...emulatorProviderCredentials(stack.emulators.credentials).webpush, navigate: NAVIGATE };
+    expect((await stack.asApp('PUT', `/v1/apps/${stack.app.key}/providers/webpush-page`, webpush)).status).toBe(201);
+    const { id, ...subscription } = stack.emulators.webpush.createSubscription();
+    const dave = await stack.client('dave', { deviceId: 'safari' });
+    const safari = await dave.client.registerPushToken({
+      provider: 'webpush-page',
+      token: JSON.stringify(subscription),
+      kind: 'alert',
+      format: 'declarative',
+    });
+    expect(safari.registrations).toEqual([expect.objectContaining({ kind: 'alert', format: 'declarative' })]);
+    const listed = (await stack.asApp('GET', '/v1/users/dave/devices')).body.devices;
+    expect(listed[0].registrations[0].format).toBe('declarative');
+
+    const outgoing = await alice.client.placeCall({ to: 'dave', displayName: 'Alice' });
+    const [push] = await until('the ring at the Web Push emulator', () => {
+      const list = stack.emulators.webpush.messages.list({ token: id });
+      return list.length > 0 ? list : undefined;
+    });
+    expect(push!.device).toMatchObject({ notification: { title: 'Alice', tag: outgoing.callId } });
+    expect(push!.device).not.toHaveProperty('declarativeError');
+    // A service worker handed the push reads the ring inside it.
+    const calls = record(dave.client, 'incomingCall');
+    expect(dave.client.relayPushPayload(push!.payload)).toMatchObject({ isValid: true, isCall: true });
+    expect(calls.map(([c]) => c.callId)).toEqual([outgoing.callId]);
+    await outgoing.cancel();
   });
 
   it("raises the gateway's error as a CallPushError", async () => {
@@ -137,7 +185,7 @@ describe('CallPushClient over HTTP, against a gateway and the FCM emulator', () 
 
     await outgoing.cancel();
     const cancel = await until('the cancel push', () =>
-      fcmData(stack, bobToken).find((d) => typeOf(d) === 'call.cancel'),
+      pushesOf(outgoing.callId).find((d) => typeOf(d) === 'call.cancel'),
     );
     expect(bob.client.relayPushPayload(cancel)).toMatchObject({ isValid: true, isCancel: true });
     expect(reasons).toEqual(['caller_cancelled']);
@@ -148,7 +196,7 @@ describe('CallPushClient over HTTP, against a gateway and the FCM emulator', () 
     const { outgoing, data } = await ring();
     await outgoing.cancel();
     const cancel = await until('the cancel push', () =>
-      fcmData(stack, bobToken).find((d) => typeOf(d) === 'call.cancel'),
+      pushesOf(outgoing.callId).find((d) => typeOf(d) === 'call.cancel'),
     );
     const calls = record(bob.client, 'incomingCall');
     bob.client.relayPushPayload(cancel);

@@ -30,8 +30,14 @@ describe('the client follows the call after the ring, against a gateway', () => 
     return { client, pushes: () => fcmData(stack, token) };
   }
 
-  const pushOf = (pushes: () => Array<Record<string, string>>, type: string) =>
-    until(`the ${type} push`, () => pushes().find((d) => JSON.parse(d.callpush ?? '{}').type === type));
+  /** The push of `type` of one call: bob's earlier calls may still send to his devices in the background. */
+  const pushOf = (pushes: () => Array<Record<string, string>>, type: string, callId: string) =>
+    until(`the ${type} push`, () =>
+      pushes().find((d) => {
+        const message = JSON.parse(d.callpush ?? '{}');
+        return message.type === type && message.callId === callId;
+      }),
+    );
 
   const nextCall = (client: CallPushClient) =>
     new Promise<Call>((resolve) => {
@@ -70,11 +76,11 @@ describe('the client follows the call after the ring, against a gateway', () => 
     const tablet = await bobDevice();
     const outgoing = await alice.client.placeCall({ to: 'bob' });
     const tabletCall = nextCall(tablet.client);
-    tablet.client.relayPushPayload(await pushOf(tablet.pushes, 'call.ring'));
+    tablet.client.relayPushPayload(await pushOf(tablet.pushes, 'call.ring', outgoing.callId));
     await (await tabletCall).answer();
 
     const calls = record(phone.client, 'incomingCall');
-    phone.client.relayPushPayload(await pushOf(phone.pushes, 'call.ring'));
+    phone.client.relayPushPayload(await pushOf(phone.pushes, 'call.ring', outgoing.callId));
     expect(calls).toHaveLength(1);
     const call = calls[0]![0];
     const reason = await new Promise((resolve) => call.on('cancelled', resolve));
@@ -87,7 +93,7 @@ describe('the client follows the call after the ring, against a gateway', () => 
     const phone = await bobDevice();
     const outgoing = await alice.client.placeCall({ to: 'bob' });
     const ringing = nextCall(phone.client);
-    phone.client.relayPushPayload(await pushOf(phone.pushes, 'call.ring'));
+    phone.client.relayPushPayload(await pushOf(phone.pushes, 'call.ring', outgoing.callId));
     const call = await ringing;
     expect(await phone.client.callStatus(outgoing.callId)).toMatchObject({ state: 'ringing', status: 'ringing' });
 
@@ -105,7 +111,7 @@ describe('the client follows the call after the ring, against a gateway', () => 
     const phone = await bobDevice();
     const outgoing = await alice.client.placeCall({ to: 'bob' });
     const ringing = nextCall(phone.client);
-    phone.client.relayPushPayload(await pushOf(phone.pushes, 'call.ring'));
+    phone.client.relayPushPayload(await pushOf(phone.pushes, 'call.ring', outgoing.callId));
     const call = await ringing;
     await call.decline({ reason: 'busy' });
     expect(call.state).toBe('declined');
@@ -116,12 +122,12 @@ describe('the client follows the call after the ring, against a gateway', () => 
     const phone = await bobDevice();
     const outgoing = await alice.client.placeCall({ to: 'bob', displayName: 'Alice' });
     const ringing = nextCall(phone.client);
-    phone.client.relayPushPayload(await pushOf(phone.pushes, 'call.ring'));
+    phone.client.relayPushPayload(await pushOf(phone.pushes, 'call.ring', outgoing.callId));
     const call = await ringing;
     await until('the ring sent', async () => (await callState(outgoing.callId)).deliveries.length > 0);
     await outgoing.cancel();
 
-    const notice = await pushOf(phone.pushes, 'call.missed');
+    const notice = await pushOf(phone.pushes, 'call.missed', outgoing.callId);
     const told = new Promise<MissedCallNotice>((resolve) => call.on('missed', resolve));
     expect(phone.client.relayPushPayload(notice)).toMatchObject({ isValid: true, isMissed: true });
     expect(await told).toMatchObject({
@@ -164,7 +170,7 @@ describe('the client follows the call after the ring, against a gateway', () => 
     outgoing.on('state', (update) => updates.push(update));
 
     const ringing = nextCall(phone.client);
-    phone.client.relayPushPayload(await pushOf(phone.pushes, 'call.ring'));
+    phone.client.relayPushPayload(await pushOf(phone.pushes, 'call.ring', outgoing.callId));
     await (await ringing).answer();
     await until('the answered frame', () => outgoing.state === 'answered' || undefined);
     expect(outgoing.callees).toEqual({ bob: 'answered' });
@@ -185,7 +191,7 @@ describe('the client follows the call after the ring, against a gateway', () => 
     const phone = await bobDevice();
     const outgoing = await caller.placeCall({ to: 'bob' });
     const ringing = nextCall(phone.client);
-    phone.client.relayPushPayload(await pushOf(phone.pushes, 'call.ring'));
+    phone.client.relayPushPayload(await pushOf(phone.pushes, 'call.ring', outgoing.callId));
     await (await ringing).decline();
     await until('the declined frame', () => outgoing.state === 'declined' || undefined);
     expect(outgoing.callees).toEqual({ bob: 'declined' });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Backoff } from '../src/client/backoff.js';
 import { Emitter } from '../src/client/emitter.js';
+import { registrationBody } from '../src/client/registration.js';
 import { refreshAt, TokenSource } from '../src/client/token.js';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -79,5 +80,19 @@ describe('typed emitter', () => {
     }
     expect(seen).toEqual([1]);
     expect(uncaught).toHaveLength(2);
+  });
+});
+
+describe('the registration body', () => {
+  const fcm = { provider: 'fcm', token: 't', kind: 'alert' as const };
+
+  it('passes an APNs environment and a Web Push format only when given, and nothing the gateway does not know', () => {
+    const apns = { provider: 'apns', token: 'ab', kind: 'voip' as const, environment: 'sandbox' as const };
+    const web = { provider: 'webpush', token: '{}', kind: 'alert' as const, format: 'declarative' as const };
+    expect(registrationBody({ ...fcm, colour: 'red' } as typeof fcm)).toEqual(fcm);
+    expect(registrationBody({ ...web, locale: 'fr' })).toEqual({ ...web, locale: 'fr' });
+    expect(registrationBody({ registrations: [apns, { ...apns, kind: 'alert', environment: undefined }] })).toEqual({
+      registrations: [apns, { provider: 'apns', token: 'ab', kind: 'alert' }],
+    });
   });
 });

@@ -287,11 +287,25 @@ describe('queryPushPayload on what the gateway sent, through the emulators', () 
       return { room, callId: callId! };
     }
 
-    /** The FCM data map and HMS data string of the last ring of usr_999, once both arrived. */
-    async function lastRing(count: number): Promise<Record<string, unknown>> {
-      const f = await messages(fcm, count, 'FCM ring');
-      const h = await messages(hms, count, 'HMS ring');
-      return { FCM: body(f.at(-1)).data, HMS: body(h.at(-1)).data };
+    /** Whether a data map (FCM's, or HMS's parsed) is the ring of the call in `room`, in whichever format it is. */
+    const ringIn = (data: Record<string, string>, room: string): boolean => {
+      if (data.callpush !== undefined) {
+        const v1 = JSON.parse(data.callpush);
+        return v1.type === 'call.ring' && v1.headers?.['kaleyra.roomId'] === room;
+      }
+      if (data.message === undefined) return false;
+      const message = JSON.parse(data.message);
+      return (message.kaleyra?.payload ?? message).room_id === room;
+    };
+
+    /**
+     * The FCM data map and HMS data string of the ring in `room` to usr_999, once both arrived. Found by its room,
+     * not as the last message: an earlier test's cancel or missed-call notice may arrive after it.
+     */
+    async function ringOf(room: string): Promise<Record<string, unknown>> {
+      const f = await until('FCM ring', () => fcm().find((m) => ringIn(body(m).data, room)));
+      const h = await until('HMS ring', () => hms().find((m) => ringIn(JSON.parse(body(m).data), room)));
+      return { FCM: body(f).data, HMS: body(h).data };
     }
 
     const kaleyraRing = (room: string, videoOffered: boolean) => ({
@@ -312,9 +326,8 @@ describe('queryPushPayload on what the gateway sent, through the emulators', () 
     });
 
     it('reads the kaleyra format, and the callpush cancel of on_missed_call', async () => {
-      const before = fcm().length;
       const { room, callId } = await ring('kaleyra', 'audio_video');
-      const data = await lastRing(before + 1);
+      const data = await ringOf(room);
       expect(Object.keys(data.FCM as object).sort()).toEqual(['event', 'message']);
       for (const [device, d] of Object.entries(data)) {
         expect(isCallPushPayload(d), device).toBe(true);
@@ -323,7 +336,15 @@ describe('queryPushPayload on what the gateway sent, through the emulators', () 
 
       await ringsSent(callId);
       await deliver({ event: 'on_missed_call', room_id: room });
-      const cancel = body(await ofType(() => fcm().slice(before), WIRE.fcm, 'call.cancel')).data;
+      const ofCall = () =>
+        fcm().filter((m) => {
+          try {
+            return WIRE.fcm(m).callId === callId;
+          } catch {
+            return false;
+          }
+        });
+      const cancel = body(await ofType(ofCall, WIRE.fcm, 'call.cancel')).data;
       // The gateway sends every cancel as v1, under its own call id for the room, not the room id.
       expect(queryPushPayload(cancel)).toMatchObject({
         isValid: true,
@@ -334,9 +355,8 @@ describe('queryPushPayload on what the gateway sent, through the emulators', () 
     });
 
     it('reads the kaleyra-hybrid format, which carries a Kaleyra user token', async () => {
-      const before = fcm().length;
       const { room } = await ring('kaleyra-hybrid', 'audio_upgradable');
-      const data = await lastRing(before + 1);
+      const data = await ringOf(room);
       expect(Object.keys(data.FCM as object)).toEqual(['message']);
       expect(data.FCM).toHaveProperty('message', expect.stringContaining(kaleyra.requests()[0]!.accessToken));
       for (const [device, d] of Object.entries(data)) {
@@ -346,9 +366,8 @@ describe('queryPushPayload on what the gateway sent, through the emulators', () 
     });
 
     it('reads a callpush-format ring placed from a webhook, with its room', async () => {
-      const before = fcm().length;
       const { room } = await ring('callpush', 'audio_video');
-      const data = await lastRing(before + 1);
+      const data = await ringOf(room);
       for (const [device, d] of Object.entries(data)) {
         expect(queryPushPayload(d).callResult, device).toMatchObject({
           remoteUserId: 'usr_123',

@@ -74,6 +74,30 @@ describe('queryPushPayload, by example', () => {
     }
   });
 
+  it("reads the v1 message in a declarative Web Push message's notification data, and nothing else there", () => {
+    const shown = { title: 'Alice', navigate: 'https://app.example/calls/c_abc', tag: 'c_abc' };
+    const declarative = { web_push: 8030, notification: { ...shown, data: ring }, mutable: true };
+    for (const data of [declarative, JSON.stringify(declarative)]) {
+      expect(query(data)).toEqual({
+        isValid: true,
+        isCall: true,
+        isCancel: false,
+        isMissed: false,
+        callResult: ringResult,
+      });
+      expect(isCallPushPayload(data)).toBe(true);
+    }
+    // The app's own declarative notification, or one without the mark, is not a call push.
+    for (const data of [
+      { web_push: 8030, notification: { ...shown, data: { orderId: 7 } } },
+      { web_push: '8030', notification: { ...shown, data: ring } },
+      { web_push: 8030, notification: JSON.stringify({ ...shown, data: ring }).slice(1) },
+    ]) {
+      expect(query(data), JSON.stringify(data)).toEqual(INVALID);
+      expect(isCallPushPayload(data)).toBe(false);
+    }
+  });
+
   it('reads a cancel, timed out by its reason and not by the clock', () => {
     const { displayName: _, video: __, headers: ___, ...rest } = ring;
     const cancel = { ...rest, type: 'call.cancel', reason: 'answered_elsewhere' };

@@ -17,10 +17,18 @@ const executable = chromiumPath();
 if (!executable) throw new Error('no chromium: install Debian chromium or set CHROMIUM_PATH');
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'callpush-console-shots-'));
-process.env.CALLPUSH_CONSOLE_DIR = path.join(dataDir, 'console');
-await buildConsole(process.env.CALLPUSH_CONSOLE_DIR);
+const consoleDir = path.join(dataDir, 'console');
+await buildConsole(consoleDir);
 const gateway = await startGateway(
-  resolveConfig({ env: { PORT: '0', HOST: '127.0.0.1', CALLPUSH_DATA_DIR: dataDir, CALLPUSH_SANDBOX: 'true' } }),
+  resolveConfig({
+    env: {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      CALLPUSH_DATA_DIR: dataDir,
+      CALLPUSH_SANDBOX: 'true',
+      CALLPUSH_CONSOLE_DIR: consoleDir,
+    },
+  }),
   { logStream: new PassThrough().resume() },
 );
 const browser = await launchChromium(executable);
@@ -40,9 +48,13 @@ try {
   await page.getByLabel('App key').fill(gateway.sandbox!.appKey);
   await page.getByLabel('App secret').fill(gateway.sandbox!.appSecret);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('heading', { name: 'Sandbox phones' }).waitFor();
   await page.getByRole('link', { name: 'Test ring' }).click();
   await page.getByRole('button', { name: 'Test ring' }).click();
   await page.locator('.delivery[data-state="sent"]').nth(3).waitFor();
+  await page.locator('.phone[data-state="ringing"]').nth(3).waitFor();
+  // A still frame: the ringing phones' wobble stopped.
+  await page.emulateMedia({ reducedMotion: 'reduce' });
   await shoot(page, 'call');
   await page.setViewportSize({ width: 390, height: 844 });
   await shoot(page, 'call-phone');
@@ -51,12 +63,20 @@ try {
   await page.locator('#call-state', { hasText: 'cancelled' }).waitFor();
   await page.getByRole('link', { name: 'Calls' }).click();
   await page.locator('tbody tr').first().waitFor();
+  await page.locator('.phone[data-state="cancelled"]').first().waitFor();
   await shoot(page, 'calls');
   await page.goto(`${gateway.url}/console/#/users/bob`);
   await page.locator('.device').first().waitFor();
   await shoot(page, 'devices');
   await page.getByRole('link', { name: 'Providers' }).click();
   await page.locator('.card').first().waitFor();
+  await page.getByLabel('Credential name').fill('webpush-2');
+  await page.getByLabel('Type').selectOption('webpush');
+  await page.getByLabel('VAPID public key').fill('not-a-key');
+  await page.getByLabel('VAPID private key').fill('not-a-key-either');
+  await page.getByLabel('Subject (mailto: or https:)').fill('mailto:ops@example.com');
+  await page.getByRole('button', { name: 'Save credential' }).click();
+  await page.locator('.field-error:not(:empty)').waitFor();
   await shoot(page, 'providers');
 } finally {
   await browser.close();

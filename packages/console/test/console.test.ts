@@ -18,6 +18,8 @@ interface Watched {
   page: Page;
   offOrigin: string[];
   errors: string[];
+  /** Every request path the page made, in order (to tell a stream from polling). */
+  requests: string[];
 }
 
 /**
@@ -33,10 +35,16 @@ describe.skipIf(!executable)('the console in chromium', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'callpush-console-test-'));
     // A build of its own, read by the gateway when it starts (this test runs in a process of its own).
-    process.env.CALLPUSH_CONSOLE_DIR = path.join(dataDir, 'console');
-    await buildConsole(process.env.CALLPUSH_CONSOLE_DIR);
+    const consoleDir = path.join(dataDir, 'console');
+    await buildConsole(consoleDir);
     const config = resolveConfig({
-      env: { PORT: '0', HOST: '127.0.0.1', CALLPUSH_DATA_DIR: dataDir, CALLPUSH_SANDBOX: 'true' },
+      env: {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        CALLPUSH_DATA_DIR: dataDir,
+        CALLPUSH_SANDBOX: 'true',
+        CALLPUSH_CONSOLE_DIR: consoleDir,
+      },
     });
     gateway = await startGateway(config, { logStream: new PassThrough().resume() });
     origin = new URL(gateway.url).origin;
@@ -50,8 +58,9 @@ describe.skipIf(!executable)('the console in chromium', () => {
 
   async function open(): Promise<Watched> {
     const page = await browser.newPage();
-    const watched: Watched = { page, offOrigin: [], errors: [] };
+    const watched: Watched = { page, offOrigin: [], errors: [], requests: [] };
     page.on('request', (r) => {
+      if (r.url().startsWith(`${origin}/`)) watched.requests.push(`${r.method()} ${new URL(r.url()).pathname}`);
       if (!r.url().startsWith(`${origin}/`) && !r.url().startsWith('data:')) watched.offOrigin.push(r.url());
     });
     page.on('console', (m) => {
@@ -76,10 +85,21 @@ describe.skipIf(!executable)('the console in chromium', () => {
     expect((await fetch(`${origin}/console/nothing.js`)).status).toBe(404);
   });
 
-  it('test rings bob: four devices reach sent, then the call is cancelled', async () => {
-    const { page, offOrigin, errors } = await open();
+  /** The sandbox phones' states, by device id. */
+  const phoneStates = (page: Page) =>
+    page
+      .locator('.phone')
+      .evaluateAll((els) =>
+        Object.fromEntries(els.map((e) => [e.getAttribute('data-device'), e.getAttribute('data-state')])),
+      );
+
+  it('test rings bob: four devices reach sent, his phones light up, live without polling, then it is cancelled', async () => {
+    const { page, offOrigin, errors, requests } = await open();
     await signIn(page, gateway.sandbox!.appKey, gateway.sandbox!.appSecret);
     await page.getByRole('heading', { name: 'Calls' }).waitFor();
+    // The first thing a new user sees: bob's four phones, dark.
+    await page.getByRole('heading', { name: 'Sandbox phones' }).waitFor();
+    expect(await phoneStates(page)).toEqual({ pixel: 'idle', huawei: 'idle', iphone: 'idle', browser: 'idle' });
     await page.getByRole('link', { name: 'Test ring' }).click();
     await page.getByLabel('User to ring').fill('bob');
     await page.getByRole('button', { name: 'Test ring' }).click();
@@ -92,6 +112,14 @@ describe.skipIf(!executable)('the console in chromium', () => {
     // Every device's timeline shows its send; the diagnosis speaks of each device.
     expect(await page.locator('.funnel li.reached[data-milestone="sent"]').count()).toBeGreaterThanOrEqual(4);
     expect(await page.locator('.diagnosis li').count()).toBe(4);
+    // The phones lit as their emulators received the ring, with the caller.
+    await expect
+      .poll(() => phoneStates(page), { timeout: 5000 })
+      .toEqual({ pixel: 'ringing', huawei: 'ringing', iphone: 'ringing', browser: 'ringing' });
+    expect(await page.locator('.phone[data-device="huawei"] .phone-caller').textContent()).toContain(
+      'callpush test ring',
+    );
+    await page.locator('#live').waitFor();
 
     // By keyboard: the focus stays on the button while the page refreshes around it.
     await page.getByRole('button', { name: 'Cancel the call' }).focus();
@@ -99,6 +127,14 @@ describe.skipIf(!executable)('the console in chromium', () => {
     expect(await page.evaluate('document.activeElement.textContent')).toBe('Cancel the call');
     await page.keyboard.press('Enter');
     await page.locator('#call-state', { hasText: 'cancelled' }).waitFor({ timeout: 5000 });
+    // The phones clear: a cancel for three, and the VoIP phone (no cancel push) sees its call is over.
+    await expect
+      .poll(() => phoneStates(page), { timeout: 5000 })
+      .toEqual({ pixel: 'cancelled', huawei: 'cancelled', iphone: 'ended', browser: 'cancelled' });
+    // The updates came over one stream: the call itself was read when the page opened and once it settled.
+    const callId = page.url().split('/').pop()!;
+    expect(requests.filter((r) => r === `GET /v1/calls/${callId}`).length).toBeLessThanOrEqual(2);
+    expect(requests.filter((r) => r === `GET /v1/calls/${callId}/events`)).toHaveLength(1);
     // The list shows it, newest first.
     await page.getByRole('link', { name: 'Calls' }).click();
     await page.locator('tbody tr').first().getByText('cancelled').waitFor();
@@ -107,6 +143,57 @@ describe.skipIf(!executable)('the console in chromium', () => {
     expect(errors).toEqual([]);
     // Never in a URL: the credentials live in session storage only.
     expect(page.url()).not.toContain(gateway.sandbox!.appSecret);
+  });
+
+  it('bob answers on his Android phone: the call page and list follow live, his other phones clear', async () => {
+    const { page, offOrigin, errors } = await open();
+    await signIn(page, gateway.sandbox!.appKey, gateway.sandbox!.appSecret);
+    await page.getByRole('heading', { name: 'Sandbox phones' }).waitFor();
+    // Placed by the app's backend, not the console: the list picks it up on its next load and follows it.
+    const auth = `Basic ${Buffer.from(`${gateway.sandbox!.appKey}:${gateway.sandbox!.appSecret}`).toString('base64')}`;
+    const placed = await fetch(`${origin}/v1/calls`, {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ from: 'alice', to: ['bob'], displayName: 'Alice', headers: { room: 'r-42' } }),
+    });
+    const { callId } = (await placed.json()) as { callId: string };
+    await page.getByRole('button', { name: 'Filter' }).click();
+    const row = page.locator(`tr[data-call="${callId}"]`);
+    await row.getByText('ringing').waitFor();
+    await expect
+      .poll(() => phoneStates(page), { timeout: 5000 })
+      .toEqual({ pixel: 'ringing', huawei: 'ringing', iphone: 'ringing', browser: 'ringing' });
+    expect(await page.locator('.phone[data-device="pixel"] .phone-headers').textContent()).toContain('r-42');
+
+    const token = await fetch(`${origin}/v1/users/bob/access-tokens`, {
+      method: 'POST',
+      headers: { authorization: auth },
+    });
+    const { accessToken } = (await token.json()) as { accessToken: string };
+    const answered = await fetch(`${origin}/v1/calls/${callId}/answer`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ deviceId: 'pixel' }),
+    });
+    expect(answered.status).toBe(200);
+    // The row's state changes without a reload; the phones: answered on the pixel, cleared on the others.
+    await row.getByText('answered').waitFor({ timeout: 5000 });
+    await expect
+      .poll(() => phoneStates(page), { timeout: 5000 })
+      .toEqual({ pixel: 'answered', huawei: 'cancelled', iphone: 'ended', browser: 'cancelled' });
+    await row.getByRole('link').click();
+    await page.locator('#call-state', { hasText: 'answered' }).waitFor();
+    await expect
+      .poll(() =>
+        page
+          .locator('.delivery[data-state]')
+          .evaluateAll((els) => els.filter((e) => e.textContent?.includes('answered_elsewhere')).length),
+      )
+      .toBeGreaterThanOrEqual(2);
+    // An answered call still ends: the caller hangs up.
+    await fetch(`${origin}/v1/calls/${callId}/end`, { method: 'POST', headers: { authorization: auth } });
+    expect(offOrigin).toEqual([]);
+    expect(errors).toEqual([]);
   });
 
   it('signs in with the sandbox app in one click, when the gateway offers it', async (ctx) => {
@@ -143,6 +230,40 @@ describe.skipIf(!executable)('the console in chromium', () => {
     await page.getByRole('button', { name: 'Continue as console-made' }).click();
     await page.getByRole('heading', { name: 'Calls' }).waitFor();
     expect(await page.locator('main').textContent()).toContain('No calls yet');
+    expect(offOrigin).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it("shows each provider's health, and the API's refusal next to the field of a new credential", async () => {
+    const { page, offOrigin, errors } = await open();
+    await signIn(page, gateway.sandbox!.appKey, gateway.sandbox!.appSecret);
+    await page.getByRole('link', { name: 'Providers' }).click();
+    const fcm = page.locator('.card[data-provider="fcm"]');
+    await fcm.waitFor();
+    // Earlier tests rang bob: the FCM credential has deliveries in the last hour and a cached token.
+    expect(await fcm.locator('.health').textContent()).toMatch(/[1-9]\d* deliveries, 0 failed.*cached since/);
+    await page.getByLabel('Credential name').fill('webpush-2');
+    await page.getByLabel('Type').selectOption('webpush');
+    await page.getByLabel('VAPID public key').fill('not-a-key');
+    await page.getByLabel('VAPID private key').fill('not-a-key-either');
+    await page.getByLabel('Subject (mailto: or https:)').fill('mailto:ops@example.com');
+    await page.getByRole('button', { name: 'Save credential' }).click();
+    const error = page.locator('#credential-vapidPublicKey-error');
+    await expect.poll(() => error.textContent()).toMatch(/\(\w+\)$/);
+    expect(await page.getByLabel('VAPID public key').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('.card').count()).toBe(4);
+    expect(offOrigin).toEqual([]);
+    expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
+  });
+
+  it('finds bob by the start of his id, then his devices', async () => {
+    const { page, offOrigin, errors } = await open();
+    await signIn(page, gateway.sandbox!.appKey, gateway.sandbox!.appSecret);
+    await page.getByRole('link', { name: 'Users and devices' }).click();
+    await page.getByLabel('User id starts with').fill('bo');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: 'bob', exact: true }).click();
+    await page.locator('.device[data-device="huawei"]').waitFor();
     expect(offOrigin).toEqual([]);
     expect(errors).toEqual([]);
   });

@@ -18,9 +18,9 @@ describe('GET /console/sandbox-app', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'callpush-console-files-'));
     writeFileSync(path.join(dir, 'index.html'), '<!doctype html>');
     withSandbox = Fastify();
-    registerConsole(withSandbox, SANDBOX, dir);
+    registerConsole(withSandbox, { sandbox: SANDBOX, dir });
     without = Fastify();
-    registerConsole(without, undefined, dir);
+    registerConsole(without, { dir });
   });
   afterAll(async () => {
     await withSandbox.close();
@@ -49,6 +49,28 @@ describe('GET /console/sandbox-app', () => {
     const r = await get(without, SAME_ORIGIN);
     expect(r.statusCode).toBe(204);
     expect(r.body).toBe('');
+  });
+
+  it('answers 204 for the phones without a sandbox, 403 to anyone but the page on loopback with one', async () => {
+    const phones = { list: async () => [{ deviceId: 'pixel' }], subscribe: () => () => undefined };
+    const app = Fastify();
+    registerConsole(app, { sandbox: { ...SANDBOX, phones }, dir });
+    try {
+      const ok = await app.inject({ method: 'GET', url: '/console/sandbox-phones', headers: SAME_ORIGIN });
+      expect(ok.json()).toEqual({ phones: [{ deviceId: 'pixel' }] });
+      const far = {
+        method: 'GET' as const,
+        url: '/console/sandbox-phones',
+        headers: SAME_ORIGIN,
+        remoteAddress: '192.0.2.7',
+      };
+      expect((await app.inject(far)).statusCode).toBe(403);
+      for (const url of ['/console/sandbox-phones', '/console/sandbox-phones/events']) {
+        expect((await without.inject({ method: 'GET', url, headers: SAME_ORIGIN })).statusCode).toBe(204);
+      }
+    } finally {
+      await app.close();
+    }
   });
 
   it('serves the page with its CSP and nothing outside the build', async () => {

@@ -1,3 +1,4 @@
+import type { operations } from '@callpush/sdk/api';
 import { authorization, type Session } from './session.js';
 
 /** An API refusal, with the gateway's error code and its message for people. */
@@ -6,6 +7,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The request field at fault, when the API names one. */
+    readonly field?: string,
   ) {
     super(message);
   }
@@ -19,72 +22,33 @@ export async function api<T>(session: Session, method: string, path: string, bod
   const headers: Record<string, string> = { authorization: authorization(session) };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const r = await fetch(path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  if (!r.ok) throw await failure(r);
   const text = await r.text();
-  const json = text ? (JSON.parse(text) as unknown) : undefined;
-  if (!r.ok) {
-    const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-    throw new ApiError(r.status, error?.code ?? 'http_error', error?.message ?? `HTTP ${r.status}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** The refusal a failed answer carries, in the API's error contract (or its status when it has none). */
+export async function failure(r: Response): Promise<ApiError> {
+  let error: { code?: string; message?: string; field?: string } | undefined;
+  try {
+    error = ((await r.json()) as { error?: typeof error }).error;
+  } catch {
+    error = undefined;
   }
-  return json as T;
+  return new ApiError(r.status, error?.code ?? 'http_error', error?.message ?? `HTTP ${r.status}`, error?.field);
 }
 
-export interface FunnelStep {
-  milestone: string;
-  at: number;
-  providerId?: string;
-}
+/** The JSON body operation `Op` answers with `status`, from the SDK's types (generated from the API document). */
+type Answer<Op extends keyof operations, S extends number = 200> =
+  operations[Op]['responses'] extends Record<S, { content: { 'application/json': infer B } }> ? B : never;
 
-export interface Delivery {
-  deliveryId: string;
-  type: string;
-  userId: string;
-  deviceId: string;
-  provider: string;
-  providerType: string;
-  transport: string;
-  kind: string;
-  state: string;
-  outcome?: string;
-  detail?: string;
-  cancelReason?: string;
-  attempts: number;
-  funnel: FunnelStep[];
-}
-
-export interface CallSummary {
-  callId: string;
-  state: string;
-  from: string;
-  to: string[];
-  video: boolean;
-  displayName?: string;
-  endReason?: string;
-  test?: boolean;
-  createdAt: number;
-}
-
-export interface Call extends CallSummary {
-  deliveries: Delivery[];
-}
-
-export interface Diagnosis {
-  callId: string;
-  state: string;
-  devices: Array<{
-    userId: string;
-    deviceId?: string;
-    code: string;
-    message: string;
-    notes: Array<{ message: string }>;
-  }>;
-}
-
-export interface Device {
-  deviceId: string;
-  provider: string;
-  providerType: string;
-  kind: string;
-  capabilities?: Record<string, string | boolean | number>;
-  lastRing?: { callId: string; at: number; state: string; transport: string; outcome?: string; detail?: string };
-  lastReceipt?: { callId: string; at: number };
-}
+export type Call = Answer<'getCall'>;
+export type CallSummary = Answer<'listCalls'>['calls'][number];
+export type Delivery = Call['deliveries'][number];
+export type Diagnosis = Answer<'diagnoseCall'>;
+export type Device = Answer<'listUserDevices'>['devices'][number];
+export type Credential = Answer<'listProviderCredentials'>['providers'][number];
+export type CredentialHealth = Answer<'getProviderHealth'>['providers'][number];
+export type UserPage = Answer<'searchUsers'>;
+export type App = Answer<'listApps'>['apps'][number];
+export type CreatedApp = Answer<'createApp', 201>;

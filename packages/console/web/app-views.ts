@@ -3,7 +3,7 @@ import { h } from './dom.js';
 import type { AppSession as Session } from './session.js';
 
 /** An object's fields as a definition list: these views show what the API returns, whatever its fields. */
-function facts(record: Record<string, unknown>): HTMLDListElement {
+export function facts(record: Record<string, unknown>): HTMLDListElement {
   return h(
     'dl',
     {},
@@ -11,20 +11,6 @@ function facts(record: Record<string, unknown>): HTMLDListElement {
       h('dt', {}, k),
       h('dd', {}, typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)),
     ]),
-  );
-}
-
-/** The app's provider credentials: public fields and fingerprints (the API never returns a secret). */
-export async function providers(session: Session, root: HTMLElement): Promise<void> {
-  const body = await api<{ providers: Array<Record<string, unknown>> }>(
-    session,
-    'GET',
-    `/v1/apps/${encodeURIComponent(session.appKey)}/providers`,
-  );
-  const list = body.providers.map((p) => h('li', { class: 'card' }, h('h3', {}, String(p.name)), facts(p)));
-  root.replaceChildren(
-    h('h2', {}, 'Providers'),
-    list.length ? h('ul', { class: 'cards' }, ...list) : h('p', {}, 'No provider credential yet.'),
   );
 }
 

@@ -1,12 +1,6 @@
-import { api } from './api.js';
+import { type App, api, type CreatedApp } from './api.js';
 import { field, h, time } from './dom.js';
 import type { AppSession, Session } from './session.js';
-
-interface App {
-  key: string;
-  name: string;
-  createdAt: number;
-}
 
 /**
  * The operator's page: the apps, and a new one. A new app's secret is shown this once (the API never returns
@@ -27,7 +21,7 @@ export async function apps(
       class: 'filters',
       onsubmit: (e: Event) => {
         e.preventDefault();
-        api<App & { secret: string }>(session, 'POST', '/v1/apps', { name: name.value.trim() }).then((app) => {
+        api<CreatedApp>(session, 'POST', '/v1/apps', { name: name.value.trim() }).then((app) => {
           created.replaceChildren(
             h('p', {}, `Created ${app.name}. Its secret is shown only now: keep it.`),
             h(

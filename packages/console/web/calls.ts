@@ -1,11 +1,25 @@
 import { api, type Call, type CallSummary, type Delivery, type Diagnosis } from './api.js';
 import { clock, field, h, time } from './dom.js';
-import type { AppSession as Session } from './session.js';
+import { latest, openStream } from './live.js';
+import { authorization, type AppSession as Session } from './session.js';
 
 const STATES = ['', 'ringing', 'answered', 'declined', 'busy', 'cancelled', 'timed_out', 'ended'];
 
-/** The app's calls, newest first (the API's order), filtered by user and state. */
-export async function callList(session: Session, root: HTMLElement, params: URLSearchParams): Promise<void> {
+/** Rows of ringing calls the list follows live (each holds a connection: the browser allows six per origin). */
+const LIVE_ROWS = 3;
+
+/**
+ * The app's calls, newest first (the API's order), filtered by user and state. The state of a call still
+ * ringing follows its event stream until it settles. Returns the stop.
+ */
+export function callList(
+  session: Session,
+  root: HTMLElement,
+  params: URLSearchParams,
+  onError: (e: unknown) => void,
+): () => void {
+  const stops: Array<() => void> = [];
+  let stopped = false;
   const user = h('input', { name: 'userId', value: params.get('userId') ?? '', autocomplete: 'off' });
   const state = h('select', { name: 'state' }, ...STATES.map((s) => h('option', { value: s }, s || 'any')));
   state.value = params.get('state') ?? '';
@@ -27,39 +41,100 @@ export async function callList(session: Session, root: HTMLElement, params: URLS
   );
   const query = new URLSearchParams({ limit: '50' });
   for (const k of ['userId', 'state']) if (params.get(k)) query.set(k, params.get(k)!);
-  const { calls } = await api<{ calls: CallSummary[] }>(session, 'GET', `/v1/calls?${query}`);
-  const rows = calls.map((c) =>
-    h(
-      'tr',
-      {},
-      h('td', {}, h('a', { href: `#/calls/${c.callId}` }, c.callId)),
-      h('td', {}, time(c.createdAt)),
-      h('td', {}, c.from),
-      h('td', {}, c.to.join(', ')),
-      h('td', {}, h('span', { class: `state state-${c.state}` }, c.state), c.test ? ' (test)' : ''),
-    ),
-  );
-  root.replaceChildren(
-    h('h2', {}, 'Calls'),
-    form,
-    calls.length === 0
-      ? h('p', {}, 'No calls yet. Place a test ring to see one.')
-      : h(
-          'div',
-          { class: 'scroll' },
-          h(
-            'table',
-            {},
-            h('caption', { class: 'visually-hidden' }, 'Calls, newest first'),
-            h(
-              'thead',
-              {},
-              h('tr', {}, ...['Call', 'Placed', 'From', 'To', 'State'].map((t) => h('th', { scope: 'col' }, t))),
-            ),
-            h('tbody', {}, ...rows),
-          ),
+  const draw = async () => {
+    const { calls } = await api<{ calls: CallSummary[] }>(session, 'GET', `/v1/calls?${query}`);
+    if (stopped) return;
+    const rows = calls.map((c) => {
+      const cell = h('td', {}, stateBadge(c.state), c.test ? ' (test)' : '');
+      return {
+        c,
+        cell,
+        row: h(
+          'tr',
+          { 'data-call': c.callId },
+          h('td', {}, h('a', { href: `#/calls/${c.callId}` }, c.callId)),
+          h('td', {}, time(c.createdAt)),
+          h('td', {}, c.from),
+          h('td', {}, c.to.join(', ')),
+          cell,
         ),
-  );
+      };
+    });
+    for (const { c, cell } of rows.filter((r) => r.c.state === 'ringing').slice(0, LIVE_ROWS)) {
+      stops.push(
+        watchCall(session, c.callId, {
+          onCall: (call) => cell.replaceChildren(stateBadge(call.state), call.test ? ' (test)' : ''),
+          onError,
+        }),
+      );
+    }
+    root.replaceChildren(
+      h('h2', {}, 'Calls'),
+      form,
+      calls.length === 0
+        ? h('p', {}, 'No calls yet. Place a test ring to see one.')
+        : h(
+            'div',
+            { class: 'scroll' },
+            h(
+              'table',
+              {},
+              h('caption', { class: 'visually-hidden' }, 'Calls, newest first'),
+              h(
+                'thead',
+                {},
+                h('tr', {}, ...['Call', 'Placed', 'From', 'To', 'State'].map((t) => h('th', { scope: 'col' }, t))),
+              ),
+              h('tbody', {}, ...rows.map((r) => r.row)),
+            ),
+          ),
+    );
+  };
+  draw().catch(onError);
+  return () => {
+    stopped = true;
+    for (const stop of stops) stop();
+  };
+}
+
+function stateBadge(state: string): HTMLElement {
+  return h('span', { class: `state state-${state}` }, state);
+}
+
+/**
+ * Follows a call through `GET /v1/calls/{callId}/events` until it settles: `onCall` gets each new state of it.
+ * A stream that ends before the call settles (its lifetime, a dropped connection) is opened again after a
+ * second. Returns the stop.
+ */
+function watchCall(
+  session: Session,
+  callId: string,
+  on: { onCall: (call: Call) => void; onEnd?: () => void; onError: (e: unknown) => void },
+): () => void {
+  let stop: (() => void) | undefined;
+  let stopped = false;
+  const open = () => {
+    stop = openStream(
+      `/v1/calls/${encodeURIComponent(callId)}/events`,
+      { authorization: authorization(session) },
+      {
+        onEvent: (event, data) => {
+          if (event === 'call') on.onCall(data as Call);
+        },
+        onEnd: (reason) => {
+          if (stopped) return;
+          if (reason === 'settled' || reason === 'none') on.onEnd?.();
+          else setTimeout(() => stopped || open(), 1000);
+        },
+        onError: on.onError,
+      },
+    );
+  };
+  open();
+  return () => {
+    stopped = true;
+    stop?.();
+  };
 }
 
 /** The funnel's milestones in order; a ring that reached one has reached those before it. */
@@ -126,10 +201,10 @@ function diagnosisList(diagnosis: Diagnosis): HTMLElement {
 }
 
 /**
- * A call with each device's funnel and the diagnosis. Polls every second while it rings (a ring is over in
- * seconds, so a second is fine-grained enough and needs no stream on the gateway); returns the stop. The
- * heading and the cancel button stay put while the rest is redrawn, so keyboard focus is not lost, and an
- * answer that did not change redraws nothing.
+ * A call with each device's funnel and the diagnosis, kept up to date by the call's event stream while it
+ * rings or has a cancel or notice on its way (docs/console.md); returns the stop. The heading and the cancel
+ * button stay put while the rest is redrawn, so keyboard focus is not lost, and an answer that did not change
+ * redraws nothing.
  */
 export function callPage(session: Session, root: HTMLElement, callId: string, onError: (e: unknown) => void) {
   const path = `/v1/calls/${encodeURIComponent(callId)}`;
@@ -143,20 +218,20 @@ export function callPage(session: Session, root: HTMLElement, callId: string, on
   root.replaceChildren(
     h('section', { 'aria-label': `Call ${callId}` }, h('h2', {}, `Call ${callId}`), summary, cancel, body),
   );
-  let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
+  let watching: (() => void) | undefined;
   let last = '';
-  const render = async () => {
+  /** Draws the call (as the stream sent it, or read now) with its diagnosis; true while it is live. */
+  const render = async (given?: Call): Promise<boolean> => {
     const [call, diagnosis] = await Promise.all([
-      api<Call>(session, 'GET', path),
+      given ?? api<Call>(session, 'GET', path),
       api<Diagnosis>(session, 'GET', `${path}/diagnosis`),
     ]);
-    if (stopped) return;
     // Also while a cancel or notice is still on its way after the call stopped ringing.
     const live = call.state === 'ringing' || call.deliveries.some((d) => d.state === 'pending');
-    if (live) timer = setTimeout(tick, 1000);
-    const seen = JSON.stringify([call, diagnosis]);
-    if (seen === last) return;
+    if (stopped) return live;
+    const seen = JSON.stringify([call, diagnosis, live && watching !== undefined]);
+    if (seen === last) return live;
     last = seen;
     const rings = call.deliveries.filter((d) => d.type === 'ring');
     const others = call.deliveries.filter((d) => d.type !== 'ring');
@@ -165,7 +240,7 @@ export function callPage(session: Session, root: HTMLElement, callId: string, on
       'State: ',
       h('strong', { id: 'call-state' }, call.state),
       call.endReason ? ` (${call.endReason})` : '',
-      live ? ' — updating every second' : '',
+      live && watching ? h('span', { id: 'live' }, ' — updating live') : '',
     );
     cancel.hidden = call.state !== 'ringing';
     body.replaceChildren(
@@ -176,11 +251,26 @@ export function callPage(session: Session, root: HTMLElement, callId: string, on
       h('h3', {}, 'Diagnosis'),
       diagnosisList(diagnosis),
     );
+    return live;
   };
-  const tick = () => render().catch(onError);
-  tick();
+  // The stream sends the whole call on each change; the diagnosis is read again with it.
+  const update = latest((call: Call) => render(call).then(() => undefined, onError));
+  render()
+    .then((live) => {
+      if (!live || stopped) return;
+      watching = watchCall(session, callId, {
+        onCall: update,
+        // Settled: drawn once more as it ends, without the "live" mark.
+        onEnd: () => {
+          watching = undefined;
+          render().catch(onError);
+        },
+        onError,
+      });
+    })
+    .catch(onError);
   return () => {
     stopped = true;
-    clearTimeout(timer);
+    watching?.();
   };
 }

@@ -30,6 +30,9 @@ export function clock(ms: number): string {
 }
 
 /** A labelled field: the label wraps the input, so it needs no id to be announced. */
-export function field(label: string, input: HTMLInputElement | HTMLSelectElement): HTMLLabelElement {
+export function field(
+  label: string,
+  input: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement,
+): HTMLLabelElement {
   return h('label', { class: 'field' }, h('span', {}, label), input);
 }

@@ -1,8 +1,10 @@
 import { ApiError } from './api.js';
-import { events, providers } from './app-views.js';
+import { events } from './app-views.js';
 import { apps } from './apps.js';
 import { callList, callPage } from './calls.js';
 import { h } from './dom.js';
+import { sandboxPhones } from './phones.js';
+import { providers } from './providers.js';
 import { type AppSession, clearSession, loadSession, saveSession } from './session.js';
 import { signIn } from './signin.js';
 import { testRing, userDevices } from './users.js';
@@ -10,6 +12,7 @@ import { testRing, userDevices } from './users.js';
 const main = document.getElementById('main')!;
 const nav = document.getElementById('nav')!;
 const status = document.getElementById('status')!;
+const phonesSlot = document.getElementById('phones')!;
 
 /**
  * Shown in the live region, so a screen reader hears it too: the API's message, which says what to fix. A
@@ -71,6 +74,16 @@ function drawNav(sections: Array<[string, string]>, current: string): void {
 }
 
 let stop: (() => void) | undefined;
+/** The sandbox phones stay up while the pages that show them follow one another, so they do not flicker. */
+let stopPhones: (() => void) | undefined;
+
+function showPhones(wanted: boolean): void {
+  if (wanted && !stopPhones) stopPhones = sandboxPhones(phonesSlot, showError);
+  if (!wanted && stopPhones) {
+    stopPhones();
+    stopPhones = undefined;
+  }
+}
 
 /** Renders the view the hash names; the hash holds only ids and filters, never a credential. */
 function route(): void {
@@ -79,12 +92,13 @@ function route(): void {
   status.replaceChildren();
   const session = loadSession();
   nav.hidden = !session;
+  const [path = '', query = ''] = location.hash.slice(1).split('?');
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  showPhones(session?.kind === 'app' && ['calls', 'ring'].includes(parts[0] ?? ''));
   if (!session) {
     signIn(main, home, showError);
     return;
   }
-  const [path = '', query = ''] = location.hash.slice(1).split('?');
-  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   const fail = (p: Promise<void>) => p.catch(showError);
   if (session.kind === 'admin') {
     drawNav(ADMIN_SECTIONS, 'apps');
@@ -96,7 +110,7 @@ function route(): void {
   switch (parts[0]) {
     case 'calls':
       if (parts[1]) stop = callPage(session, main, parts[1], showError);
-      else fail(callList(session, main, new URLSearchParams(query)));
+      else stop = callList(session, main, new URLSearchParams(query), showError);
       break;
     case 'ring':
       testRing(session, main, showError);
@@ -105,7 +119,7 @@ function route(): void {
       fail(userDevices(session, main, parts[1] ?? '', showError));
       break;
     case 'providers':
-      fail(providers(session, main));
+      fail(providers(session, main, showError));
       break;
     case 'events':
       fail(events(session, main, showError));

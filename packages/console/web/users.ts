@@ -1,4 +1,4 @@
-import { api, type Device } from './api.js';
+import { api, type Device, type UserPage } from './api.js';
 import { field, h, time } from './dom.js';
 import type { AppSession as Session } from './session.js';
 
@@ -48,6 +48,53 @@ function capabilities(d: Device): string {
     .join(', ');
 }
 
+/**
+ * Users found by the start of their id (`GET /v1/users?prefix=`), a page at a time, each a link to its
+ * devices. The API knows a user by its registered devices.
+ */
+function userSearch(session: Session, onError: (e: unknown) => void): HTMLElement {
+  const prefix = h('input', { name: 'prefix', autocomplete: 'off', spellcheck: 'false', maxlength: '128' });
+  const results = h('ul', { class: 'results', 'aria-label': 'Users found' });
+  const more = h('button', { type: 'button', hidden: true }, 'More users');
+  const note = h('p', { role: 'status' });
+  let next: string | undefined;
+  const load = (fresh: boolean) => {
+    const q = new URLSearchParams({ limit: '20' });
+    if (prefix.value.trim()) q.set('prefix', prefix.value.trim());
+    if (!fresh && next) q.set('cursor', next);
+    api<UserPage>(session, 'GET', `/v1/users?${q}`).then((page) => {
+      if (fresh) results.replaceChildren();
+      results.append(
+        ...page.users.map((u) => h('li', {}, h('a', { href: `#/users/${encodeURIComponent(u.userId)}` }, u.userId))),
+      );
+      next = page.next;
+      more.hidden = !next;
+      note.textContent = results.childElementCount ? '' : 'No user with a registered device starts so.';
+    }, onError);
+  };
+  more.addEventListener('click', () => load(false));
+  return h(
+    'section',
+    { 'aria-labelledby': 'user-search-title' },
+    h('h3', { id: 'user-search-title' }, 'Find a user'),
+    h(
+      'form',
+      {
+        class: 'filters',
+        onsubmit: (e: Event) => {
+          e.preventDefault();
+          load(true);
+        },
+      },
+      field('User id starts with', prefix),
+      h('button', { type: 'submit' }, 'Search'),
+    ),
+    note,
+    results,
+    more,
+  );
+}
+
 /** A user's devices with their last ring and receipt; a device can be removed. */
 export async function userDevices(
   session: Session,
@@ -63,7 +110,7 @@ export async function userDevices(
     },
     'Show devices',
   );
-  if (!userId) return void root.replaceChildren(h('h2', {}, 'Users and devices'), form);
+  if (!userId) return void root.replaceChildren(h('h2', {}, 'Users and devices'), userSearch(session, onError), form);
   const path = `/v1/users/${encodeURIComponent(userId)}/devices`;
   const { devices } = await api<{ devices: Device[] }>(session, 'GET', path);
   const reload = () => userDevices(session, root, userId, onError).catch(onError);

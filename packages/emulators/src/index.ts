@@ -7,10 +7,14 @@ export {
   type HmsEmulator,
   type HmsEmulatorOptions,
   type HmsFault,
+  type HmsReceiptConfig,
+  HmsReceipts,
   type HmsResultCode,
+  hmsCallbackId,
   MAX_BODY_BYTES_WITHOUT_TOKENS as HMS_MAX_BODY_BYTES_WITHOUT_TOKENS,
   MAX_TOKENS as HMS_MAX_TOKENS,
   MAX_TTL_SECONDS as HMS_MAX_TTL_SECONDS,
+  type PostedReceipt,
   startHmsEmulator,
 } from './hms/index.js';
 export * from './kaleyra/index.js';

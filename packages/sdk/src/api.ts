@@ -141,6 +141,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/apps/{appKey}/provider-health': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Each provider credential's deliveries and failures over the last hour, last error and token cache */
+    get: operations['getProviderHealth'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/apps/{appKey}/settings': {
     parameters: {
       query?: never;
@@ -256,6 +273,23 @@ export interface paths {
     };
     /** List the user's devices */
     get: operations['listMyDevices'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/users': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Users with a registered device whose id starts with the prefix, in id order, a page at a time */
+    get: operations['searchUsers'];
     put?: never;
     post?: never;
     delete?: never;
@@ -401,6 +435,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/calls/{callId}/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The call each time it changes, as server-sent events, until it is settled */
+    get: operations['streamCallEvents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/calls/{callId}/diagnosis': {
     parameters: {
       query?: never;
@@ -464,6 +515,23 @@ export interface paths {
     put?: never;
     /** Kaleyra event webhook (on_call_incoming rings; on_missed_call and call ends stop the ring; on_message_sent notifies the other chat members) */
     post: operations['receiveKaleyraWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/webhooks/hms-receipts/{appKey}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Huawei Push Kit message receipts: each status marks the delivery of the send's requestId and token */
+    post: operations['receiveHmsReceipts'];
     delete?: never;
     options?: never;
     head?: never;
@@ -569,6 +637,40 @@ export interface paths {
     };
     /** The sandbox app's credentials for the console, to a loopback caller only (204 without a sandbox) */
     get: operations['getConsoleSandboxApp'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/console/sandbox-phones': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The sandbox user's emulated devices and the last call message each got, to a loopback caller only */
+    get: operations['getConsoleSandboxPhones'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/console/sandbox-phones/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The sandbox phones as server-sent events, each time one changes, to a loopback caller only */
+    get: operations['streamConsoleSandboxPhones'];
     put?: never;
     post?: never;
     delete?: never;
@@ -694,6 +796,15 @@ export interface components {
       tokenUrl?: string;
       /** @description delegated-a: the owner endpoint that answers HMS tokens */
       hmsTokenUrl?: string;
+      /** @description message receipts posted to POST /v1/webhooks/hms-receipts/{appKey} */
+      receipts?: {
+        /** @description the receipt configuration id from AppGallery Connect, sent as android.receipt_id */
+        receiptId: string;
+        /** @description the callback user name set in the receipt configuration */
+        username: string;
+        /** @description the callback key set in the receipt configuration */
+        key: string;
+      };
     };
     /** APNs credential */
     ApnsProviderCredential: {
@@ -737,7 +848,7 @@ export interface components {
       endpoint?: string;
       /** @description service-worker (default): the v1 message, for the page service worker to show; declarative: a declarative push message the browser shows by itself (Safari 18.4+), the v1 message in its data */
       format?: 'service-worker' | 'declarative';
-      /** @description declarative format: the https URL a click on the notification opens; {callId} is replaced by the call id */
+      /** @description the https URL a click on a declarative notification opens; {callId} is replaced by the call id. Needed by the declarative format, the credential one or a registration one */
       navigate?: string;
       /** @description push service origins (scheme://host[:port]) whose subscriptions may be plain http or private addresses, e.g. an emulator; honoured only where the operator sets CALLPUSH_ALLOW_PRIVATE_ENDPOINTS */
       allowedOrigins?: string[];
@@ -1307,6 +1418,77 @@ export interface operations {
       };
     };
   };
+  getProviderHealth: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the app key */
+        appKey: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description start of the window, epoch ms */
+            since: number;
+            providers: {
+              name: string;
+              type: string;
+              /** @description push deliveries of calls placed in the window */
+              deliveries: number;
+              /** @description of those, the ones that ended failed or expired */
+              failures: number;
+              lastError?: {
+                /** @description the outcome code: retry, token_gone, config_error, rejected, … */
+                reason: string;
+                /** @description the provider's reason */
+                detail?: string;
+                /** @description epoch ms */
+                at: number;
+              };
+              /** @description this node's client, once a send built it (absent for Web Push: no token to cache) */
+              tokenCache?: {
+                /** @description whether this node holds an access token for it now */
+                cached: boolean;
+                /** @description when it was fetched, epoch ms */
+                fetchedAt?: number;
+                /** @description this node's open connections to the provider */
+                connections: number;
+              };
+              /** @description the provider refused the credential itself (config_error) since it was last stored */
+              misconfigured: boolean;
+            }[];
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
   getAppSettings: {
     parameters: {
       query?: never;
@@ -1797,6 +1979,8 @@ export interface operations {
                 kind: string;
                 /** @description APNs only: the environment that issued the token (sandbox for a development build); absent: the credential environment */
                 environment?: 'sandbox' | 'production';
+                /** @description Web Push only: declarative (a notification the browser shows by itself, Safari 18.4+) or service-worker (the v1 message for the page service worker); absent: the credential format */
+                format?: 'declarative' | 'service-worker';
               }[];
               /** @description every fact the device reported so far; absent: it never reported */
               capabilities?: {
@@ -1931,6 +2115,8 @@ export interface operations {
               kind: string;
               /** @description APNs only: the environment that issued the token (sandbox for a development build); absent: the credential environment */
               environment?: 'sandbox' | 'production';
+              /** @description Web Push only: declarative (a notification the browser shows by itself, Safari 18.4+) or service-worker (the v1 message for the page service worker); absent: the credential format */
+              format?: 'declarative' | 'service-worker';
             }[];
             /** @description every fact the device reported so far; absent: it never reported */
             capabilities?: {
@@ -2017,6 +2203,8 @@ export interface operations {
               kind: string;
               /** @description APNs only: the environment that issued the token (sandbox for a development build); absent: the credential environment */
               environment?: 'sandbox' | 'production';
+              /** @description Web Push only: declarative (a notification the browser shows by itself, Safari 18.4+) or service-worker (the v1 message for the page service worker); absent: the credential format */
+              format?: 'declarative' | 'service-worker';
             }[];
             /** @description every fact the device reported so far; absent: it never reported */
             capabilities?: {
@@ -2066,6 +2254,8 @@ export interface operations {
               kind: string;
               /** @description APNs only: the environment that issued the token (sandbox for a development build); absent: the credential environment */
               environment?: 'sandbox' | 'production';
+              /** @description Web Push only: declarative (a notification the browser shows by itself, Safari 18.4+) or service-worker (the v1 message for the page service worker); absent: the credential format */
+              format?: 'declarative' | 'service-worker';
             }[];
             /** @description every fact the device reported so far; absent: it never reported */
             capabilities?: {
@@ -2193,6 +2383,8 @@ export interface operations {
                 kind: string;
                 /** @description APNs only: the environment that issued the token (sandbox for a development build); absent: the credential environment */
                 environment?: 'sandbox' | 'production';
+                /** @description Web Push only: declarative (a notification the browser shows by itself, Safari 18.4+) or service-worker (the v1 message for the page service worker); absent: the credential format */
+                format?: 'declarative' | 'service-worker';
               }[];
               /** @description every fact the device reported so far; absent: it never reported */
               capabilities?: {
@@ -2211,6 +2403,57 @@ export interface operations {
               registeredAt: number;
             }[];
           };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  searchUsers: {
+    parameters: {
+      query?: {
+        /** @description the start of the user id */
+        prefix?: string;
+        /** @description `next` of the previous page */
+        cursor?: string;
+        /** @description users per page */
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            users: {
+              userId: string;
+            }[];
+            /** @description the cursor of the next page; absent on the last page */
+            next?: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
       /** @description Default Response */
@@ -2393,12 +2636,21 @@ export interface operations {
               receivedAt?: number;
               /** @description the provider's message id of the accepted push */
               providerId?: string;
+              /** @description what the provider's own delivery receipt reported (HMS: docs/providers.md#hms-receipts) */
+              providerReceipt?: {
+                /** @description delivered, held, undelivered or unknown */
+                kind: string;
+                /** @description the status in callpush's words, with the provider's code */
+                reason: string;
+                /** @description epoch ms */
+                at: number;
+              };
               /** @description answered or declined: what was done on this device */
               acted?: string;
               actedAt?: number;
               /** @description the milestones the delivery reached, in order, each with its time (docs/history.md) */
               funnel: {
-                /** @description accepted, sent (to the provider or the socket), provider_accepted, received, answered or declined */
+                /** @description accepted, sent (to the provider or the socket), provider_accepted, provider_delivered (the provider's delivery receipt), received, answered or declined */
                 milestone: string;
                 /** @description epoch ms */
                 at: number;
@@ -2463,12 +2715,21 @@ export interface operations {
               receivedAt?: number;
               /** @description the provider's message id of the accepted push */
               providerId?: string;
+              /** @description what the provider's own delivery receipt reported (HMS: docs/providers.md#hms-receipts) */
+              providerReceipt?: {
+                /** @description delivered, held, undelivered or unknown */
+                kind: string;
+                /** @description the status in callpush's words, with the provider's code */
+                reason: string;
+                /** @description epoch ms */
+                at: number;
+              };
               /** @description answered or declined: what was done on this device */
               acted?: string;
               actedAt?: number;
               /** @description the milestones the delivery reached, in order, each with its time (docs/history.md) */
               funnel: {
-                /** @description accepted, sent (to the provider or the socket), provider_accepted, received, answered or declined */
+                /** @description accepted, sent (to the provider or the socket), provider_accepted, provider_delivered (the provider's delivery receipt), received, answered or declined */
                 milestone: string;
                 /** @description epoch ms */
                 at: number;
@@ -2591,12 +2852,21 @@ export interface operations {
               receivedAt?: number;
               /** @description the provider's message id of the accepted push */
               providerId?: string;
+              /** @description what the provider's own delivery receipt reported (HMS: docs/providers.md#hms-receipts) */
+              providerReceipt?: {
+                /** @description delivered, held, undelivered or unknown */
+                kind: string;
+                /** @description the status in callpush's words, with the provider's code */
+                reason: string;
+                /** @description epoch ms */
+                at: number;
+              };
               /** @description answered or declined: what was done on this device */
               acted?: string;
               actedAt?: number;
               /** @description the milestones the delivery reached, in order, each with its time (docs/history.md) */
               funnel: {
-                /** @description accepted, sent (to the provider or the socket), provider_accepted, received, answered or declined */
+                /** @description accepted, sent (to the provider or the socket), provider_accepted, provider_delivered (the provider's delivery receipt), received, answered or declined */
                 milestone: string;
                 /** @description epoch ms */
                 at: number;
@@ -2692,12 +2962,21 @@ export interface operations {
               receivedAt?: number;
               /** @description the provider's message id of the accepted push */
               providerId?: string;
+              /** @description what the provider's own delivery receipt reported (HMS: docs/providers.md#hms-receipts) */
+              providerReceipt?: {
+                /** @description delivered, held, undelivered or unknown */
+                kind: string;
+                /** @description the status in callpush's words, with the provider's code */
+                reason: string;
+                /** @description epoch ms */
+                at: number;
+              };
               /** @description answered or declined: what was done on this device */
               acted?: string;
               actedAt?: number;
               /** @description the milestones the delivery reached, in order, each with its time (docs/history.md) */
               funnel: {
-                /** @description accepted, sent (to the provider or the socket), provider_accepted, received, answered or declined */
+                /** @description accepted, sent (to the provider or the socket), provider_accepted, provider_delivered (the provider's delivery receipt), received, answered or declined */
                 milestone: string;
                 /** @description epoch ms */
                 at: number;
@@ -2811,12 +3090,21 @@ export interface operations {
               receivedAt?: number;
               /** @description the provider's message id of the accepted push */
               providerId?: string;
+              /** @description what the provider's own delivery receipt reported (HMS: docs/providers.md#hms-receipts) */
+              providerReceipt?: {
+                /** @description delivered, held, undelivered or unknown */
+                kind: string;
+                /** @description the status in callpush's words, with the provider's code */
+                reason: string;
+                /** @description epoch ms */
+                at: number;
+              };
               /** @description answered or declined: what was done on this device */
               acted?: string;
               actedAt?: number;
               /** @description the milestones the delivery reached, in order, each with its time (docs/history.md) */
               funnel: {
-                /** @description accepted, sent (to the provider or the socket), provider_accepted, received, answered or declined */
+                /** @description accepted, sent (to the provider or the socket), provider_accepted, provider_delivered (the provider's delivery receipt), received, answered or declined */
                 milestone: string;
                 /** @description epoch ms */
                 at: number;
@@ -2928,12 +3216,21 @@ export interface operations {
               receivedAt?: number;
               /** @description the provider's message id of the accepted push */
               providerId?: string;
+              /** @description what the provider's own delivery receipt reported (HMS: docs/providers.md#hms-receipts) */
+              providerReceipt?: {
+                /** @description delivered, held, undelivered or unknown */
+                kind: string;
+                /** @description the status in callpush's words, with the provider's code */
+                reason: string;
+                /** @description epoch ms */
+                at: number;
+              };
               /** @description answered or declined: what was done on this device */
               acted?: string;
               actedAt?: number;
               /** @description the milestones the delivery reached, in order, each with its time (docs/history.md) */
               funnel: {
-                /** @description accepted, sent (to the provider or the socket), provider_accepted, received, answered or declined */
+                /** @description accepted, sent (to the provider or the socket), provider_accepted, provider_delivered (the provider's delivery receipt), received, answered or declined */
                 milestone: string;
                 /** @description epoch ms */
                 at: number;
@@ -3068,12 +3365,21 @@ export interface operations {
               receivedAt?: number;
               /** @description the provider's message id of the accepted push */
               providerId?: string;
+              /** @description what the provider's own delivery receipt reported (HMS: docs/providers.md#hms-receipts) */
+              providerReceipt?: {
+                /** @description delivered, held, undelivered or unknown */
+                kind: string;
+                /** @description the status in callpush's words, with the provider's code */
+                reason: string;
+                /** @description epoch ms */
+                at: number;
+              };
               /** @description answered or declined: what was done on this device */
               acted?: string;
               actedAt?: number;
               /** @description the milestones the delivery reached, in order, each with its time (docs/history.md) */
               funnel: {
-                /** @description accepted, sent (to the provider or the socket), provider_accepted, received, answered or declined */
+                /** @description accepted, sent (to the provider or the socket), provider_accepted, provider_delivered (the provider's delivery receipt), received, answered or declined */
                 milestone: string;
                 /** @description epoch ms */
                 at: number;
@@ -3249,12 +3555,21 @@ export interface operations {
             receivedAt?: number;
             /** @description the provider's message id of the accepted push */
             providerId?: string;
+            /** @description what the provider's own delivery receipt reported (HMS: docs/providers.md#hms-receipts) */
+            providerReceipt?: {
+              /** @description delivered, held, undelivered or unknown */
+              kind: string;
+              /** @description the status in callpush's words, with the provider's code */
+              reason: string;
+              /** @description epoch ms */
+              at: number;
+            };
             /** @description answered or declined: what was done on this device */
             acted?: string;
             actedAt?: number;
             /** @description the milestones the delivery reached, in order, each with its time (docs/history.md) */
             funnel: {
-              /** @description accepted, sent (to the provider or the socket), provider_accepted, received, answered or declined */
+              /** @description accepted, sent (to the provider or the socket), provider_accepted, provider_delivered (the provider's delivery receipt), received, answered or declined */
               milestone: string;
               /** @description epoch ms */
               at: number;
@@ -3301,6 +3616,55 @@ export interface operations {
       };
       /** @description Default Response */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  streamCallEvents: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        callId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description server-sent events: `call` (the call as GET /v1/calls/{callId} shows it) each time it changes, then `end` with {"reason": settled, lifetime, shutdown or error}; docs/console.md */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': string;
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      429: {
         headers: {
           [name: string]: unknown;
         };
@@ -3443,12 +3807,21 @@ export interface operations {
               receivedAt?: number;
               /** @description the provider's message id of the accepted push */
               providerId?: string;
+              /** @description what the provider's own delivery receipt reported (HMS: docs/providers.md#hms-receipts) */
+              providerReceipt?: {
+                /** @description delivered, held, undelivered or unknown */
+                kind: string;
+                /** @description the status in callpush's words, with the provider's code */
+                reason: string;
+                /** @description epoch ms */
+                at: number;
+              };
               /** @description answered or declined: what was done on this device */
               acted?: string;
               actedAt?: number;
               /** @description the milestones the delivery reached, in order, each with its time (docs/history.md) */
               funnel: {
-                /** @description accepted, sent (to the provider or the socket), provider_accepted, received, answered or declined */
+                /** @description accepted, sent (to the provider or the socket), provider_accepted, provider_delivered (the provider's delivery receipt), received, answered or declined */
                 milestone: string;
                 /** @description epoch ms */
                 at: number;
@@ -3707,6 +4080,103 @@ export interface operations {
       };
       /** @description Default Response */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  receiveHmsReceipts: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description timestamp=<ms>;nonce=<uuid>;value=<base64 HMAC-SHA256 of timestamp, nonce and user name> */
+        'x-huawei-callback-id': string;
+      };
+      path: {
+        /** @description the app key */
+        appKey: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          statuses: {
+            /** @description the send's requestId */
+            requestId: string;
+            /** @description the device token the status is about */
+            token: string;
+            /** @description v1: the receipt status */
+            status?: number;
+            /** @description v1: when the message reached the device (its clock), epoch ms */
+            timestamp?: number;
+            /** @description v1: the app id of the send */
+            appid?: string;
+            biTag?: string;
+            /** @description v2: the push-type of the send */
+            pushType?: number;
+            appPackageName?: string;
+            deliveryStatus?: {
+              /** @description the receipt status */
+              result: number;
+              /** @description when it reached the device, or when the failure was reported */
+              timestamp?: number;
+            };
+          }[];
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description '0': recorded (what Huawei's receipt API expects) */
+            errno: string;
+            errmsg: string;
+            /** @description statuses recorded on a delivery */
+            matched: number;
+            /** @description statuses of no delivery of the app (another app, or gone): ignored */
+            ignored: number;
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -4156,6 +4626,73 @@ export interface operations {
           };
         };
       };
+      /** @description no sandbox runs on this gateway */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Default Response */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getConsoleSandboxPhones: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            phones: {
+              [key: string]: unknown;
+            }[];
+          };
+        };
+      };
+      /** @description no sandbox runs on this gateway */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Default Response */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  streamConsoleSandboxPhones: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
       /** @description no sandbox runs on this gateway */
       204: {
         headers: {

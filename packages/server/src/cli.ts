@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { startEmulators } from '@callpush/emulators';
 import { Command, Option } from 'commander';
 import { addClientCommands } from '#cli';
 import { AuthServerConfigError, readAuthServerConfig, startAuthServer } from '#edges/auth-server';
@@ -84,6 +83,7 @@ async function emulators(flags: {
     if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`--${name}-port must be a port number`);
     return n;
   };
+  const { startEmulators } = await import('@callpush/emulators');
   const started = await startEmulators({
     host: flags.host,
     ports: {

@@ -11,6 +11,7 @@ import {
   Dispatcher,
   EventLog,
   LeaseKeeper,
+  ProviderReceipts,
   RetentionSweep,
   RingMetrics,
 } from '#domain/calls';
@@ -27,6 +28,7 @@ import {
   registerSandboxDevices,
   SANDBOX_USER,
   type SandboxInfo,
+  SandboxPhones,
   startSandboxEmulators,
   writeSandboxFile,
 } from '#edges/sandbox';
@@ -36,6 +38,7 @@ import { loadMasterKey, SecretBox } from '#infra/crypto';
 import { createRegistry } from '#infra/metrics';
 import { HttpClient } from '#infra/net';
 import { openStore } from '#infra/store';
+import { HmsReceiptIntake } from '#integrations/hms-receipts';
 import { KaleyraConfigStore, KaleyraIntake, KaleyraPayloads, KaleyraRepository } from '#integrations/kaleyra';
 import { systemClock } from '#kernel';
 import { ProviderClientPool, ProviderMetrics, ProvidersService, retryAfterMs } from '#providers';
@@ -95,7 +98,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const metrics = createRegistry();
   const nodeId = newNodeId();
   const redis = config.redisUrl
-    ? new RedisCluster({ metrics: clusterMetrics(metrics), log }, { url: config.redisUrl, nodeId })
+    ? await RedisCluster.create({ metrics: clusterMetrics(metrics), log }, { url: config.redisUrl, nodeId })
     : undefined;
   await redis?.start();
   const cluster: Cluster = redis ?? new LocalCluster(nodeId);
@@ -114,7 +117,12 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         return secret === undefined ? undefined : { key, secret, namespace: config.tokenNamespace };
       },
     },
-    { maxInflightPerCredential: config.maxInflightPerCredential, ...endpoints, ...(providerCa ? { providerCa } : {}) },
+    {
+      maxInflightPerCredential: config.maxInflightPerCredential,
+      warm: config.warmProviders,
+      ...endpoints,
+      ...(providerCa ? { providerCa } : {}),
+    },
   );
   const devices = new DevicesService({ store, providers }, { maxDevicesPerUser: config.maxDevicesPerUser });
   const limits = createCallRateLimiter({
@@ -188,7 +196,18 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     { ackWindowMs: config.ackWindowMs },
   );
   const calls = new CallsService(
-    { repo, devices, dispatcher, connections: router, limits, texts, events, metrics: ringMetrics, log },
+    {
+      repo,
+      devices,
+      dispatcher,
+      connections: router,
+      limits,
+      texts,
+      credentials: clients,
+      events,
+      metrics: ringMetrics,
+      log,
+    },
     { lease },
   );
   const leases = new LeaseKeeper({ repo, dispatcher, calls, log }, lease);
@@ -211,6 +230,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     log,
   });
   const intake = new KaleyraIntake({ repo: kaleyraRepo, configs: kaleyraConfigs, calls, notices, payloads });
+  // Huawei's delivery receipts, recorded on the deliveries they report (docs/providers.md#hms-receipts).
+  const hmsReceipts = new HmsReceiptIntake({ providers, receipts: new ProviderReceipts({ store, events }), metrics });
 
   // Other nodes hear of what changes here, and this node of what changes there.
   calls.onStateChange((call) => cluster.publish('all', { kind: 'call', callId: call.id }));
@@ -246,6 +267,17 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const sandboxDevices =
     sandboxEmulators && sandbox && (await registerSandboxDevices(devices, sandbox.appKey, sandboxEmulators.emulators));
 
+  // The console draws bob's devices as phones lit by what their emulators receive (docs/console.md).
+  const sandboxPhones =
+    sandboxEmulators && sandbox && sandboxDevices
+      ? new SandboxPhones({
+          emulators: sandboxEmulators.emulators,
+          devices: sandboxDevices.map((d) => ({ ...d, inspectAs: d.token })),
+          callOf: (callId) => repo.findCall(sandbox.appKey, callId),
+          onCallChange: (listener) => calls.onStateChange(listener),
+        })
+      : undefined;
+
   // Edges.
   // The sandbox admin token is generated, so the admin API accepts it only in sandbox mode.
   const adminToken = config.adminToken ?? sandbox?.adminToken;
@@ -262,12 +294,14 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       auth,
       apps,
       providers,
+      clients,
       devices,
       calls,
       appSettings: texts,
       events: eventEndpoints,
-      ...(sandbox ? { sandbox: { appKey: sandbox.appKey, appSecret: sandbox.appSecret } } : {}),
+      ...(sandbox ? { sandbox: { appKey: sandbox.appKey, appSecret: sandbox.appSecret, phones: sandboxPhones } } : {}),
       kaleyra: { configs: kaleyraConfigs, intake },
+      hmsReceipts,
       hub,
       store,
       cluster,
@@ -285,6 +319,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       requestTimeoutMs: config.requestTimeoutMs,
       idleTimeoutMs: config.idleTimeoutMs,
       unauthenticatedConnectionsPerIp: config.unauthenticatedConnectionsPerIp,
+      streamsPerApp: config.streamsPerApp,
+      consoleDir: config.consoleDir,
     },
   );
   const shutdown = async () => {
@@ -328,5 +364,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   await leases.start();
   await eventDeliverer.start();
   retention.start();
+  // In the background: readiness does not wait for provider handshakes, and a ring meanwhile shares them.
+  clients.warmAll().catch((err: unknown) => log.warn({ err }, 'warming provider credentials failed'));
   return { url, http, hub, sandbox: sandboxInfo, emulators: sandboxEmulators?.emulators, close: shutdown };
 }

@@ -26,10 +26,12 @@ export {
   type OutgoingCallUpdate,
 } from './outgoing-call.js';
 export type {
+  ApnsEnvironment,
   PushRegistration,
   RegisteredDevice,
   RegisteredToken,
   RegisterPushTokenOptions,
+  WebPushFormat,
 } from './registration.js';
 export type { AccessTokenProvider } from './token.js';
 export type { WebSocketConstructor, WebSocketLike } from './websocket.js';

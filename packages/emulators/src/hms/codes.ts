@@ -42,7 +42,7 @@ export class HmsResultError extends Error {
 }
 
 /** Huawei request ids: 24 digits, a millisecond timestamp then a random tail. */
-function requestId(): string {
+export function newRequestId(): string {
   return `${Date.now()}${String(randomInt(0, 100_000_000_000)).padStart(11, '0')}`;
 }
 
@@ -50,8 +50,9 @@ function requestId(): string {
 export function sendResult(
   res: AnyResponse,
   code: HmsResultCode,
-  options: { msg?: string; status?: number; headers?: Record<string, string> } = {},
+  options: { msg?: string; status?: number; headers?: Record<string, string>; requestId?: string } = {},
 ): void {
   const { status, msg } = HMS_RESULTS[code];
-  sendJson(res, options.status ?? status, { code, msg: options.msg ?? msg, requestId: requestId() }, options.headers);
+  const requestId = options.requestId ?? newRequestId();
+  sendJson(res, options.status ?? status, { code, msg: options.msg ?? msg, requestId }, options.headers);
 }

@@ -9,11 +9,13 @@ import { MessageStore } from '../core/messages.js';
 import { type EmulatorTls, generateEmulatorTls } from '../core/tls.js';
 import type { HmsFault } from './faults.js';
 import { createHmsTokenStore, HMS_ACCESS_TOKEN_TTL_SECONDS } from './oauth.js';
+import { type HmsReceiptConfig, HmsReceipts } from './receipts.js';
 import { createHmsHandler, type HmsState } from './server.js';
 import { createServiceAccount, type HmsServiceAccount } from './service-account.js';
 
 export { HMS_RESULTS, type HmsResultCode } from './codes.js';
 export type { HmsFault } from './faults.js';
+export { type HmsReceiptConfig, HmsReceipts, hmsCallbackId, type PostedReceipt } from './receipts.js';
 export { type HmsServiceAccount, SERVICE_ACCOUNT_AUDIENCE } from './service-account.js';
 export { MAX_BODY_BYTES_WITHOUT_TOKENS, MAX_TOKENS, MAX_TTL_SECONDS } from './validate.js';
 
@@ -30,6 +32,8 @@ export interface HmsEmulatorOptions extends EmulatorOptions {
   highPriorityAllowed?: boolean;
   /** The AppGallery Connect project id v3 sends name (default: random 9 digits). */
   projectId?: string;
+  /** Message receipts: where to post them and how to sign them (also set later, or at `/_emulator/receipts`). */
+  receipts?: HmsReceiptConfig;
 }
 
 export interface HmsEmulator extends EmulatorHandle {
@@ -54,6 +58,11 @@ export interface HmsEmulator extends EmulatorHandle {
    * when no other token of the request is valid), as Huawei does.
    */
   addNextToken(token: string): void;
+  /**
+   * Message receipts, posted after an accepted message that carries a receipt id: the configuration, the
+   * status a token reports (`setStatus(token, 2)`: app not installed), and what was posted.
+   */
+  receipts: HmsReceipts;
 }
 
 /**
@@ -74,6 +83,7 @@ export async function startHmsEmulator(options: HmsEmulatorOptions = {}): Promis
     faults: new FaultStore<HmsFault>(),
     serviceAccount: createServiceAccount(options.projectId),
     nextTokens: new Set(),
+    receipts: new HmsReceipts(options.receipts, Date.now),
     now: Date.now,
   };
   const handler = createHmsHandler(state);
@@ -99,6 +109,11 @@ export async function startHmsEmulator(options: HmsEmulatorOptions = {}): Promis
     }),
     serviceAccount: state.serviceAccount.account,
     addNextToken: (token) => state.nextTokens.add(token),
-    close: listening.close,
+    receipts: state.receipts,
+    close: async () => {
+      state.receipts.configure(undefined);
+      await state.receipts.settle();
+      await listening.close();
+    },
   };
 }

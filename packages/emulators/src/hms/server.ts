@@ -7,9 +7,10 @@ import { type AnyRequest, type AnyResponse, BodyTooLargeError, delay, readBody }
 import { type ExtraRoutes, handleInspection } from '../core/inspection.js';
 import type { MessageStore } from '../core/messages.js';
 import { sendText } from '../core/send.js';
-import { type HmsResultCode, HmsResultError, sendResult } from './codes.js';
+import { type HmsResultCode, HmsResultError, newRequestId, sendResult } from './codes.js';
 import { type HmsFault, parseHmsFault } from './faults.js';
 import { type HmsCredentials, type HmsGrant, handleHmsTokenRequest } from './oauth.js';
+import { type HmsReceipts, type ReceiptSubject, receiptRoutes } from './receipts.js';
 import { checkServiceAccountJwt, type HmsServiceAccount } from './service-account.js';
 import { type HmsSendRequest, parseHmsSendRequest } from './validate.js';
 import { parseHmsV3SendRequest } from './validate-v3.js';
@@ -27,6 +28,8 @@ export interface HmsState {
   serviceAccount: { account: HmsServiceAccount; publicKey: KeyObject };
   /** Tokens of HarmonyOS NEXT devices: reachable through v3 only. */
   nextTokens: Set<string>;
+  /** Message receipts posted to the configured callback (AppGallery Connect's receipt configuration). */
+  receipts: HmsReceipts;
   now: () => number;
 }
 
@@ -114,7 +117,7 @@ async function readSendBody(req: AnyRequest): Promise<Buffer> {
 async function send(req: AnyRequest, res: AnyResponse, appId: string, state: HmsState): Promise<void> {
   checkBearer(req, appId, state);
   const request = parseHmsSendRequest(await readSendBody(req), state.highPriorityAllowed);
-  await deliver(req, res, request, state, (token) => state.nextTokens.has(token));
+  await deliver(req, res, request, state, (token) => state.nextTokens.has(token), { api: 'v1' });
 }
 
 /** v3: a service-account JWT, and the scenario in the `push-type` header. */
@@ -123,16 +126,20 @@ async function sendV3(req: AnyRequest, res: AnyResponse, projectId: string, stat
   const nowSeconds = Math.floor(state.now() / 1000);
   await checkServiceAccountJwt(bearerToken(req.headers.authorization), projectId, account, publicKey, nowSeconds);
   const request = parseHmsV3SendRequest(req.headers['push-type'], await readSendBody(req));
-  await deliver(req, res, request, state, () => false);
+  await deliver(req, res, request, state, () => false, { api: 'v3', pushType: request.pushType });
 }
 
-/** Records the message for each accepted token and answers the batch: success, partial success or all invalid. */
+/**
+ * Records the message for each accepted token and answers the batch: success, partial success or all invalid.
+ * The accepted tokens' receipt follows when the message asks for one.
+ */
 async function deliver(
   req: AnyRequest,
   res: AnyResponse,
   request: Pick<HmsSendRequest, 'targets' | 'message' | 'device'> & { validateOnly?: boolean },
   state: HmsState,
   refused: (token: string) => boolean,
+  receipt: Pick<ReceiptSubject, 'api' | 'pushType'>,
 ): Promise<void> {
   const { illegal, outcome } = await applyBehaviours(req, res, request.targets, state);
   for (const token of request.targets) if (refused(token)) illegal.add(token);
@@ -141,15 +148,18 @@ async function deliver(
   if (outcome?.kind === 'fault') return answerFault(res, outcome.fault);
   const accepted = request.targets.filter((t) => !illegal.has(t));
   if (accepted.length === 0) return sendResult(res, '80300007');
+  const requestId = newRequestId();
   if (!request.validateOnly) {
     const headers = headersWithoutCredentials(req);
     for (const token of accepted) state.messages.record(token, headers, request.message, request.device);
+    const { appId } = state.credentials;
+    state.receipts.schedule({ ...receipt, requestId, tokens: accepted, message: request.message, appId });
   }
-  if (illegal.size === 0) return sendResult(res, '80000000');
+  if (illegal.size === 0) return sendResult(res, '80000000', { requestId });
   // Partial success: `msg` is itself a JSON text listing the failed tokens.
   const failed = request.targets.filter((t) => illegal.has(t));
   const msg = JSON.stringify({ success: accepted.length, failure: failed.length, illegal_tokens: failed });
-  sendResult(res, '80100000', { msg });
+  sendResult(res, '80100000', { msg, requestId });
 }
 
 async function route(req: AnyRequest, res: AnyResponse, state: HmsState, inspection: ExtraRoutes): Promise<void> {
@@ -170,7 +180,7 @@ async function route(req: AnyRequest, res: AnyResponse, state: HmsState, inspect
 
 /** The request handler: OAuth token endpoint, `/v1/{appId}/messages:send`, `/v3/{projectId}/messages:send`, inspection API. */
 export function createHmsHandler(state: HmsState): (req: AnyRequest, res: AnyResponse) => void {
-  const inspection = faultRoutes(state.faults, parseHmsFault);
+  const inspection = { ...faultRoutes(state.faults, parseHmsFault), ...receiptRoutes(state.receipts) };
   return (req, res) => {
     route(req, res, state, inspection).catch((err: unknown) => {
       if (res.headersSent) return;

@@ -29,12 +29,13 @@ function fail(code: HmsResultCode): never {
 function checkOptions(options: unknown): void {
   if (options === undefined) return;
   if (!isObject(options)) fail('80100003');
-  const { ttl, testMessage } = options;
+  const { ttl, testMessage, receiptId, biTag } = options;
   // Seconds as an integer (not v1's "30s" string), at most 15 days.
   if (ttl !== undefined && (!Number.isInteger(ttl) || (ttl as number) < 0 || (ttl as number) > MAX_TTL_SECONDS)) {
     fail('80100001');
   }
   if (testMessage !== undefined && typeof testMessage !== 'boolean') fail('80100003');
+  if ([receiptId, biTag].some((v) => v !== undefined && typeof v !== 'string')) fail('80100003');
 }
 
 function checkTargets(target: unknown): string[] {

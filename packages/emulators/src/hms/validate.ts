@@ -64,7 +64,7 @@ function ttlSeconds(value: unknown): number | undefined {
 function checkAndroid(android: unknown, highPriorityAllowed: boolean, isDataMessage: boolean): void {
   if (android === undefined) return;
   if (!isObject(android)) fail('80100003');
-  const { urgency, ttl, collapse_key: collapseKey, data } = android;
+  const { urgency, ttl, collapse_key: collapseKey, data, receipt_id: receiptId, bi_tag: biTag } = android;
   if (urgency !== undefined && urgency !== 'HIGH' && urgency !== 'NORMAL') fail('80100001');
   if (ttl !== undefined) {
     const seconds = ttlSeconds(ttl);
@@ -72,6 +72,8 @@ function checkAndroid(android: unknown, highPriorityAllowed: boolean, isDataMess
   }
   if (collapseKey !== undefined && !isCollapseKey(collapseKey)) fail('80100013');
   if (data !== undefined && typeof data !== 'string') fail('80100003');
+  // The receipt configuration to report to, and the tag the receipts echo.
+  if ([receiptId, biTag].some((v) => v !== undefined && typeof v !== 'string')) fail('80100003');
   if (urgency === 'HIGH' && isDataMessage && !highPriorityAllowed) fail('80300011');
 }
 

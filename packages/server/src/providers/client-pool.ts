@@ -1,12 +1,12 @@
 import { type Clock, systemClock } from '#kernel';
-import type { AppIdentity, EndpointSettings, ProviderClient } from './contract.js';
+import type { AppIdentity, EndpointSettings, ProviderClient, Warmth } from './contract.js';
 import type { ProviderMetrics } from './metrics.js';
 import type { ProvidersService } from './providers-service.js';
-import { createProviderClient } from './registry.js';
+import { createProviderClient, type ProviderCredential } from './registry.js';
 
 export interface ClientPoolDeps {
   /** Where credentials come from; a credential replaced or deleted drops the client built on it. */
-  providers: Pick<ProvidersService, 'secretCredential' | 'onChange'>;
+  providers: Pick<ProvidersService, 'secretCredential' | 'onChange' | 'allKeys'>;
   /** The app a credential belongs to, for clients that sign with its secret (HMS flow B). */
   appOf(appKey: string): Promise<AppIdentity | undefined>;
   metrics: ProviderMetrics;
@@ -18,7 +18,12 @@ export interface ClientPoolSettings extends EndpointSettings {
   providerCa?: string;
   /** Provider requests in flight per credential before new ones are shed (retried later if the deadline allows). */
   maxInflightPerCredential: number;
+  /** CALLPUSH_WARM_PROVIDERS: every credential's client is built, its token fetched and its connection opened ahead of the first ring. */
+  warm?: boolean;
 }
+
+/** Credentials warmed at once at start: a node serving many apps does not open every connection in one burst. */
+const WARM_CONCURRENCY = 8;
 
 /**
  * The provider clients of every credential, built on first use and kept warm (their connections and access
@@ -26,15 +31,47 @@ export interface ClientPoolSettings extends EndpointSettings {
  */
 export class ProviderClientPool {
   private readonly clients = new Map<string, Promise<ProviderClient | undefined>>();
+  private readonly credentials = new Map<string, Promise<ProviderCredential | undefined>>();
   private readonly inflight = new Map<string, number>();
   private readonly now: Clock;
+  private closed = false;
 
   constructor(
     private readonly deps: ClientPoolDeps,
     private readonly settings: ClientPoolSettings,
   ) {
     this.now = deps.now ?? systemClock;
-    deps.providers.onChange((appKey, name) => this.drop(appKey, name));
+    deps.providers.onChange((appKey, name) => {
+      this.drop(appKey, name);
+      if (this.settings.warm && !this.closed) void this.warm(appKey, name);
+    });
+    deps.metrics.observeWarmth(() => this.warmth());
+  }
+
+  /**
+   * Builds every stored credential's client and keeps it warm (token and connection, `keepWarm`), a few at a
+   * time; resolves when each has had its first try. What could not be warmed is set up by its first send.
+   */
+  async warmAll(): Promise<void> {
+    if (!this.settings.warm || this.closed) return;
+    const keys = await this.deps.providers.allKeys();
+    const next = () => keys.shift();
+    const worker = async () => {
+      for (let key = next(); key; key = next()) await this.warm(key.appKey, key.name);
+    };
+    await Promise.all(Array.from({ length: WARM_CONCURRENCY }, worker));
+  }
+
+  /** Warms one credential's client; failures are reported to the metrics' warm-up counter, never thrown. */
+  async warm(appKey: string, name: string): Promise<void> {
+    try {
+      const client = await this.get(appKey, name);
+      if (this.closed) return;
+      await client?.keepWarm?.();
+      this.deps.metrics.warmed(true);
+    } catch {
+      this.deps.metrics.warmed(false);
+    }
   }
 
   /**
@@ -57,20 +94,20 @@ export class ProviderClientPool {
   get(appKey: string, name: string): Promise<ProviderClient | undefined> {
     const key = `${appKey}/${name}`;
     let client = this.clients.get(key);
+    if (!client && this.closed) return Promise.resolve(undefined);
     if (!client) {
-      client = Promise.all([this.deps.providers.secretCredential(appKey, name), this.deps.appOf(appKey)]).then(
-        ([credential, app]) =>
-          credential
-            ? createProviderClient(credential, {
-                ...(this.settings.providerCa ? { ca: this.settings.providerCa } : {}),
-                ...(app ? { app } : {}),
-                allowPrivateEndpoints: this.settings.allowPrivateEndpoints,
-                webPushHosts: this.settings.webPushHosts,
-                now: this.now,
-                onResponse: (seconds, status) =>
-                  this.deps.metrics.response.observe({ provider: credential.type, status: String(status) }, seconds),
-              })
-            : undefined,
+      client = Promise.all([this.credential(appKey, name), this.deps.appOf(appKey)]).then(([credential, app]) =>
+        credential
+          ? createProviderClient(credential, {
+              ...(this.settings.providerCa ? { ca: this.settings.providerCa } : {}),
+              ...(app ? { app } : {}),
+              allowPrivateEndpoints: this.settings.allowPrivateEndpoints,
+              webPushHosts: this.settings.webPushHosts,
+              now: this.now,
+              onResponse: (seconds, status) =>
+                this.deps.metrics.response.observe({ provider: credential.type, status: String(status) }, seconds),
+            })
+          : undefined,
       );
       // A failed lookup is not cached: the next delivery tries again.
       client.catch(() => this.clients.delete(key));
@@ -79,10 +116,27 @@ export class ProviderClientPool {
     return client;
   }
 
+  /**
+   * The credential `name` of `appKey` (undefined when the app has none), loaded once with its client and
+   * forgotten with it: placing a call measures its rings as each client would wrap them, without a query.
+   */
+  credential(appKey: string, name: string): Promise<ProviderCredential | undefined> {
+    const key = `${appKey}/${name}`;
+    let credential = this.credentials.get(key);
+    if (!credential) {
+      credential = this.deps.providers.secretCredential(appKey, name);
+      // A failed lookup is not cached: the next one tries again.
+      credential.catch(() => this.credentials.delete(key));
+      this.credentials.set(key, credential);
+    }
+    return credential;
+  }
+
   /** Drops one credential's client (it was replaced or deleted); the next send builds a fresh one. */
   drop(appKey: string, name: string): void {
     const key = `${appKey}/${name}`;
     const client = this.clients.get(key);
+    this.credentials.delete(key);
     this.clients.delete(key);
     void client?.then((c) => c?.close()).catch(() => undefined);
   }
@@ -90,12 +144,41 @@ export class ProviderClientPool {
   /** Drops every client: change events may have been missed (Redis was away), so rebuild from the store. */
   dropAll(): void {
     const clients = [...this.clients.values()];
+    this.credentials.clear();
     this.clients.clear();
     for (const client of clients) void client.then((c) => c?.close()).catch(() => undefined);
   }
 
+  /**
+   * The warm state (cached token, connections) of one credential's client, without building it: undefined
+   * when no send has built it on this node yet, or for a client with nothing to keep warm (Web Push).
+   */
+  async warmthOf(appKey: string, name: string): Promise<Warmth | undefined> {
+    const client = await this.clients.get(`${appKey}/${name}`)?.catch(() => undefined);
+    return client?.warmth?.();
+  }
+
+  /** The warm state of every client built so far, by credential. */
+  private async warmth(): Promise<Array<{ appKey: string; name: string; type: string; warmth: Warmth }>> {
+    const built = await Promise.all(
+      [...this.clients].map(async ([key, client]) => ({ key, client: await client.catch(() => undefined) })),
+    );
+    const out = [];
+    for (const { key, client } of built) {
+      const warmth = client?.warmth?.();
+      const credential = await this.credentials.get(key)?.catch(() => undefined);
+      if (!warmth || !credential) continue;
+      const slash = key.indexOf('/');
+      const [appKey, name] = [key.slice(0, slash), key.slice(slash + 1)];
+      out.push({ appKey, name, type: credential.type, warmth });
+    }
+    return out;
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
     const clients = [...this.clients.values()];
+    this.credentials.clear();
     this.clients.clear();
     await Promise.all(clients.map((c) => c.then((x) => x?.close()).catch(() => undefined)));
   }

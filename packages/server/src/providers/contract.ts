@@ -13,9 +13,19 @@ export interface PushTarget {
    * sandbox gateway). Absent: the credential's environment.
    */
   environment?: ApnsEnvironment;
+  /**
+   * Web Push only: the body the registration asked for (a declarative push message, or the v1 message for its
+   * service worker). Absent: the credential's format.
+   */
+  format?: WebPushFormat;
 }
 
 export type ApnsEnvironment = 'sandbox' | 'production';
+/** The names a Web Push credential's `format` uses (docs/providers.md#webpush-declarative). */
+export type WebPushFormat = 'service-worker' | 'declarative';
+
+/** What a registration chose besides its token: each field for one provider only. */
+export type RegistrationChoices = Pick<PushTarget, 'environment' | 'format'>;
 
 /** What to send, with the deadline every TTL is derived from (nothing may be sent at or past it). */
 export interface PushRequest {
@@ -83,8 +93,27 @@ export interface ProviderClient {
    * network failures are `retry` outcomes. Clients that can batch (HMS) do so.
    */
   send(targets: PushTarget[], request: PushRequest): Promise<PushOutcome[]>;
+  /**
+   * Makes the first ring as fast as a warm one: fetches the access token and opens the connection now, and
+   * keeps both so (the token renewed ahead of expiry, idle connections pinged, a lost one reopened). Rejects
+   * when the first attempt failed; sends then set things up themselves, as without it. Absent on clients with
+   * nothing to warm (Web Push: every subscription names its own push service).
+   */
+  keepWarm?(): Promise<void>;
+  /** What is warm now, for metrics. */
+  warmth?(): Warmth;
   /** Closes connections (HTTP/2 sessions, keep-alive pools). */
   close(): Promise<void>;
+}
+
+/** A provider client's warm state (epoch ms). */
+export interface Warmth {
+  /** When the cached access token was fetched; undefined without one. */
+  tokenFetchedAt: number | undefined;
+  /** Open connections to the provider. */
+  connections: number;
+  /** When the oldest open connection was opened. */
+  connectedSince: number | undefined;
 }
 
 /**
@@ -146,17 +175,30 @@ export interface ProviderModule<C extends { type: string } = { type: string }> {
   checkCredential(credential: C, settings: EndpointSettings): Promise<Record<string, unknown>>;
   /**
    * Refuses a push token that cannot be right for this provider and the credential it is registered on
-   * (InvalidInput `invalid_token`, or `endpoint_not_allowed` for a Web Push endpoint, naming the field).
+   * (InvalidInput `invalid_token`, or `endpoint_not_allowed` for a Web Push endpoint, naming the field), or a
+   * choice of the registration the credential cannot serve (`validation_failed`, naming it).
    */
-  checkPushToken(token: string, credential: C, settings: EndpointSettings): void | Promise<void>;
+  checkPushToken(
+    token: string,
+    credential: C,
+    settings: EndpointSettings,
+    choices: RegistrationChoices,
+  ): void | Promise<void>;
   createClient(credential: C, options: ProviderClientOptions): ProviderClient;
   /** The largest message the provider carries to a device of `kind`, in the bytes its limit counts. */
   maxPayloadBytes(kind: PushTarget['kind']): number;
   /**
-   * The size of `request` wrapped as the client wraps it for a device of `kind`, sent at `now` or later, in the
-   * bytes the provider's limit counts: placing a call refuses one that some callee's provider cannot carry.
+   * The size of `request` wrapped as the client of `credential` wraps it for a device of `kind` that made
+   * `choices`, sent at `now` or later, in the bytes the provider's limit counts: placing a call refuses one
+   * that some callee's provider cannot carry.
    */
-  payloadBytes(request: PushRequest, kind: PushTarget['kind'], now: number): number;
+  payloadBytes(
+    request: PushRequest,
+    kind: PushTarget['kind'],
+    now: number,
+    credential: C,
+    choices: RegistrationChoices,
+  ): number;
   readonly sandbox: SandboxWiring<C>;
 }
 

@@ -58,6 +58,11 @@ export class CredentialsRepository {
       .execute();
   }
 
+  /** Every credential of every app, by key: what a node warms at start. */
+  listKeys(): Promise<Array<{ app_key: string; name: string }>> {
+    return this.store.db.selectFrom('provider_credentials').select(['app_key', 'name']).execute();
+  }
+
   /** The sealed credential, secrets included: for the clients, and for checking a push token against it. */
   async sealedConfig(appKey: string, name: string): Promise<string | undefined> {
     const row = await this.store.db

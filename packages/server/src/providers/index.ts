@@ -11,16 +11,24 @@ export type {
   PushOutcome,
   PushRequest,
   PushTarget,
+  RegistrationChoices,
+  WebPushFormat,
 } from './contract.js';
 export { type FcmCredential, MESSAGING_SCOPE, serviceAccountTokenFetcher } from './fcm/index.js';
 export {
   appIssuer,
   applicationKeyName,
+  CALLBACK_TOLERANCE_MS,
+  type CallbackSecret,
   CLIENT_ASSERTION_TYPE,
   HMS_SCOPE,
   type HmsCredential,
+  type HmsReceiptKind,
+  hmsCallbackValue,
+  hmsReceiptStatus,
   hmsTokenFetcher,
   MAX_ASSERTION_LIFETIME_SECONDS,
+  verifyHmsCallbackId,
 } from './hms/index.js';
 export { checkUrl, ProviderAuthError, retryAfterMs, TokenCache } from './kit/index.js';
 export { ProviderMetrics } from './metrics.js';

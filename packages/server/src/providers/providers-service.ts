@@ -1,7 +1,7 @@
 import type { SecretBox } from '#infra/crypto';
 import type { Store } from '#infra/store';
 import { type Clock, systemClock } from '#kernel';
-import type { EndpointSettings } from './contract.js';
+import type { EndpointSettings, RegistrationChoices } from './contract.js';
 import { type CredentialRow, CredentialsRepository } from './credentials-repository.js';
 import {
   checkCredential,
@@ -92,13 +92,24 @@ export class ProvidersService {
    * Checks a push token to register on credential `name` and returns the credential's type, or undefined when
    * the app has no credential by that name (or of a type unknown here). Rejects with InvalidInput naming the
    * field when the token cannot be right for it (a Web Push endpoint is checked against the credential's own
-   * allowed origins).
+   * allowed origins), or when the credential cannot serve what the registration chose (a declarative format
+   * without a page to open).
    */
-  async checkPushToken(appKey: string, name: string, token: string): Promise<ProviderType | undefined> {
+  async checkPushToken(
+    appKey: string,
+    name: string,
+    token: string,
+    choices: RegistrationChoices = {},
+  ): Promise<ProviderType | undefined> {
     const credential = await this.secretCredential(appKey, name);
     if (!credential || !providerModule(credential.type)) return undefined;
-    await checkPushToken(credential, token, this.settings);
+    await checkPushToken(credential, token, this.settings, choices);
     return credential.type;
+  }
+
+  /** Every stored credential's app and name. */
+  async allKeys(): Promise<Array<{ appKey: string; name: string }>> {
+    return (await this.repo.listKeys()).map((r) => ({ appKey: r.app_key, name: r.name }));
   }
 
   /** The full credential with its secrets, for the provider clients only. */

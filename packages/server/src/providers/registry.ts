@@ -1,6 +1,12 @@
 import { Type } from 'typebox';
 import { apns } from './apns/index.js';
-import type { EndpointSettings, ProviderClient, ProviderClientOptions, ProviderModule } from './contract.js';
+import type {
+  EndpointSettings,
+  ProviderClient,
+  ProviderClientOptions,
+  ProviderModule,
+  RegistrationChoices,
+} from './contract.js';
 import { fcm } from './fcm/index.js';
 import { hms } from './hms/index.js';
 import { webPush } from './webpush/index.js';
@@ -44,11 +50,15 @@ export function createProviderClient(credential: ProviderCredential, options: Pr
   return providerModule(credential.type)!.createClient(credential, options);
 }
 
-/** Refuses a push token that cannot be right for `credential` (InvalidInput naming the field). */
+/**
+ * Refuses a push token that cannot be right for `credential`, or choices of the registration it cannot serve
+ * (InvalidInput naming the field).
+ */
 export async function checkPushToken(
   credential: ProviderCredential,
   token: string,
   settings: EndpointSettings,
+  choices: RegistrationChoices = {},
 ): Promise<void> {
-  await providerModule(credential.type)!.checkPushToken(token, credential, settings);
+  await providerModule(credential.type)!.checkPushToken(token, credential, settings, choices);
 }

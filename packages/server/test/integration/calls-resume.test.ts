@@ -129,8 +129,12 @@ describe('crash safety', () => {
     const ring = await emu.fcm.messages.waitFor((m) => m.token === 'retry-after-token', 10_000);
     // The restart took well under the Retry-After; the ring still waited for it.
     expect(ring.receivedAt - refusedAt).toBeGreaterThanOrEqual(RETRY_AFTER_S * 1000 - 50);
-    const after = await request(second.url, 'GET', `/v1/calls/${placed.body.callId}`, { auth });
-    expect(after.body.deliveries[0]).toMatchObject({ state: 'sent', attempts: 2 });
+    // The emulator records the push before the gateway has read its answer: the outcome follows.
+    const after = await until('the retry recorded', async () => {
+      const d = (await request(second.url, 'GET', `/v1/calls/${placed.body.callId}`, { auth })).body.deliveries[0];
+      return d.state === 'sent' ? d : undefined;
+    });
+    expect(after).toMatchObject({ state: 'sent', attempts: 2 });
     await second.stop();
   });
 });

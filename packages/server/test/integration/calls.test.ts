@@ -14,9 +14,17 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
   let emu: Emulators;
   let gw: TestGateway;
   let app: { key: string; secret: string };
+  /**
+   * The callee, a new user with new tokens in every test: the calls of earlier tests still send to their callee's
+   * devices in the background (cancels and missed-call notices after an answer or timeout, retries after a
+   * backoff, timeouts of calls left ringing), and those must neither land in this test's lists nor spend or
+   * trip the behaviours it sets on its tokens.
+   */
+  let bobId = '';
+  let bobs = 0;
   let bob: string;
   let alice: string;
-  const tokens = { fcm: 'bob-fcm-token', hms: 'bob-hms-token', apns: 'b0'.repeat(32), webpush: '' };
+  const tokens = { fcm: '', hms: '', apns: '', webpush: '' };
   let webpushId = '';
   const call = (method: string, path: string, opts?: CallOptions) => request(gw.url, method, path, opts);
   const appAuth = () => basic(app.key, app.secret);
@@ -27,6 +35,11 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
   }
 
   async function registerBob(): Promise<void> {
+    bobId = `bob-${++bobs}`;
+    bob = await userToken(bobId);
+    tokens.fcm = `${bobId}-fcm-token`;
+    tokens.hms = `${bobId}-hms-token`;
+    tokens.apns = bobs.toString(16).padStart(2, '0').repeat(32);
     const sub = emu.webpush.createSubscription();
     webpushId = sub.id;
     tokens.webpush = JSON.stringify({ endpoint: sub.endpoint, keys: sub.keys });
@@ -44,7 +57,7 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
     }
   }
 
-  /** Messages for bob's device on one provider, unwrapped. */
+  /** Messages for this test's bob's device on one provider, unwrapped. */
   const arrived = (provider: keyof typeof tokens) => {
     const store = emu[provider].messages;
     const token = provider === 'webpush' ? webpushId : tokens[provider];
@@ -61,7 +74,6 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
       const r = await call('PUT', `/v1/apps/${app.key}/providers/${name}`, { auth: appAuth(), body });
       expect(r.status, r.text).toBe(201);
     }
-    bob = await userToken('bob');
     alice = await userToken('alice');
   });
   afterAll(async () => {
@@ -79,7 +91,7 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
   it('rings every device of the callee at once, in each provider wrapping, and records the deliveries', async () => {
     const placed = await call('POST', '/v1/calls', {
       auth: appAuth(),
-      body: { from: 'alice', to: ['bob'], video: true, headers: { room: 'r1' }, displayName: 'Alice' },
+      body: { from: 'alice', to: [bobId], video: true, headers: { room: 'r1' }, displayName: 'Alice' },
     });
     expect(placed.status, placed.text).toBe(201);
     const { callId, expiresAt } = placed.body;
@@ -90,20 +102,22 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
       type: 'call.ring',
       callId,
       from: 'alice',
-      to: 'bob',
+      to: bobId,
       video: true,
       headers: { room: 'r1' },
       displayName: 'Alice',
       expiresAt,
     };
+    const ringOn = (provider: keyof typeof tokens) =>
+      arrived(provider).find((x) => x.body.callId === callId && x.body.type === 'call.ring');
     for (const provider of ['fcm', 'hms', 'apns', 'webpush'] as const) {
-      const [first] = await until(`${provider} ring`, () => (arrived(provider).length ? arrived(provider) : undefined));
-      expect(first!.body, provider).toMatchObject(ring);
+      const first = await until(`${provider} ring`, () => ringOn(provider));
+      expect(first.body, provider).toMatchObject(ring);
     }
-    const fcm = arrived('fcm')[0]!.m.payload as any;
+    const fcm = ringOn('fcm')!.m.payload as any;
     expect(fcm.android).toMatchObject({ priority: 'HIGH', collapse_key: callId });
     expect(Number(fcm.android.ttl.replace('s', ''))).toBeGreaterThanOrEqual(28);
-    const apns = arrived('apns')[0]!.m.headers;
+    const apns = ringOn('apns')!.m.headers;
     expect(apns).toMatchObject({
       'apns-push-type': 'voip',
       'apns-topic': `${APNS_TOPIC}.voip`,
@@ -121,15 +135,18 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
   it('sends ttl "0s" when less than a second is left', async () => {
     const r = await call('POST', '/v1/calls', {
       auth: appAuth(),
-      body: { from: 'alice', to: ['bob'], ringTimeoutSeconds: 1 },
+      body: { from: 'alice', to: [bobId], ringTimeoutSeconds: 1 },
     });
     expect(r.status).toBe(201);
-    const [ring] = await until('fcm ring', () => (arrived('fcm').length ? arrived('fcm') : undefined));
-    expect((ring!.m.payload as any).android.ttl).toBe('0s');
+    // The call times out a second later: its cancel may overtake a slow ring.
+    const ring = await until('fcm ring', () =>
+      arrived('fcm').find((x) => x.body.callId === r.body.callId && x.body.type === 'call.ring'),
+    );
+    expect((ring.m.payload as any).android.ttl).toBe('0s');
   });
 
   it('answer on one device cancels the other rung devices, never with a VoIP push', async () => {
-    const { callId } = (await call('POST', '/v1/calls', { auth: alice, body: { to: ['bob'] } })).body;
+    const { callId } = (await call('POST', '/v1/calls', { auth: alice, body: { to: [bobId] } })).body;
     await until('rings sent', async () => {
       const r = await call('GET', `/v1/calls/${callId}`, { auth: bob });
       return r.body.deliveries.filter((d: { state: string }) => d.state === 'sent').length === 4 || undefined;
@@ -138,11 +155,11 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
     expect([answered.status, answered.body.state, answered.body.answeredBy]).toEqual([
       200,
       'answered',
-      { userId: 'bob', deviceId: 'pixel' },
+      { userId: bobId, deviceId: 'pixel' },
     ]);
     for (const provider of ['hms', 'webpush'] as const) {
       const cancel = await until(`${provider} cancel`, () =>
-        arrived(provider).find((x) => x.body.type === 'call.cancel'),
+        arrived(provider).find((x) => x.body.callId === callId && x.body.type === 'call.cancel'),
       );
       expect(cancel.body).toMatchObject({ callId, reason: 'answered_elsewhere' });
     }
@@ -154,14 +171,14 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
         : undefined;
     });
     expect(after.find((d: { deviceId: string }) => d.deviceId === 'iphone').state).toBe('skipped');
-    expect(arrived('apns').filter((x) => x.body.type === 'call.cancel')).toEqual([]);
-    expect(arrived('fcm').filter((x) => x.body.type === 'call.cancel')).toEqual([]);
+    expect(arrived('apns').filter((x) => x.body.callId === callId && x.body.type === 'call.cancel')).toEqual([]);
+    expect(arrived('fcm').filter((x) => x.body.callId === callId && x.body.type === 'call.cancel')).toEqual([]);
     const again = await call('POST', `/v1/calls/${callId}/answer`, { auth: bob, body: { deviceId: 'huawei' } });
     expect([again.status, again.body.error.code]).toEqual([409, 'invalid_transition']);
   });
 
   it('refuses an answer from a device the callee does not have', async () => {
-    const { callId } = (await call('POST', '/v1/calls', { auth: alice, body: { to: ['bob'] } })).body;
+    const { callId } = (await call('POST', '/v1/calls', { auth: alice, body: { to: [bobId] } })).body;
     // carol's device is real, but not bob's.
     const carol = await userToken('carol');
     await call('PUT', '/v1/me/devices/carol-pixel', {
@@ -178,11 +195,11 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
     }
     expect((await call('GET', `/v1/calls/${callId}`, { auth: bob })).body.state).toBe('ringing');
     const answered = await call('POST', `/v1/calls/${callId}/answer`, { auth: bob, body: { deviceId: 'iphone' } });
-    expect([answered.status, answered.body.answeredBy]).toEqual([200, { userId: 'bob', deviceId: 'iphone' }]);
+    expect([answered.status, answered.body.answeredBy]).toEqual([200, { userId: bobId, deviceId: 'iphone' }]);
   });
 
   it('caller cancel and decline stop the ringing with their reasons; impossible transitions are 409', async () => {
-    const a = (await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: ['bob'] } })).body;
+    const a = (await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: [bobId] } })).body;
     await until('ring', () => arrived('hms').find((x) => x.body.callId === a.callId));
     const cancelled = await call('POST', `/v1/calls/${a.callId}/cancel`, { auth: alice });
     expect([cancelled.status, cancelled.body.state]).toEqual([200, 'cancelled']);
@@ -195,7 +212,7 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
     ).toBe(409);
     expect((await call('POST', `/v1/calls/${a.callId}/cancel`, { auth: alice })).status).toBe(409);
 
-    const b = (await call('POST', '/v1/calls', { auth: alice, body: { to: ['bob'] } })).body;
+    const b = (await call('POST', '/v1/calls', { auth: alice, body: { to: [bobId] } })).body;
     await until('ring', () => arrived('hms').find((x) => x.body.callId === b.callId));
     const declined = await call('POST', `/v1/calls/${b.callId}/decline`, { auth: bob, body: { deviceId: 'huawei' } });
     expect([declined.status, declined.body.state]).toEqual([200, 'declined']);
@@ -210,7 +227,7 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
 
   it('times out at the deadline and tells the rung devices', async () => {
     const { callId } = (
-      await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: ['bob'], ringTimeoutSeconds: 1 } })
+      await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: [bobId], ringTimeoutSeconds: 1 } })
     ).body;
     const cancel = await until(
       'timeout cancel',
@@ -225,7 +242,7 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
     emu.fcm.behaviours.set(tokens.fcm, { kind: 'unavailable', count: 1 });
     emu.hms.behaviours.set(tokens.hms, { kind: 'rate_limited', retryAfterSeconds: 5 });
     const { callId } = (
-      await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: ['bob'], ringTimeoutSeconds: 2 } })
+      await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: [bobId], ringTimeoutSeconds: 2 } })
     ).body;
     const deliveries = await until('outcomes', async () => {
       const r = await call('GET', `/v1/calls/${callId}`, { auth: appAuth() });
@@ -239,10 +256,10 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
 
   it('prunes a dead token, but not one re-registered since', async () => {
     // The credential delivers first: a dead-token answer is trusted only then.
-    const ok = (await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: ['bob'] } })).body;
+    const ok = (await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: [bobId] } })).body;
     await until('a delivered ring', () => arrived('hms').find((x) => x.body.callId === ok.callId));
     emu.hms.behaviours.set(tokens.hms, { kind: 'unregistered' });
-    const first = (await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: ['bob'] } })).body;
+    const first = (await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: [bobId] } })).body;
     const goneOutcome = (callId: string) =>
       until('token_gone', async () => {
         const r = await call('GET', `/v1/calls/${callId}`, { auth: appAuth() });
@@ -252,7 +269,7 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
       });
     await goneOutcome(first.callId);
     const deviceIds = async () =>
-      (await call('GET', '/v1/users/bob/devices', { auth: appAuth() })).body.devices
+      (await call('GET', `/v1/users/${bobId}/devices`, { auth: appAuth() })).body.devices
         .map((d: { deviceId: string }) => d.deviceId)
         .sort();
     expect(await deviceIds()).toEqual(['browser', 'iphone', 'pixel']);
@@ -262,9 +279,15 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
       auth: bob,
       body: { provider: 'hms', token: tokens.hms, kind: 'alert' },
     });
-    emu.hms.behaviours.set(tokens.hms, { kind: 'latency', ms: 400 });
-    const second = (await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: ['bob'] } })).body;
-    await sleep(100);
+    // Held at the provider for a second: re-registered once the send is known to be there, before its answer.
+    emu.hms.behaviours.set(tokens.hms, { kind: 'latency', ms: 1000, count: 1 });
+    const held = () =>
+      emu.hms.behaviours
+        .list()
+        .find((b) => b.token === tokens.hms)
+        ?.behaviours.some((b) => b.kind === 'latency');
+    const second = (await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: [bobId] } })).body;
+    await until('the send held at the provider', () => !held());
     await call('PUT', '/v1/me/devices/huawei', {
       auth: bob,
       body: { provider: 'hms', token: tokens.hms, kind: 'alert' },
@@ -347,13 +370,16 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
   });
 
   it('honours Idempotency-Key and validates the call', async () => {
-    const body = { from: 'alice', to: ['bob'] };
+    const body = { from: 'alice', to: [bobId] };
     const first = await call('POST', '/v1/calls', { auth: appAuth(), body, headers: { 'idempotency-key': 'k-1' } });
     const second = await call('POST', '/v1/calls', { auth: appAuth(), body, headers: { 'idempotency-key': 'k-1' } });
     expect([first.status, second.status, second.headers.get('idempotent-replayed')]).toEqual([201, 200, 'true']);
     expect(second.body.callId).toBe(first.body.callId);
+    const rings = () => arrived('fcm').filter((x) => x.body.callId === first.body.callId);
+    await until('the ring', () => rings().length > 0);
+    // Time for a second ring, had the replay sent one.
     await sleep(300);
-    expect(arrived('fcm').filter((x) => x.body.callId === first.body.callId)).toHaveLength(1);
+    expect(rings()).toHaveLength(1);
 
     const big = await call('POST', '/v1/calls', {
       auth: appAuth(),
@@ -371,9 +397,9 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
   it('scopes an Idempotency-Key to its caller: another user or the app credential gets a call of its own', async () => {
     const carol = await userToken('carol');
     const headers = { 'idempotency-key': 'shared-key' };
-    const byAlice = await call('POST', '/v1/calls', { auth: alice, body: { to: ['bob'] }, headers });
-    const byCarol = await call('POST', '/v1/calls', { auth: carol, body: { to: ['bob'] }, headers });
-    const byApp = await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'dave', to: ['bob'] }, headers });
+    const byAlice = await call('POST', '/v1/calls', { auth: alice, body: { to: [bobId] }, headers });
+    const byCarol = await call('POST', '/v1/calls', { auth: carol, body: { to: [bobId] }, headers });
+    const byApp = await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'dave', to: [bobId] }, headers });
     expect([byAlice.status, byCarol.status, byApp.status]).toEqual([201, 201, 201]);
     expect([byAlice.body.from, byCarol.body.from, byApp.body.from]).toEqual(['alice', 'carol', 'dave']);
     expect(new Set([byAlice.body.callId, byCarol.body.callId, byApp.body.callId]).size).toBe(3);
@@ -383,13 +409,13 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
       [carol, byCarol],
       [appAuth(), byApp],
     ] as const) {
-      const again = await call('POST', '/v1/calls', { auth, body: { from: first.body.from, to: ['bob'] }, headers });
+      const again = await call('POST', '/v1/calls', { auth, body: { from: first.body.from, to: [bobId] }, headers });
       expect([again.status, again.body.callId]).toEqual([200, first.body.callId]);
     }
     // Racing requests of one caller still make one call.
     const race = await Promise.all(
       Array.from({ length: 5 }, () =>
-        call('POST', '/v1/calls', { auth: carol, body: { to: ['bob'] }, headers: { 'idempotency-key': 'race' } }),
+        call('POST', '/v1/calls', { auth: carol, body: { to: [bobId] }, headers: { 'idempotency-key': 'race' } }),
       ),
     );
     expect(race.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 201]);
@@ -407,14 +433,14 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
       ),
     };
     for (const [name, headers] of Object.entries(refused)) {
-      const r = await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: ['bob'], headers } });
+      const r = await call('POST', '/v1/calls', { auth: appAuth(), body: { from: 'alice', to: [bobId], headers } });
       expect([r.status, r.body.error?.code, r.body.error?.field], name).toEqual([400, 'payload_too_large', 'headers']);
     }
     // 4-byte UTF-8 stays unescaped: 1024 bytes of it fit every provider.
     const emoji = { e: '😀'.repeat(255) };
     const placed = await call('POST', '/v1/calls', {
       auth: appAuth(),
-      body: { from: 'alice', to: ['bob'], headers: emoji },
+      body: { from: 'alice', to: [bobId], headers: emoji },
     });
     expect(placed.status, placed.text).toBe(201);
     const outcomes = await until('every ring sent', async () => {
@@ -427,7 +453,7 @@ describe.each(engines)('calls on %s, through the emulators', (engine) => {
   });
 
   it('records ring receipts from the callee device', async () => {
-    const { callId } = (await call('POST', '/v1/calls', { auth: alice, body: { to: ['bob'] } })).body;
+    const { callId } = (await call('POST', '/v1/calls', { auth: alice, body: { to: [bobId] } })).body;
     const r = await call('POST', `/v1/calls/${callId}/receipts`, { auth: bob, body: { deviceId: 'pixel' } });
     expect([r.status, r.body.state, typeof r.body.receivedAt]).toEqual([200, 'received', 'number']);
     expect((await call('POST', `/v1/calls/${callId}/receipts`, { auth: bob, body: { deviceId: 'nope' } })).status).toBe(

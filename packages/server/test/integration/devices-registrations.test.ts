@@ -141,6 +141,7 @@ describe.each(engines)('devices with a voip and an alert registration, over HTTP
       'token',
       'kind',
       'environment',
+      'format',
       'locale',
       'capabilities',
     ]);

@@ -257,6 +257,8 @@ describe('the endpoint policy at send time, for a credential stored while privat
       201,
     );
     await first.stop();
+    // The first gateway, allowed to, warmed the credential (its token request went to the internal service).
+    const before = internal.requests();
 
     const second = await startTestGateway('sqlite', { CALLPUSH_ALLOW_PRIVATE_ENDPOINTS: 'false' }, { dataDir });
     try {
@@ -271,7 +273,7 @@ describe('the endpoint policy at send time, for a credential stored while privat
         outcome: 'config_error',
         detail: 'the endpoint must be https',
       });
-      expect(internal.requests()).toBe(0);
+      expect(internal.requests() - before).toBe(0);
       const devices = await call(second, 'GET', '/v1/users/bob/devices', { auth: appAuth });
       expect(devices.body.devices).toHaveLength(1);
     } finally {

@@ -19,13 +19,14 @@ const tokens = {
 type User = keyof typeof tokens;
 
 let messages = 0;
+const newMessageId = () => `msg_${Date.now().toString(36)}${++messages}`;
 /** A chat message by usr_123 in a channel with usr_999 and usr_555, as callpush reads it (docs/kaleyra.md#chat). */
-const chatBody = () =>
+const chatBody = (messageId = newMessageId()) =>
   JSON.stringify({
     event: 'on_message_sent',
     data: {
       channel_id: 'ch_team',
-      message_id: `msg_${Date.now().toString(36)}${++messages}`,
+      message_id: messageId,
       sender: 'usr_123',
       participants: [{ user: { userAlias: 'usr_123' } }, { user: { userAlias: 'usr_999' } }, 'usr_555'],
     },
@@ -46,6 +47,13 @@ async function until<T>(what: string, probe: () => T | undefined | false, ms = 5
 // biome-ignore lint/suspicious/noExplicitAny: recorded provider bodies, asserted field by field
 type Recorded = { payload: any };
 
+/** The chat message a push is of, in the Kaleyra format (`message` the webhook body) or the hybrid one. */
+function messageIdOf(data: Record<string, string>): string | undefined {
+  if (data.message === undefined) return undefined;
+  const message = JSON.parse(data.message);
+  return (message.kaleyra?.payload ?? message).data?.message_id;
+}
+
 describe.each(engines)('Kaleyra chat messages on %s, through the FCM and HMS emulators', (engine) => {
   let emu: Emulators;
   let kaleyra: KaleyraEmulator;
@@ -55,6 +63,14 @@ describe.each(engines)('Kaleyra chat messages on %s, through the FCM and HMS emu
   const appAuth = () => basic(app.key, app.secret);
   const fcmTo = (user: User): Recorded[] => emu.fcm.messages.list({ token: tokens[user].fcm });
   const hmsTo = (user: User): Recorded[] => emu.hms.messages.list({ token: tokens[user].hms });
+  /**
+   * The pushes to `user` of the given chat messages: an earlier test's pushes to the other participant may
+   * still be on their way when the emulators' lists are cleared.
+   */
+  const fcmOf = (user: User, ids: string[]) =>
+    fcmTo(user).filter((m) => ids.includes(messageIdOf(m.payload.data) ?? ''));
+  const hmsOf = (user: User, ids: string[]) =>
+    hmsTo(user).filter((m) => ids.includes(messageIdOf(JSON.parse(m.payload.data)) ?? ''));
 
   const configure = async (body: Record<string, unknown>) => {
     const r = await call('PUT', `/v1/apps/${app.key}/webhooks/kaleyra`, { auth: appAuth(), body });
@@ -100,13 +116,14 @@ describe.each(engines)('Kaleyra chat messages on %s, through the FCM and HMS emu
   });
 
   it("reaches the other participants' phones as a Kaleyra chat push, and not the sender's", async () => {
-    const raw = chatBody();
+    const id = [newMessageId()];
+    const raw = chatBody(id[0]);
     const r = await deliver(raw);
     expect(r.status, r.text).toBe(200);
     expect(r.body).toEqual({ event: 'on_message_sent', action: 'notified' });
     for (const user of ['usr_999', 'usr_555'] as const) {
-      const [fcm] = await until(`the FCM push to ${user}`, () => fcmTo(user).length === 1 && fcmTo(user));
-      const [hms] = await until(`the HMS push to ${user}`, () => hmsTo(user).length === 1 && hmsTo(user));
+      const [fcm] = await until(`the FCM push to ${user}`, () => fcmOf(user, id).length === 1 && fcmOf(user, id));
+      const [hms] = await until(`the HMS push to ${user}`, () => hmsOf(user, id).length === 1 && hmsOf(user, id));
       // The Android SDK serialises what it got and looks for the event name.
       expect(fcm!.payload.data).toEqual({ event: 'on_message_sent', message: raw });
       expect(isKaleyraPushNotificationPayload(JSON.stringify(fcm!.payload.data))).toBe(true);
@@ -122,38 +139,42 @@ describe.each(engines)('Kaleyra chat messages on %s, through the FCM and HMS emu
       expect(hms!.payload.android.category).toBeUndefined();
     }
     await sleep(200);
-    expect(fcmTo('usr_123')).toHaveLength(0);
-    expect(hmsTo('usr_123')).toHaveLength(0);
+    expect(fcmOf('usr_123', id)).toHaveLength(0);
+    expect(hmsOf('usr_123', id)).toHaveLength(0);
   });
 
   it('gives every message its own collapse key, so none replaces another', async () => {
-    await deliver(chatBody());
-    await deliver(chatBody());
-    const keys = await until('two pushes', () => fcmTo('usr_999').length === 2 && fcmTo('usr_999'));
+    const ids = [newMessageId(), newMessageId()];
+    for (const id of ids) await deliver(chatBody(id));
+    const keys = await until('two pushes', () => fcmOf('usr_999', ids).length === 2 && fcmOf('usr_999', ids));
     expect(new Set(keys.map((m) => m.payload.android.collapse_key)).size).toBe(2);
   });
 
   it('sends nothing twice for a webhook delivered again, re-signed or at once', async () => {
-    const raw = chatBody();
+    const id = [newMessageId()];
+    const raw = chatBody(id[0]);
     const now = Math.floor(Date.now() / 1000);
     const answers = await Promise.all([deliver(raw), deliver(raw, now - 5), deliver(raw, now - 10)]);
     expect(answers.map((a) => a.body.action).sort()).toEqual(['duplicate', 'duplicate', 'notified']);
     expect((await deliver(raw)).body.action).toBe('duplicate');
-    await until('the FCM push', () => fcmTo('usr_999').length === 1);
-    await until('the HMS push', () => hmsTo('usr_555').length === 1);
+    await until('the FCM push', () => fcmOf('usr_999', id).length === 1);
+    await until('the HMS push', () => hmsOf('usr_555', id).length === 1);
+    await until('the other pushes', () => hmsOf('usr_999', id).length > 0 && fcmOf('usr_555', id).length > 0);
+    // Time for a second push, had a duplicate sent one.
     await sleep(300);
-    expect(fcmTo('usr_999')).toHaveLength(1);
-    expect(hmsTo('usr_999')).toHaveLength(1);
-    expect(fcmTo('usr_555')).toHaveLength(1);
+    expect(fcmOf('usr_999', id)).toHaveLength(1);
+    expect(hmsOf('usr_999', id)).toHaveLength(1);
+    expect(fcmOf('usr_555', id)).toHaveLength(1);
   });
 
   it("carries each participant's own SDK token in the hybrid format", async () => {
     const credentials = { baseUrl: kaleyra.baseUrl, apiKey: kaleyra.apiKey };
     await configure({ secret: SECRET, scheme: 'bandyer', payloadFormat: 'kaleyra-hybrid', credentials });
-    const raw = chatBody();
+    const id = [newMessageId()];
+    const raw = chatBody(id[0]);
     expect((await deliver(raw)).body.action).toBe('notified');
     for (const user of ['usr_999', 'usr_555'] as const) {
-      const [fcm] = await until(`the FCM push to ${user}`, () => fcmTo(user).length === 1 && fcmTo(user));
+      const [fcm] = await until(`the FCM push to ${user}`, () => fcmOf(user, id).length === 1 && fcmOf(user, id));
       expect(isKaleyraPushNotificationPayload(JSON.stringify(fcm!.payload.data))).toBe(true);
       const { kaleyra: bridged } = JSON.parse(fcm!.payload.data.message);
       const issued = kaleyra.requests().find((q) => q.userId === user);

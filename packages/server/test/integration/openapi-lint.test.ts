@@ -87,13 +87,11 @@ describe('the OpenAPI document', () => {
 
   beforeAll(async () => {
     writeFileSync(path.join(consoleDir, 'index.html'), '<!doctype html>');
-    process.env.CALLPUSH_CONSOLE_DIR = consoleDir;
-    gw = await startTestGateway('sqlite');
+    gw = await startTestGateway('sqlite', { CALLPUSH_CONSOLE_DIR: consoleDir });
     doc = (await request(gw.url, 'GET', '/openapi.json')).body;
   });
   afterAll(async () => {
     await gw.stop();
-    delete process.env.CALLPUSH_CONSOLE_DIR;
     rmSync(consoleDir, { recursive: true, force: true });
   });
 

@@ -1,9 +1,12 @@
 import { type ApnsEmulator, type Emulators, startApnsEmulator, startEmulators } from '@callpush/emulators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorProviderCredentials } from '../../src/edges/sandbox/index.js';
-import { ADMIN_TOKEN, basic, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { ADMIN_TOKEN, basic, type EngineName, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { type CallOptions, request } from '../support/http.js';
+import { postgresAvailable } from '../support/services.js';
 import { until } from '../support/wait.js';
+
+const engines: EngineName[] = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
 
 const TOPIC = 'com.example.calls';
 
@@ -11,7 +14,7 @@ const TOPIC = 'com.example.calls';
  * One app, one sandbox APNs credential, iPhones of a development build (sandbox tokens) and of a release build
  * (production tokens): docs/providers.md#apns-environments.
  */
-describe('APNs environment per registration, through the gateway', () => {
+describe.each(engines)('APNs environment per registration, through the gateway on %s', (engine) => {
   let emu: Emulators;
   // Apple's production host: a second emulator that accepts the same key and trusts the same CA.
   let production: ApnsEmulator;
@@ -66,7 +69,7 @@ describe('APNs environment per registration, through the gateway', () => {
   beforeAll(async () => {
     emu = await startEmulators();
     production = await startApnsEmulator({ environment: 'production', key: emu.apns, tls: emu.tls });
-    gw = await startTestGateway('sqlite', {}, { providerCa: emu.tls.ca });
+    gw = await startTestGateway(engine, {}, { providerCa: emu.tls.ca });
     app = appOf(await newApp('platform'));
   });
   afterAll(async () => {

@@ -181,6 +181,26 @@ describe('Web Push client: the declarative format (docs/providers.md#webpush-dec
     expect(received.map((m) => m.device.priority)).toEqual(['high', 'high', 'normal']);
   });
 
+  it("sends each target in its registration's format, else the credential's, in one send", async () => {
+    const [safari, chrome, edge] = [push.createSubscription(), push.createSubscription(), push.createSubscription()];
+    const c = client(vapidCredential({ navigate: 'https://app.example/calls/{callId}' }));
+    const request = ring();
+    const targets: PushTarget[] = [
+      { ...device(safari), format: 'declarative' },
+      device(chrome),
+      { ...device(edge), format: 'service-worker' },
+    ];
+    expect(await c.send(targets, request)).toMatchObject([{ kind: 'sent' }, { kind: 'sent' }, { kind: 'sent' }]);
+    const [shown] = push.messages.list({ token: safari.id });
+    expect(shown?.device.notification).toMatchObject({ tag: request.collapseId });
+    expect(shown?.device).not.toHaveProperty('declarativeError');
+    for (const sub of [chrome, edge]) {
+      const [plain] = push.messages.list({ token: sub.id });
+      expect(plain?.payload).toEqual(request.message);
+      expect(plain?.device).not.toHaveProperty('notification');
+    }
+  });
+
   it('the default format is no declarative message: the browser leaves it to the service worker', async () => {
     const sub = push.createSubscription();
     await client().send([device(sub)], ring());

@@ -3,6 +3,7 @@ import { alertRegistration, type Capabilities, type Device, type DevicesService 
 import { admitCall, type CallRateLimiter } from '#domain/limits';
 import type { ConnectionRouter } from '#domain/realtime';
 import { type Clock, Conflict, InvalidInput, isConflict, NotFound, newId, systemClock } from '#kernel';
+import { backgroundFailed } from './background-failure.js';
 import { type AlsoWrite, createdEvents, deliveryEvents, type EventLog, transitionEvents } from './call-events.js';
 import { type CallStatus, cancelReasonOf, statusOf, type Viewer } from './call-status.js';
 import { tellCaller } from './caller-updates.js';
@@ -12,7 +13,7 @@ import { messageFor } from './messages.js';
 import type { RingMetrics } from './metrics.js';
 import type { Call, Delivery } from './model.js';
 import type { TextSource } from './notification-text.js';
-import { checkRingsFit } from './payload-size.js';
+import { checkRingsFit, type RingFitDeps } from './payload-size.js';
 import type { CallsRepository } from './repository.js';
 import { RingTimers } from './ring-timers.js';
 import { type CallEvent, type CancelOrder, type MissedOrder, transition } from './state-machine.js';
@@ -62,8 +63,10 @@ export interface CallsDeps {
   connections: ConnectionRouter;
   /** Per-app and per-caller limits on placing calls, shared across nodes when Redis is configured. */
   limits: CallRateLimiter;
-  /** The app's settings (missed-call notices, reject when busy). */
-  texts: Pick<TextSource, 'settingsOf'>;
+  /** The app's settings (missed-call notices, reject when busy) and the texts a ring shows. */
+  texts: TextSource;
+  /** The credentials the rings go out on, to measure each as its client wraps it. */
+  credentials: RingFitDeps['credentials'];
   /** Events for the app's backend, written with the changes they report. */
   events: EventLog;
   metrics: RingMetrics;
@@ -149,7 +152,7 @@ export class CallsService {
       this.devicesOf(appKey, toRing).then((devices) => devices.map(ringTarget)),
       this.deps.connections.locate(appKey, [...toRing, input.from]),
     ]);
-    checkRingsFit(call, registered, now);
+    await checkRingsFit(this.deps, call, registered, now);
     const calleeSockets = live.devices().filter((d) => d.userId !== call.from);
     const deliveries = firstRings(call, registered, calleeSockets, this.lease(now), now);
     try {
@@ -347,7 +350,7 @@ export class CallsService {
   private run(work: Promise<void>): void {
     work.catch((err: unknown) => {
       if (isConflict(err, 'invalid_transition')) return;
-      this.deps.log.error({ err }, 'call background work failed');
+      backgroundFailed(this.deps.log, err, 'call background work');
     });
   }
 }
@@ -363,6 +366,7 @@ const ringTarget = (device: Device): NoticeTarget => ({
   token: device.token,
   kind: device.kind,
   environment: device.environment,
+  format: device.format,
   ...withLocale(device),
 });
 
@@ -377,6 +381,7 @@ const noticeTarget = (device: Device): NoticeTarget => {
     token: r.token,
     kind: r.kind,
     environment: r.environment,
+    format: r.format,
     ...withLocale(device),
   };
 };

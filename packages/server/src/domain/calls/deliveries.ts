@@ -15,7 +15,7 @@ export interface Lease {
 
 type RingTarget = Pick<
   Delivery,
-  'userId' | 'deviceId' | 'provider' | 'providerType' | 'token' | 'kind' | 'environment'
+  'userId' | 'deviceId' | 'provider' | 'providerType' | 'token' | 'kind' | 'environment' | 'format'
 >;
 
 /**
@@ -123,6 +123,7 @@ const pushFields = (t: NoticeTarget) => ({
   token: t.token,
   kind: t.kind,
   environment: t.environment,
+  format: t.format,
   ...(t.locale !== undefined ? { locale: t.locale } : {}),
 });
 

@@ -12,6 +12,9 @@ export type DiagnosisCode =
   | 'received'
   | 'received_late'
   | 'notifications_disabled'
+  | 'provider_delivered'
+  | 'provider_held'
+  | 'provider_undelivered'
   | 'no_receipt'
   | 'awaiting_receipt'
   | 'token_pruned'
@@ -156,7 +159,11 @@ const sameDevice = (a: { userId: string; deviceId: string } | undefined, b: Deli
 function howSent(ring: Delivery): string {
   const sentAt = at(ring.sentAt ?? ring.firstAttemptAt ?? ring.createdAt);
   if (ring.transport === 'connection') return `Rung over the active connection at ${sentAt}`;
-  return `The provider accepted the push at ${sentAt}${ring.providerId ? ` (message id ${ring.providerId})` : ''}`;
+  const accepted = `The provider accepted the push at ${sentAt}${ring.providerId ? ` (message id ${ring.providerId})` : ''}`;
+  const receipt = ring.providerReceipt;
+  return receipt?.kind === 'delivered'
+    ? `${accepted} and its delivery receipt said it reached the device at ${at(receipt.at)}`
+    : accepted;
 }
 
 function receivedCause(call: Call, ring: Delivery, receivedAt: number): Finding<DiagnosisCode> {
@@ -180,6 +187,12 @@ function receivedCause(call: Call, ring: Delivery, receivedAt: number): Finding<
 }
 
 function failedCause(ring: Delivery): Finding<DiagnosisCode> {
+  if (ring.outcome === 'undelivered' && ring.providerReceipt) {
+    return {
+      code: 'provider_undelivered',
+      message: `${howSent(ring)}, but its delivery receipt at ${at(ring.providerReceipt.at)} said the push did not reach the app (${ring.providerReceipt.reason}).`,
+    };
+  }
   if (ring.outcome === 'token_gone') {
     const when = at(ring.firstAttemptAt ?? ring.createdAt);
     // The dispatcher appends this to the provider's reason when it removed the registration.
@@ -226,12 +239,27 @@ function sentCause(
     };
   }
   const window = Math.round((ring.deadline - call.createdAt) / 1000);
+  const receipt = ring.providerReceipt;
+  if (receipt?.kind === 'held') {
+    return {
+      code: 'provider_held',
+      message: `${howSent(ring)}, but its delivery receipt at ${at(receipt.at)} said it reached the phone and not the app (${receipt.reason}): the call could not ring.`,
+    };
+  }
+  if (receipt?.kind === 'delivered') {
+    return {
+      code: 'provider_delivered',
+      message: `${howSent(ring)}, but the app sent no receipt within the ring window (${window} s): the app got the push and did not confirm it (it sends no receipts, or it failed before it could).`,
+    };
+  }
+  const unknown =
+    receipt?.kind === 'unknown' ? ` Its delivery receipt at ${at(receipt.at)} said: ${receipt.reason}.` : '';
   return {
     code: 'no_receipt',
     message:
       ring.transport === 'connection'
         ? `${howSent(ring)}, but the device never acknowledged it before the ring ended.`
-        : `${howSent(ring)}, but the device sent no receipt within the ring window (${window} s): the push did not reach the app, or the app sends no receipts.`,
+        : `${howSent(ring)}, but the device sent no receipt within the ring window (${window} s): the push did not reach the app, or the app sends no receipts.${unknown}`,
   };
 }
 

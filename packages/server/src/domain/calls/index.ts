@@ -29,8 +29,10 @@ export {
 export type { DeviceActivity, HistoryFilter, RingFacts } from './history-repository.js';
 export { type LeaseDeps, LeaseKeeper, type LeaseSettings } from './leases.js';
 export { RingMetrics } from './metrics.js';
-export type { Call, CalleeState, CallState, Delivery, DeliveryState } from './model.js';
+export type { Call, CalleeState, CallState, Delivery, DeliveryState, ProviderReceiptKind } from './model.js';
 export type { TextSource } from './notification-text.js';
+export { type CredentialHealth, ProviderHealthRepository } from './provider-health.js';
+export { type ProviderReceipt, ProviderReceipts, type ProviderReceiptsDeps } from './provider-receipts.js';
 export { CallsRepository } from './repository.js';
 export { callsPurge, type Purge, type RetentionDeps, type RetentionSettings, RetentionSweep } from './retention.js';
 export type { CallEvent } from './state-machine.js';

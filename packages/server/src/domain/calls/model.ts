@@ -1,10 +1,12 @@
 import type { CancelReason } from '#kernel';
-import type { ApnsEnvironment } from '#providers';
+import type { ApnsEnvironment, WebPushFormat } from '#providers';
 
 export type CallState = 'ringing' | 'answered' | 'declined' | 'busy' | 'cancelled' | 'timed_out' | 'ended';
 /** `busy`: the callee declined because it is in another call (or was, with rejectWhenBusy, when it came). */
 export type CalleeState = 'ringing' | 'answered' | 'declined' | 'busy';
 export type DeliveryState = 'pending' | 'sent' | 'received' | 'failed' | 'expired' | 'skipped';
+/** What a provider's delivery receipt says of an accepted push (docs/providers.md#hms-receipts). */
+export type ProviderReceiptKind = 'delivered' | 'held' | 'undelivered' | 'unknown';
 
 export interface Call {
   id: string;
@@ -36,6 +38,8 @@ export interface Delivery {
   kind: 'voip' | 'alert';
   /** Its registration's APNs environment, copied so every attempt goes to the gateway the token is for. */
   environment?: ApnsEnvironment;
+  /** Its registration's Web Push format, copied so every attempt sends the body that browser was registered for. */
+  format?: WebPushFormat;
   /**
    * `connection` while it went over the device's active connection, `push` once it went (or fell back) to the
    * push token. A device known only by its socket has an empty `provider` and `token`.
@@ -49,6 +53,12 @@ export interface Delivery {
   locale?: string;
   /** The provider's message id of the accepted push (the funnel's "provider accepted"). */
   providerId?: string;
+  /**
+   * What the provider's delivery receipt (HMS) reported about the push, after accepting it: `delivered` to the
+   * device, `held` on the way (the app was not running, ...), `undelivered`, or a status callpush does not know.
+   * A separate fact from `receivedAt`, which only the device's own receipt sets.
+   */
+  providerReceipt?: { kind: ProviderReceiptKind; reason: string; at: number };
   /** What the device did with this ring, and when: answered or declined on it. */
   acted?: 'answered' | 'declined';
   actedAt?: number;

@@ -1,12 +1,12 @@
 import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
-import type { Database, DeliveriesTable, Store } from '#infra/store';
+import { type Database, type DeliveriesTable, FixedStatement, retryingDeadlocks, type Store } from '#infra/store';
 import type { CancelReason } from '#kernel';
 import type { AlsoWrite } from './call-events.js';
 import { toCall } from './call-rows.js';
-import type { Call, Delivery, DeliveryPatch, DeliveryState } from './model.js';
+import type { Call, Delivery, DeliveryPatch, DeliveryState, ProviderReceiptKind } from './model.js';
 import { isRinging } from './state-machine.js';
 
-function toDelivery(row: Selectable<DeliveriesTable>): Delivery {
+export function toDelivery(row: Selectable<DeliveriesTable>): Delivery {
   const opt = <T>(v: T | null) => (v === null ? undefined : v);
   return {
     id: row.id,
@@ -19,6 +19,7 @@ function toDelivery(row: Selectable<DeliveriesTable>): Delivery {
     token: row.token,
     kind: row.kind as Delivery['kind'],
     environment: opt(row.environment) as Delivery['environment'],
+    format: opt(row.format) as Delivery['format'],
     transport: row.transport as Delivery['transport'],
     type: row.type as Delivery['type'],
     cancelReason: opt(row.cancel_reason) as CancelReason | undefined,
@@ -36,6 +37,15 @@ function toDelivery(row: Selectable<DeliveriesTable>): Delivery {
     nextAttemptAt: row.next_attempt_at === null ? undefined : Number(row.next_attempt_at),
     locale: opt(row.locale),
     providerId: opt(row.provider_id),
+    ...(row.provider_receipt != null
+      ? {
+          providerReceipt: {
+            kind: row.provider_receipt as ProviderReceiptKind,
+            reason: row.provider_receipt_reason ?? '',
+            at: Number(row.provider_receipt_at),
+          },
+        }
+      : {}),
     acted: opt(row.acted) as Delivery['acted'],
     actedAt: row.acted_at === null ? undefined : Number(row.acted_at),
   };
@@ -53,6 +63,7 @@ function deliveryRow(d: Delivery): DeliveriesTable {
     token: d.token,
     kind: d.kind,
     environment: d.environment ?? null,
+    format: d.format ?? null,
     transport: d.transport,
     type: d.type,
     cancel_reason: d.cancelReason ?? null,
@@ -71,10 +82,36 @@ function deliveryRow(d: Delivery): DeliveriesTable {
     next_attempt_at: d.nextAttemptAt ?? null,
     locale: d.locale ?? null,
     provider_id: d.providerId ?? null,
+    provider_receipt: null,
+    provider_receipt_reason: null,
+    provider_receipt_at: null,
     acted: d.acted ?? null,
     acted_at: d.actedAt ?? null,
   };
 }
+
+/**
+ * One delivery's change, the ring path's most frequent statement (each outcome): a field left out of the patch
+ * (null here) keeps its value; a released lease clears the owner, its expiry and the next attempt time.
+ * A receipt may land before the send is recorded: `received` is never downgraded.
+ */
+const PATCH_DELIVERY = new FixedStatement(
+  `update deliveries set
+    state = case when state = 'received' then 'received' else coalesce(?, state) end,
+    transport = coalesce(?, transport),
+    outcome = coalesce(?, outcome),
+    detail = coalesce(?, detail),
+    attempts = coalesce(?, attempts),
+    first_attempt_at = coalesce(?, first_attempt_at),
+    sent_at = coalesce(?, sent_at),
+    received_at = coalesce(?, received_at),
+    next_attempt_at = case when ? = 1 then null else coalesce(?, next_attempt_at) end,
+    provider_id = coalesce(?, provider_id),
+    lease_owner = case when ? = 1 then null else lease_owner end,
+    lease_until = case when ? = 1 then null else lease_until end,
+    updated_at = ?
+  where id = ?`,
+);
 
 /** Storage of calls and their deliveries. */
 export class CallsRepository {
@@ -222,37 +259,36 @@ export class CallsRepository {
     return rows.map(toDelivery);
   }
 
-  /** Stores a change of one delivery, with what `also` writes in the same transaction (its event). */
-  async updateDelivery(id: string, patch: DeliveryPatch, now: number, also?: AlsoWrite): Promise<void> {
-    if (!also) return this.patchDelivery(this.store.db, id, patch, now);
-    await this.store.db.transaction().execute(async (tx) => {
+  /**
+   * Stores a change of one delivery, with what `also` writes in the same transaction (its event). Outcomes
+   * come in bursts: they share commits (group commit) and each resolves once its commit is done.
+   */
+  updateDelivery(id: string, patch: DeliveryPatch, now: number, also?: AlsoWrite): Promise<void> {
+    return this.store.batched(async (tx) => {
       await this.patchDelivery(tx, id, patch, now);
-      await also(tx);
+      await also?.(tx);
     });
   }
 
   private async patchDelivery(db: Kysely<Database>, id: string, patch: DeliveryPatch, now: number): Promise<void> {
-    await db
-      .updateTable('deliveries')
-      .set({
-        // A receipt may land before the send is recorded: `received` is never downgraded.
-        ...(patch.state !== undefined
-          ? { state: sql<string>`case when state = 'received' then 'received' else ${patch.state} end` }
-          : {}),
-        ...(patch.transport !== undefined ? { transport: patch.transport } : {}),
-        ...(patch.outcome !== undefined ? { outcome: patch.outcome } : {}),
-        ...(patch.detail !== undefined ? { detail: patch.detail } : {}),
-        ...(patch.attempts !== undefined ? { attempts: patch.attempts } : {}),
-        ...(patch.firstAttemptAt !== undefined ? { first_attempt_at: patch.firstAttemptAt } : {}),
-        ...(patch.sentAt !== undefined ? { sent_at: patch.sentAt } : {}),
-        ...(patch.receivedAt !== undefined ? { received_at: patch.receivedAt } : {}),
-        ...(patch.nextAttemptAt !== undefined ? { next_attempt_at: patch.nextAttemptAt } : {}),
-        ...(patch.providerId !== undefined ? { provider_id: patch.providerId } : {}),
-        ...(patch.lease === 'release' ? { lease_owner: null, lease_until: null, next_attempt_at: null } : {}),
-        updated_at: now,
-      })
-      .where('id', '=', id)
-      .execute();
+    const release = patch.lease === 'release' ? 1 : 0;
+    await PATCH_DELIVERY.run(db, this.store.engine, [
+      patch.state ?? null,
+      patch.transport ?? null,
+      patch.outcome ?? null,
+      patch.detail ?? null,
+      patch.attempts ?? null,
+      patch.firstAttemptAt ?? null,
+      patch.sentAt ?? null,
+      patch.receivedAt ?? null,
+      release,
+      patch.nextAttemptAt ?? null,
+      patch.providerId ?? null,
+      release,
+      release,
+      now,
+      id,
+    ]);
   }
 
   /**
@@ -384,22 +420,26 @@ export class CallsRepository {
 
   /** Extends the leases this node holds (it is alive and still working on those deliveries). */
   async renewLeases(owner: string, until: number): Promise<void> {
-    await this.store.db
-      .updateTable('deliveries')
-      .set({ lease_until: until })
-      .where('lease_owner', '=', owner)
-      .where('lease_until', 'is not', null)
-      .execute();
+    await retryingDeadlocks(() =>
+      this.store.db
+        .updateTable('deliveries')
+        .set({ lease_until: until })
+        .where('lease_owner', '=', owner)
+        .where('lease_until', 'is not', null)
+        .execute(),
+    );
   }
 
   /** Gives up this node's leases at once (a clean shutdown): another node takes them over without waiting. */
   async releaseLeases(owner: string): Promise<void> {
-    await this.store.db
-      .updateTable('deliveries')
-      .set({ lease_until: 0 })
-      .where('lease_owner', '=', owner)
-      .where('lease_until', 'is not', null)
-      .execute();
+    await retryingDeadlocks(() =>
+      this.store.db
+        .updateTable('deliveries')
+        .set({ lease_until: 0 })
+        .where('lease_owner', '=', owner)
+        .where('lease_until', 'is not', null)
+        .execute(),
+    );
   }
 
   /**
@@ -436,17 +476,21 @@ export class CallsRepository {
   async expireOverdueLeases(leasedBefore: number, now: number): Promise<void> {
     const overdue = (eb: ExpressionBuilder<Database, 'deliveries'>) =>
       eb.and([eb('lease_until', '<', leasedBefore), eb('deadline', '<=', now)]);
-    await this.store.db
-      .updateTable('deliveries')
-      .set({ state: 'expired', outcome: 'expired', detail: 'deadline passed while no node held it', updated_at: now })
-      .where(overdue)
-      .where('state', '=', 'pending')
-      .execute();
-    await this.store.db
-      .updateTable('deliveries')
-      .set({ lease_owner: null, lease_until: null, next_attempt_at: null })
-      .where(overdue)
-      .execute();
+    await retryingDeadlocks(() =>
+      this.store.db
+        .updateTable('deliveries')
+        .set({ state: 'expired', outcome: 'expired', detail: 'deadline passed while no node held it', updated_at: now })
+        .where(overdue)
+        .where('state', '=', 'pending')
+        .execute(),
+    );
+    await retryingDeadlocks(() =>
+      this.store.db
+        .updateTable('deliveries')
+        .set({ lease_owner: null, lease_until: null, next_attempt_at: null })
+        .where(overdue)
+        .execute(),
+    );
   }
 
   /** Calls still ringing although their deadline passed before `before`: their node died before timing them out. */

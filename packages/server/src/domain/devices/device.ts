@@ -1,4 +1,4 @@
-import type { ApnsEnvironment, ProviderType } from '#providers';
+import type { ApnsEnvironment, ProviderType, WebPushFormat } from '#providers';
 import type { ReportedCapabilities } from './capabilities.js';
 
 export type DeviceKind = 'voip' | 'alert';
@@ -12,6 +12,8 @@ export interface DeviceRegistration {
   kind: DeviceKind;
   /** APNs only: the environment that issued the token; absent: the credential's. */
   environment?: ApnsEnvironment;
+  /** Web Push only: the body its pushes take (declarative or service-worker); absent: the credential's. */
+  format?: WebPushFormat;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { ExpressionBuilder } from 'kysely';
 import type { Database, DeviceRegistrationsTable, Store } from '#infra/store';
-import type { ApnsEnvironment, ProviderType } from '#providers';
+import type { ApnsEnvironment, ProviderType, WebPushFormat } from '#providers';
 import { type Capabilities, mergeCapabilities, type ReportedCapabilities } from './capabilities.js';
 import { byRingOrder, type Device, type DeviceKind, type DeviceRegistration } from './device.js';
 
@@ -25,6 +25,7 @@ const COLUMNS = [
   'locale',
   'capabilities_json',
   'environment',
+  'format',
   'created_at',
   'registered_at',
 ] as const;
@@ -37,6 +38,7 @@ const toRegistration = (row: Row): DeviceRegistration => ({
   token: row.token,
   kind: row.kind as DeviceKind,
   ...(row.environment === null ? {} : { environment: row.environment as ApnsEnvironment }),
+  ...(row.format === null ? {} : { format: row.format as WebPushFormat }),
 });
 
 const capabilitiesOf = (json: string | null): ReportedCapabilities | undefined =>
@@ -134,6 +136,7 @@ export class DevicesRepository {
             token: reg.token,
             kind: reg.kind,
             environment: reg.environment ?? null,
+            format: reg.format ?? null,
             locale: r.locale ?? null,
             capabilities_json: capabilities ? JSON.stringify(capabilities) : null,
             created_at: createdAt,

@@ -5,8 +5,8 @@ import type { Capabilities } from './capabilities.js';
 import type { Device } from './device.js';
 import { DevicesRepository, type Registration } from './devices-repository.js';
 import {
+  checkChoices,
   checkDistinctTokens,
-  checkEnvironment,
   type Entry,
   entriesOf,
   inEntry,
@@ -54,7 +54,7 @@ export class DevicesService {
     const { entries, locale } = entriesOf(input);
     const typed = [];
     for (const entry of entries) typed.push({ ...entry, providerType: await this.typeOf(appKey, entry) });
-    typed.forEach(checkEnvironment);
+    typed.forEach(checkChoices);
     checkDistinctTokens(typed);
     return this.repo.register({
       appKey,
@@ -72,7 +72,7 @@ export class DevicesService {
   private async typeOf(appKey: string, entry: Entry): Promise<ProviderType> {
     let type: ProviderType | undefined;
     try {
-      type = await this.deps.providers.checkPushToken(appKey, entry.provider, entry.token);
+      type = await this.deps.providers.checkPushToken(appKey, entry.provider, entry.token, entry);
     } catch (err) {
       throw inEntry(err, entry);
     }

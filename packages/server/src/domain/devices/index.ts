@@ -9,3 +9,4 @@ export {
   type RegisterInput,
   type RegistrationInput,
 } from './register-input.js';
+export { UserDirectory } from './user-directory.js';

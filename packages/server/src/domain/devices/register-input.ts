@@ -1,4 +1,5 @@
 import { InvalidInput } from '#kernel';
+import type { ProviderType, RegistrationChoices } from '#providers';
 import type { Capabilities } from './capabilities.js';
 import type { DeviceRegistration } from './device.js';
 
@@ -34,10 +35,7 @@ export function entriesOf(input: RegisterInput): { entries: Entry[]; locale: str
   if (locale !== undefined && (locale.length > LOCALE_MAX_LENGTH || !LOCALE.test(locale))) {
     throw new InvalidInput('validation_failed', 'locale must be a BCP 47 language tag such as de or pt-BR', 'locale');
   }
-  if (!('registrations' in input)) {
-    const { provider, token, kind, environment } = input;
-    return { entries: [{ provider, token, kind, ...optionalEnvironment(environment), prefix: '' }], locale };
-  }
+  if (!('registrations' in input)) return { entries: [entryOf(input, '')], locale };
   const list = input.registrations;
   if (list.length < 1 || list.length > MAX_REGISTRATIONS) {
     throw new InvalidInput(
@@ -46,13 +44,7 @@ export function entriesOf(input: RegisterInput): { entries: Entry[]; locale: str
       'registrations',
     );
   }
-  const entries = list.map(({ provider, token, kind, environment }, i) => ({
-    provider,
-    token,
-    kind,
-    ...optionalEnvironment(environment),
-    prefix: `registrations.${i}.`,
-  }));
+  const entries = list.map((r, i) => entryOf(r, `registrations.${i}.`));
   entries.forEach((e, i) => {
     if (entries.findIndex((other) => other.kind === e.kind) < i) {
       throw new InvalidInput(
@@ -65,17 +57,34 @@ export function entriesOf(input: RegisterInput): { entries: Entry[]; locale: str
   return { entries, locale };
 }
 
-const optionalEnvironment = (environment: RegistrationInput['environment']) =>
-  environment === undefined ? {} : { environment };
+/** The fields of a registration the gateway knows, with where it sat in the request. */
+function entryOf({ provider, token, kind, environment, format }: RegistrationInput, prefix: string): Entry {
+  return {
+    provider,
+    token,
+    kind,
+    ...(environment === undefined ? {} : { environment }),
+    ...(format === undefined ? {} : { format }),
+    prefix,
+  };
+}
 
-/** An environment names the APNs gateway a token is for: on another provider's registration it is a mistake. */
-export function checkEnvironment(entry: Entry & Pick<DeviceRegistration, 'providerType'>): void {
-  if (entry.environment !== undefined && entry.providerType !== 'apns') {
-    throw new InvalidInput(
-      'validation_failed',
-      `${entry.prefix}environment is for APNs registrations only`,
-      `${entry.prefix}environment`,
-    );
+/** Fields that name one provider's choice (the APNs gateway, the Web Push body): on another's they are a mistake. */
+const CHOICE_OF: Record<keyof RegistrationChoices, { type: ProviderType; name: string }> = {
+  environment: { type: 'apns', name: 'APNs' },
+  format: { type: 'webpush', name: 'Web Push' },
+};
+
+/** Refuses a choice made on a registration of a provider it does not belong to. */
+export function checkChoices(entry: Entry & Pick<DeviceRegistration, 'providerType'>): void {
+  for (const [field, owner] of Object.entries(CHOICE_OF)) {
+    if (entry[field as keyof RegistrationChoices] !== undefined && entry.providerType !== owner.type) {
+      throw new InvalidInput(
+        'validation_failed',
+        `${entry.prefix}${field} is for ${owner.name} registrations only`,
+        `${entry.prefix}${field}`,
+      );
+    }
   }
 }
 

@@ -2,11 +2,28 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { forbidden, notFound } from './errors.js';
+import { EventStreams, keepAliveFor } from './sse.js';
 
-/** The sandbox app's credentials, which the console offers in one click while the sandbox runs. */
+/** The sandbox user's emulated devices as the console draws them (docs/console.md). */
+export interface PhoneSource {
+  list(): Promise<object[]>;
+  /** Calls the listener when a phone may have changed; returns the unsubscribe. */
+  subscribe(listener: () => void): () => void;
+}
+
+/** The sandbox app's credentials, which the console offers in one click while the sandbox runs, and its phones. */
 export interface SandboxApp {
   appKey: string;
   appSecret: string;
+  phones?: PhoneSource;
+}
+
+export interface ConsoleOptions {
+  sandbox?: SandboxApp | undefined;
+  /** The console's build: CALLPUSH_CONSOLE_DIR, else the workspace's (`consoleDir()`). */
+  dir?: string | undefined;
+  /** The idle timeout, which the phones stream's keep-alive stays within. */
+  idleTimeoutMs?: number;
 }
 
 const LOOPBACK_ADDRESSES = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
@@ -29,12 +46,9 @@ function mayHaveSandbox(req: FastifyRequest): boolean {
 
 /**
  * The console's build in the workspace (packages/console/dist), found from this module: the same depth under
- * packages/server whether it runs from src (tests) or dist (npm start). CALLPUSH_CONSOLE_DIR points elsewhere:
- * the console's own tests serve a build of their own, so the workspace's dist stays as `npm run build` left it.
+ * packages/server whether it runs from src (tests) or dist (npm start).
  */
-function consoleDir(): string {
-  return process.env.CALLPUSH_CONSOLE_DIR ?? path.resolve(import.meta.dirname, '../../../../console/dist');
-}
+const WORKSPACE_CONSOLE = path.resolve(import.meta.dirname, '../../../../console/dist');
 
 /**
  * The page may load only its own script and stylesheet and talk only to this origin: no inline code, no
@@ -61,7 +75,8 @@ const TYPES: Record<string, string> = {
  * Serves the built console at /console (404 until it is built), read once at start: a handful of small files, so
  * no file-serving plugin and no path from the request ever reaches the file system.
  */
-export function registerConsole(app: FastifyInstance, sandbox?: SandboxApp, dir = consoleDir()): void {
+export function registerConsole(app: FastifyInstance, options: ConsoleOptions = {}): void {
+  const { sandbox, dir = WORKSPACE_CONSOLE } = options;
   // The routes exist whether or not the console was built, so the API document (and the SDK generated from
   // it) is the same on every gateway; an unbuilt console answers 404 saying how to build it.
   const built = existsSync(path.join(dir, 'index.html'));
@@ -101,8 +116,9 @@ export function registerConsole(app: FastifyInstance, sandbox?: SandboxApp, dir 
     if (!mayHaveSandbox(req)) {
       throw forbidden('sandbox_local_only', 'the sandbox app is offered only to the console opened on this machine');
     }
-    return sandbox;
+    return { appKey: sandbox.appKey, appSecret: sandbox.appSecret };
   });
+  registerPhones(app, sandbox?.phones, options.idleTimeoutMs ?? 30_000);
   app.get('/console', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/console/'));
   app.get('/console/', { schema: { hide: true } }, async (_req, reply) => send(reply, 'index.html'));
   const fileParams = {
@@ -114,5 +130,75 @@ export function registerConsole(app: FastifyInstance, sandbox?: SandboxApp, dir 
     '/console/:file',
     { schema: { hide: true, params: fileParams } },
     async (req, reply) => send(reply, req.params.file),
+  );
+}
+
+/** At most this many phone streams at once: one per console tab on this machine is plenty. */
+const PHONE_STREAMS = 8;
+
+/**
+ * The sandbox phones, under the same guard as the sandbox app (the headers of a call are no one else's): a
+ * snapshot, and a stream of snapshots sent each time a phone may have changed.
+ */
+function registerPhones(app: FastifyInstance, phones: PhoneSource | undefined, idleTimeoutMs: number): void {
+  const streams = new EventStreams(app, {
+    maxPerKey: PHONE_STREAMS,
+    lifetimeMs: 600_000,
+    keepAliveMs: keepAliveFor(idleTimeoutMs),
+  });
+  const guard = (req: FastifyRequest, reply: FastifyReply) => {
+    reply.header('cache-control', 'no-store');
+    if (phones && !mayHaveSandbox(req)) {
+      throw forbidden('sandbox_local_only', 'the sandbox phones are shown only to the console opened on this machine');
+    }
+    return phones;
+  };
+  const schema = {
+    hide: true,
+    response: {
+      200: {
+        type: 'object',
+        properties: { phones: { type: 'array', items: { type: 'object', additionalProperties: true } } },
+        required: ['phones'],
+      },
+      204: { type: 'null', description: 'no sandbox runs on this gateway' },
+    },
+  };
+  app.get('/console/sandbox-phones', { schema }, async (req, reply) => {
+    const source = guard(req, reply);
+    if (!source) return reply.code(204).send();
+    return { phones: await source.list() };
+  });
+  app.get(
+    '/console/sandbox-phones/events',
+    { exposeHeadRoute: false, schema: { hide: true, response: { 204: schema.response[204] } } },
+    async (req, reply) => {
+      const source = guard(req, reply);
+      if (!source) return reply.code(204).send();
+      const stream = streams.start(reply, 'sandbox');
+      // One snapshot at a time, the latest: a change during a read sends one more after it.
+      let reading = false;
+      let again = false;
+      const send = () => {
+        if (reading) {
+          again = true;
+          return;
+        }
+        reading = true;
+        source
+          .list()
+          .then((list) => stream.send('phones', { phones: list }))
+          .catch((err: unknown) => req.log.warn({ err }, 'sandbox phones could not be read'))
+          .finally(() => {
+            reading = false;
+            if (again) {
+              again = false;
+              send();
+            }
+          });
+      };
+      stream.onClose(source.subscribe(send));
+      send();
+    },
   );
 }

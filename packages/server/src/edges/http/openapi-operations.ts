@@ -40,7 +40,7 @@ export const TAGS = {
   settings: "The app's behaviour and the texts of its cancels and missed-call notices",
   diagnosis: 'Why a call did or did not ring, and test rings',
   events: "The app's event endpoint: Standard Webhooks of what happened to its calls and devices",
-  webhooks: 'Kaleyra Video: the intake configuration and the webhook Kaleyra calls',
+  webhooks: "Webhooks callpush receives: Kaleyra Video's (and its intake configuration), Huawei Push Kit's receipts",
   connection: 'The active connection (WebSocket) of an app in the foreground',
   admin: "The operator's apps (admin token)",
   ops: 'Liveness, readiness and metrics',
@@ -69,6 +69,17 @@ export const OPERATIONS: Record<Tag, Record<RouteKey, OperationDoc>> = {
     'POST /v1/calls/:callId/decline': { id: 'declineCall' },
     'GET /v1/calls/:callId/status': { id: 'getCallStatus' },
     'POST /v1/calls/:callId/receipts': { id: 'sendRingReceipt' },
+    'GET /v1/calls/:callId/events': {
+      id: 'streamCallEvents',
+      responses: {
+        200: {
+          description:
+            'server-sent events: `call` (the call as GET /v1/calls/{callId} shows it) each time it changes, then ' +
+            '`end` with {"reason": settled, lifetime, shutdown or error}; docs/console.md',
+          content: { 'text/event-stream': { schema: { type: 'string' } } },
+        },
+      },
+    },
   },
   devices: {
     'PUT /v1/me/devices/:deviceId': { id: 'registerDevice', examples: DEVICE_EXAMPLES },
@@ -78,6 +89,7 @@ export const OPERATIONS: Record<Tag, Record<RouteKey, OperationDoc>> = {
   },
   users: {
     'POST /v1/users/:userId/access-tokens': { id: 'issueAccessToken' },
+    'GET /v1/users': { id: 'searchUsers' },
     'GET /v1/users/:userId/devices': { id: 'listUserDevices' },
     'DELETE /v1/users/:userId/devices/:deviceId': { id: 'deleteUserDevice' },
   },
@@ -90,6 +102,7 @@ export const OPERATIONS: Record<Tag, Record<RouteKey, OperationDoc>> = {
     'GET /v1/apps/:appKey/providers': { id: 'listProviderCredentials' },
     'GET /v1/apps/:appKey/providers/:name': { id: 'getProviderCredential' },
     'DELETE /v1/apps/:appKey/providers/:name': { id: 'deleteProviderCredential' },
+    'GET /v1/apps/:appKey/provider-health': { id: 'getProviderHealth' },
   },
   settings: {
     'GET /v1/apps/:appKey/settings': { id: 'getAppSettings' },
@@ -112,6 +125,7 @@ export const OPERATIONS: Record<Tag, Record<RouteKey, OperationDoc>> = {
     'PUT /v1/apps/:appKey/webhooks/kaleyra': { id: 'putKaleyraConfig' },
     'GET /v1/apps/:appKey/webhooks/kaleyra': { id: 'getKaleyraConfig' },
     'POST /v1/webhooks/kaleyra/:appKey': { id: 'receiveKaleyraWebhook', security: NONE },
+    'POST /v1/webhooks/hms-receipts/:appKey': { id: 'receiveHmsReceipts', security: NONE },
   },
   connection: {
     'GET /v1/connect': {
@@ -184,6 +198,16 @@ export const OPERATIONS: Record<Tag, Record<RouteKey, OperationDoc>> = {
     'GET /console/sandbox-app': {
       id: 'getConsoleSandboxApp',
       summary: "The sandbox app's credentials for the console, to a loopback caller only (204 without a sandbox)",
+      security: NONE,
+    },
+    'GET /console/sandbox-phones': {
+      id: 'getConsoleSandboxPhones',
+      summary: "The sandbox user's emulated devices and the last call message each got, to a loopback caller only",
+      security: NONE,
+    },
+    'GET /console/sandbox-phones/events': {
+      id: 'streamConsoleSandboxPhones',
+      summary: 'The sandbox phones as server-sent events, each time one changes, to a loopback caller only',
       security: NONE,
     },
   },

@@ -7,15 +7,16 @@ import ajvFormats from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { AppSettingsService, AppsService } from '#domain/apps';
-import { CallHistory, type CallsService } from '#domain/calls';
-import type { DevicesService } from '#domain/devices';
+import { CallHistory, type CallsService, ProviderHealthRepository } from '#domain/calls';
+import { type DevicesService, UserDirectory } from '#domain/devices';
 import type { EventEndpoints } from '#domain/events';
 import { type ConnectionHub, MAX_FRAME_BYTES } from '#domain/realtime';
 import type { Cluster } from '#infra/cluster';
 import type { Store } from '#infra/store';
 import type { TokenSettings } from '#infra/tokens';
+import type { HmsReceiptIntake } from '#integrations/hms-receipts';
 import type { KaleyraConfigStore, KaleyraIntake } from '#integrations/kaleyra';
-import type { ProvidersService } from '#providers';
+import type { ProviderClientPool, ProvidersService } from '#providers';
 import type { Authenticator } from './authenticator.js';
 import { answerClientError, rawAnswer, UnauthenticatedConnections } from './connections.js';
 import { registerConsole, type SandboxApp } from './console.js';
@@ -28,13 +29,17 @@ import {
   appProvidersRoutes,
   appSettingsRoutes,
   appUsersRoutes,
+  callEventsRoutes,
   callsRoutes,
   connectRoute,
   diagnosisRoutes,
   eventWebhooksRoutes,
+  hmsReceiptsRoutes,
   kaleyraRoutes,
   opsRoutes,
+  providerHealthRoutes,
   userDevicesRoutes,
+  userSearchRoutes,
 } from './routes/index.js';
 import { ErrorSchema } from './schemas.js';
 
@@ -49,9 +54,13 @@ export interface HttpDeps {
   /** The node's one settings service, shared with calls so a change here is seen there at once. */
   appSettings: AppSettingsService;
   providers: ProvidersService;
+  /** The provider clients, for what each caches (the providers' health). */
+  clients: Pick<ProviderClientPool, 'warmthOf'>;
   devices: DevicesService;
   calls: CallsService;
   kaleyra: { configs: KaleyraConfigStore; intake: KaleyraIntake };
+  /** Huawei Push Kit's message receipts (docs/providers.md#hms-receipts). */
+  hmsReceipts: HmsReceiptIntake;
   /** The apps' event endpoints (docs/events.md). */
   events: EventEndpoints;
   hub: ConnectionHub;
@@ -76,6 +85,10 @@ export interface HttpSettings {
   idleTimeoutMs: number;
   /** Connections one client address may hold before any authenticates; 0 = no cap. */
   unauthenticatedConnectionsPerIp: number;
+  /** Call event streams one app may hold open on this node at once. */
+  streamsPerApp: number;
+  /** The web console's build, when not the workspace's. */
+  consoleDir?: string | undefined;
 }
 
 /**
@@ -173,6 +186,12 @@ export async function buildHttpServer(deps: HttpDeps, options: HttpSettings): Pr
   await app.register(opsRoutes, { store: deps.store, cluster: deps.cluster, metrics, auth });
   await app.register(adminAppsRoutes, { apps: deps.apps, auth });
   await app.register(appProvidersRoutes, { providers: deps.providers, auth });
+  await app.register(providerHealthRoutes, {
+    providers: deps.providers,
+    health: new ProviderHealthRepository(deps.store),
+    clients: deps.clients,
+    auth,
+  });
   // Without the node's shared service, a private one: calls would then see a change only once their cache expires.
   await app.register(appSettingsRoutes, {
     settings: deps.appSettings,
@@ -182,9 +201,17 @@ export async function buildHttpServer(deps: HttpDeps, options: HttpSettings): Pr
   const history = new CallHistory({ store: deps.store, calls: deps.calls, devices: deps.devices });
   await app.register(appUsersRoutes, { apps: deps.apps, devices: deps.devices, history, tokens: options.tokens, auth });
   await app.register(userDevicesRoutes, { devices: deps.devices, auth });
+  await app.register(userSearchRoutes, { users: new UserDirectory(deps.store), auth });
   await app.register(callsRoutes, { calls: deps.calls, history, auth });
+  await app.register(callEventsRoutes, {
+    calls: deps.calls,
+    auth,
+    streamsPerApp: options.streamsPerApp,
+    idleTimeoutMs: options.idleTimeoutMs,
+  });
   await app.register(diagnosisRoutes, { calls: deps.calls, history, auth });
   await app.register(kaleyraRoutes, { ...deps.kaleyra, auth });
+  await app.register(hmsReceiptsRoutes, { intake: deps.hmsReceipts });
   await app.register(eventWebhooksRoutes, { events: deps.events, auth });
   const protocolError = protocolErrors(metrics);
   await app.register(websocket, {
@@ -217,7 +244,7 @@ export async function buildHttpServer(deps: HttpDeps, options: HttpSettings): Pr
   });
   app.get('/openapi.json', async () => app.swagger());
   // The web console (docs/console.md), when it was built: static files that use only the public API.
-  registerConsole(app, deps.sandbox);
+  registerConsole(app, { sandbox: deps.sandbox, dir: options.consoleDir, idleTimeoutMs: options.idleTimeoutMs });
   return app;
 }
 

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { type EmulatorCredentials, type Emulators, startEmulators } from '@callpush/emulators';
+import type { EmulatorCredentials, Emulators } from '@callpush/emulators';
 import type { DevicesService } from '#domain/devices';
 import { type CredentialOf, PROVIDERS, type ProvidersService, type ProviderType } from '#providers';
 
@@ -8,6 +8,8 @@ export const EMULATOR_CA_FILE = 'emulators-ca.pem';
 
 /** Starts the sandbox's emulators on loopback; their CA goes to `<dataDir>/emulators-ca.pem` for clients to trust. */
 export async function startSandboxEmulators(dataDir: string): Promise<{ emulators: Emulators; caFile: string }> {
+  // Loaded here, not at start-up: a gateway without the sandbox never needs the emulators.
+  const { startEmulators } = await import('@callpush/emulators');
   const emulators = await startEmulators({ host: '127.0.0.1' });
   const caFile = path.join(dataDir, EMULATOR_CA_FILE);
   writeFileSync(caFile, emulators.credentials.ca);
@@ -43,14 +45,14 @@ export async function registerSandboxDevices(
   devices: DevicesService,
   appKey: string,
   emulators: Emulators,
-): Promise<Array<{ deviceId: string; provider: string; token: string }>> {
+): Promise<Array<{ deviceId: string; provider: ProviderType; kind: 'voip' | 'alert'; token: string }>> {
   const registered = [];
   for (const m of PROVIDERS) {
     const { token, kind, inspectAs } = m.sandbox.device(emulators);
     const { deviceId } = m.sandbox;
     await devices.register(appKey, SANDBOX_USER, deviceId, { provider: m.type, token, kind });
     // sandbox.json shows what the emulator's inspection API finds the device's messages by.
-    registered.push({ deviceId, provider: m.type, token: inspectAs ?? token });
+    registered.push({ deviceId, provider: m.type, kind, token: inspectAs ?? token });
   }
   return registered;
 }

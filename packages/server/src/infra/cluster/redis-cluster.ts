@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Cluster, ClusterEvent, Presence } from './cluster.js';
 import type { ClusterMetrics } from './metrics.js';
 
@@ -32,8 +32,22 @@ export class RedisCluster implements Cluster {
   readonly nodeId: string;
   private readonly metrics: ClusterMetrics;
   private readonly log: FastifyBaseLogger;
+  private started = false;
 
-  constructor(deps: { metrics: ClusterMetrics; log: FastifyBaseLogger }, settings: { url: string; nodeId: string }) {
+  /** ioredis is loaded only by nodes that use Redis: a single node starts faster and smaller without it. */
+  static async create(
+    deps: { metrics: ClusterMetrics; log: FastifyBaseLogger },
+    settings: { url: string; nodeId: string },
+  ): Promise<RedisCluster> {
+    const { Redis } = await import('ioredis');
+    return new RedisCluster(deps, settings, Redis);
+  }
+
+  private constructor(
+    deps: { metrics: ClusterMetrics; log: FastifyBaseLogger },
+    settings: { url: string; nodeId: string },
+    RedisClient: typeof Redis,
+  ) {
     const { url } = settings;
     this.nodeId = settings.nodeId;
     this.metrics = deps.metrics;
@@ -46,10 +60,15 @@ export class RedisCluster implements Cluster {
       commandTimeout: COMMAND_TIMEOUT_MS,
       retryStrategy: (times: number) => Math.min(times * 100, 2000),
     };
-    this.cmd = new Redis(url, options);
+    this.cmd = new RedisClient(url, options);
     // The subscriber keeps its offline queue: its subscriptions are replayed when it reconnects.
-    this.sub = new Redis(url, { ...options, enableOfflineQueue: true, commandTimeout: undefined });
+    this.sub = new RedisClient(url, { ...options, enableOfflineQueue: true, commandTimeout: undefined });
     this.cmd.on('error', (err: Error) => this.down('redis', err));
+    // A Redis back before the first reconnect attempt fails raises no error, yet it may be a new, empty one
+    // (a restart, a failover): losing the connection is what says presence must be announced again.
+    this.cmd.on('close', () => {
+      if (this.started) this.down('redis', new Error('connection closed'));
+    });
     this.sub.on('error', (err: Error) => this.down('redis', err));
     this.cmd.on('ready', () => {
       if (!this.wasDown) return;
@@ -70,6 +89,7 @@ export class RedisCluster implements Cluster {
 
   /** Connects; a Redis that is down now does not stop the node (it rings by push until Redis is back). */
   async start(): Promise<void> {
+    this.started = true;
     await Promise.all([
       this.cmd.connect().catch((err: Error) => this.down('redis', err)),
       this.sub.connect().catch((err: Error) => this.down('redis', err)),
@@ -141,6 +161,7 @@ export class RedisCluster implements Cluster {
   }
 
   async close(): Promise<void> {
+    this.started = false;
     clearInterval(this.beat);
     await this.cmd.zrem(NODES, this.nodeId).catch(() => undefined);
     this.sub.disconnect();

@@ -23,6 +23,7 @@ export interface Config {
   /** When not empty, the only hosts a Web Push subscription may point at (`*.` for subdomains). */
   webPushHosts: string[];
   maxInflightPerCredential: number;
+  warmProviders: boolean;
   /** `*` or the allowed origins. */
   corsOrigins: '*' | string[];
   ackWindowMs: number;
@@ -47,6 +48,10 @@ export interface Config {
   metricsToken?: string;
   /** Whether per-credential metrics carry the app key. */
   metricsAppLabels: boolean;
+  /** Call event streams one app may hold open on a node at once. */
+  streamsPerApp: number;
+  /** The web console's build; undefined: the workspace's own (docs/console.md). */
+  consoleDir?: string;
   logLevel: string;
 }
 
@@ -125,6 +130,7 @@ export function resolveConfig(sources: { flags?: Raw; env?: NodeJS.ProcessEnv; f
   }
   const headersTimeoutMs = int('CALLPUSH_HEADERS_TIMEOUT_MS', get('CALLPUSH_HEADERS_TIMEOUT_MS'), 100, 3_600_000);
   const requestTimeoutMs = int('CALLPUSH_REQUEST_TIMEOUT_MS', get('CALLPUSH_REQUEST_TIMEOUT_MS'), 100, 3_600_000);
+  const consoleDir = pick('CALLPUSH_CONSOLE_DIR');
   // Node refuses a headers deadline later than the whole request's.
   if (headersTimeoutMs > requestTimeoutMs) {
     throw new ConfigError('CALLPUSH_HEADERS_TIMEOUT_MS must not exceed CALLPUSH_REQUEST_TIMEOUT_MS');
@@ -192,6 +198,9 @@ export function resolveConfig(sources: { flags?: Raw; env?: NodeJS.ProcessEnv; f
     ),
     metricsToken,
     metricsAppLabels: bool('CALLPUSH_METRICS_APP_LABELS', get('CALLPUSH_METRICS_APP_LABELS')),
+    warmProviders: bool('CALLPUSH_WARM_PROVIDERS', get('CALLPUSH_WARM_PROVIDERS')),
+    streamsPerApp: int('CALLPUSH_STREAMS_PER_APP', get('CALLPUSH_STREAMS_PER_APP'), 1, 10_000),
+    consoleDir: consoleDir === undefined ? undefined : path.resolve(consoleDir),
     logLevel: get('LOG_LEVEL'),
   };
 }

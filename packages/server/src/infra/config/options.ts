@@ -145,6 +145,14 @@ export const SERVE_OPTIONS = [
     description: 'provider requests in flight per credential before new ones are shed and retried',
   },
   {
+    env: 'CALLPUSH_WARM_PROVIDERS',
+    flag: '--warm-providers',
+    kind: 'boolean',
+    default: 'true',
+    description:
+      'fetch provider tokens and open provider connections at start and when a credential is stored, and keep them warm',
+  },
+  {
     env: 'CALLPUSH_CORS_ORIGINS',
     flag: '--cors-origins',
     kind: 'string',
@@ -230,6 +238,19 @@ export const SERVE_OPTIONS = [
     kind: 'boolean',
     default: 'false',
     description: 'label per-credential metrics with the app key and credential name (true), or not (false)',
+  },
+  {
+    env: 'CALLPUSH_STREAMS_PER_APP',
+    flag: '--streams-per-app',
+    kind: 'int',
+    default: '20',
+    description: 'call event streams (GET /v1/calls/{callId}/events) one app may hold open on a node at once',
+  },
+  {
+    env: 'CALLPUSH_CONSOLE_DIR',
+    flag: '--console-dir',
+    kind: 'string',
+    description: "folder of the web console's build served at /console/; unset, the workspace's packages/console/dist",
   },
   { env: 'LOG_LEVEL', flag: '--log-level', kind: 'string', default: 'info', description: 'pino log level' },
 ] as const satisfies readonly OptionSpec[];

@@ -19,11 +19,20 @@ import {
 /** Assumed until the server's SETTINGS arrive: FCM's limit, and what firebase-admin sizes its sessions to. */
 const ASSUMED_MAX_STREAMS = 100;
 
+/** A kept-warm pool pings its idle sessions this often: load balancers and NATs drop silent connections. */
+const PING_EVERY_MS = 45_000;
+/** A kept-warm pool that lost its last session opens another after this, doubling up to the cap. */
+const REOPEN_FIRST_MS = 1000;
+const REOPEN_MAX_MS = 60_000;
+
 interface Slot {
   session: http2.ClientHttp2Session;
   active: number;
   limit: number;
   usable: boolean;
+  openedAt: number;
+  /** Settles once the server's SETTINGS arrived, or the session closed before. */
+  ready: Promise<void>;
 }
 
 interface Waiter {
@@ -42,6 +51,10 @@ export class SessionPool {
   private readonly slots: Slot[] = [];
   private readonly waiting: Waiter[] = [];
   private closed = false;
+  /** Set by `keepWarm`: idle sessions are pinged, and a lost last session is replaced before it is needed. */
+  private pinger?: NodeJS.Timeout;
+  private reopen?: NodeJS.Timeout;
+  private reopenDelay = REOPEN_FIRST_MS;
 
   private readonly connectOptions: http2.SecureClientSessionOptions;
   /** Why the endpoint policy refuses the origin: then no session is ever opened. */
@@ -82,9 +95,33 @@ export class SessionPool {
     }
   }
 
+  /**
+   * Opens a session now (TLS and HTTP/2 set up, the server's SETTINGS read) and keeps one open from then on:
+   * idle sessions are pinged every PING_EVERY_MS (a ping that fails retires its session), and when the last
+   * one goes (GOAWAY, idle close, failure) another is opened, with backoff, before the next ring needs it.
+   * Rejects when the first session cannot be opened; keeping warm goes on regardless.
+   */
+  async keepWarm(): Promise<void> {
+    if (this.refusal || this.closed) return;
+    if (!this.pinger) {
+      this.pinger = setInterval(() => this.pingIdle(), PING_EVERY_MS);
+      this.pinger.unref();
+    }
+    await (this.slots.find((s) => s.usable) ?? this.open()).ready;
+    this.reopenDelay = REOPEN_FIRST_MS;
+  }
+
+  /** How many sessions are open and since when the oldest is (epoch ms), for metrics. */
+  sessions(): { open: number; oldestSince: number | undefined } {
+    const usable = this.slots.filter((s) => s.usable);
+    return { open: usable.length, oldestSince: usable[0]?.openedAt };
+  }
+
   /** Closes every session gracefully (streams in flight finish) and fails the requests still waiting. */
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.pinger);
+    clearTimeout(this.reopen);
     for (const waiter of this.waiting.splice(0)) waiter.fail(new Error('client closed'));
     await Promise.all(
       this.slots.splice(0).map(({ session }) => new Promise<void>((resolve) => session.close(() => resolve()))),
@@ -136,7 +173,12 @@ export class SessionPool {
 
   private open(): Slot {
     const session = http2.connect(this.origin, this.connectOptions);
-    const slot: Slot = { session, active: 0, limit: ASSUMED_MAX_STREAMS, usable: true };
+    const ready = new Promise<void>((resolve, reject) => {
+      session.once('remoteSettings', () => resolve());
+      session.once('close', () => reject(new Error('the session closed before it was set up')));
+    });
+    ready.catch(() => undefined);
+    const slot: Slot = { session, active: 0, limit: ASSUMED_MAX_STREAMS, usable: true, openedAt: Date.now(), ready };
     this.slots.push(slot);
     session.on('remoteSettings', (settings) => {
       slot.limit = settings.maxConcurrentStreams ?? ASSUMED_MAX_STREAMS;
@@ -148,6 +190,7 @@ export class SessionPool {
       const index = this.slots.indexOf(slot);
       if (index >= 0) this.slots.splice(index, 1);
       this.pump();
+      if (this.pinger && !this.closed && !this.slots.some((s) => s.usable)) this.scheduleReopen();
     };
     // Streams already on a retired session finish or fail on their own; the 'error' listener also keeps a
     // session failure from becoming an uncaught exception (its streams report it to their requests).
@@ -155,6 +198,31 @@ export class SessionPool {
     session.on('error', retire);
     session.on('close', retire);
     return slot;
+  }
+
+  private pingIdle(): void {
+    for (const slot of this.slots) {
+      if (!slot.usable || slot.active > 0) continue;
+      const { session } = slot;
+      try {
+        session.ping((err) => {
+          if (err) session.destroy();
+        });
+      } catch {
+        // Too many pings outstanding, or the session is going: it is retired by its own events.
+      }
+    }
+  }
+
+  private scheduleReopen(): void {
+    if (this.reopen) return;
+    const delay = this.reopenDelay;
+    this.reopenDelay = Math.min(REOPEN_MAX_MS, delay * 2);
+    this.reopen = setTimeout(() => {
+      this.reopen = undefined;
+      this.keepWarm().catch(() => undefined);
+    }, delay);
+    this.reopen.unref();
   }
 
   private release(slot: Slot): void {

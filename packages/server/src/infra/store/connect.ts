@@ -2,15 +2,22 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
+import { type Checkpointer, startCheckpointer } from './sqlite-checkpoints.js';
+import { type BatchedWrite, WriteBatcher } from './write-batch.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
 export interface Store {
   db: Kysely<Database>;
   engine: Engine;
+  /**
+   * Runs a small write in a transaction shared with the other writes of this turn of the event loop (group
+   * commit, write-batch.ts); resolves once committed.
+   */
+  batched(work: BatchedWrite): Promise<void>;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -26,7 +33,9 @@ export interface StoreOptions {
 
 const INT8_OID = 20;
 
-function postgresPool(url: string, schema?: string): pg.Pool {
+/** `pg` is loaded only when PostgreSQL is used: the embedded default starts faster and smaller without it. */
+async function postgresPool(url: string, schema?: string): Promise<pg.Pool> {
+  const { default: pg } = await import('pg');
   return new pg.Pool({
     connectionString: url,
     max: 10,
@@ -66,40 +75,48 @@ function cacheStatements(db: SQLite.Database): SQLite.Database {
 export async function openStore(options: StoreOptions): Promise<Store> {
   let db: Kysely<Database>;
   let engine: Engine;
+  let checkpointer: Checkpointer | undefined;
   if (options.databaseUrl) {
     engine = 'postgres';
-    if (options.pgSchema) {
-      const admin = new pg.Client({ connectionString: options.databaseUrl });
-      await admin.connect();
-      await admin.query(`CREATE SCHEMA IF NOT EXISTS "${options.pgSchema}"`);
-      await admin.end();
-    }
-    db = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: postgresPool(options.databaseUrl, options.pgSchema) }),
-    });
+    const pool = await postgresPool(options.databaseUrl, options.pgSchema);
+    if (options.pgSchema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${options.pgSchema}"`);
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     engine = 'sqlite';
     mkdirSync(options.dataDir, { recursive: true });
-    const file = new SQLite(path.join(options.dataDir, 'callpush.db'));
+    const name = path.join(options.dataDir, 'callpush.db');
+    const file = new SQLite(name);
     file.pragma('journal_mode = WAL');
     file.pragma('synchronous = NORMAL');
     file.pragma('foreign_keys = ON');
     file.pragma('busy_timeout = 5000');
+    // Checkpoints (and their fsync) run in a worker thread; back to SQLite's own if the worker is lost.
+    file.pragma('wal_autocheckpoint = 0');
+    checkpointer = startCheckpointer(name, () => {
+      if (file.open) file.pragma('wal_autocheckpoint = 1000');
+    });
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cacheStatements(file) }) });
   }
   try {
     await migrateToLatest(db, engine === 'postgres' ? await currentSchema(db) : undefined);
   } catch (err) {
+    await checkpointer?.stop();
     await db.destroy();
     throw err;
   }
+  const batcher = new WriteBatcher(db);
   return {
     db,
     engine,
+    batched: (work) => batcher.run(work),
     ping: async () => {
       await sql`select 1`.execute(db);
     },
-    close: () => db.destroy(),
+    close: async () => {
+      await batcher.drain();
+      await db.destroy();
+      await checkpointer?.stop();
+    },
   };
 }
 

@@ -1,4 +1,6 @@
 export { type Engine, openStore, type Store, type StoreOptions } from './connect.js';
+export { retryingDeadlocks } from './deadlocks.js';
+export { FixedStatement } from './fixed-statement.js';
 export type {
   AppsTable,
   CallsTable,
@@ -13,3 +15,4 @@ export type {
   KaleyraWebhooksTable,
   ProviderCredentialsTable,
 } from './schema.js';
+export { type BatchedWrite, StoreClosed } from './write-batch.js';

@@ -43,6 +43,8 @@ export interface DeviceRegistrationsTable {
   capabilities_json: string | null;
   /** APNs only: the environment (sandbox | production) that issued the token; null: the credential's. */
   environment: string | null;
+  /** Web Push only: the body its pushes take (declarative | service-worker); null: the credential's. */
+  format: string | null;
   created_at: number;
   /** Last (re-)registration; the least recent is evicted beyond the per-user limit. */
   registered_at: number;
@@ -82,6 +84,8 @@ export interface DeliveriesTable {
   kind: string;
   /** Its registration's APNs environment (sandbox | production); null: the credential's. */
   environment: string | null;
+  /** Its registration's Web Push format (declarative | service-worker); null: the credential's. */
+  format: string | null;
   /** push | connection. */
   transport: string;
   type: string;
@@ -106,6 +110,13 @@ export interface DeliveriesTable {
   locale: string | null;
   /** The provider's message id of an accepted push (FCM message name, APNs apns-id, ...). */
   provider_id: string | null;
+  /**
+   * What the provider's own delivery receipt reported (HMS: delivered | held | undelivered | unknown), in
+   * callpush's words with the provider's status code, and when (migration 0011).
+   */
+  provider_receipt: string | null;
+  provider_receipt_reason: string | null;
+  provider_receipt_at: number | null;
   /** What the device did with a ring: `answered` or `declined`; when. */
   acted: string | null;
   acted_at: number | null;

@@ -7,7 +7,7 @@ import type {
   PushRequest,
   PushTarget,
 } from '../contract.js';
-import { DEADLINE_PASSED, outcomeOfError, TokenRefused, timed, withReauth } from '../kit/index.js';
+import { DEADLINE_PASSED, outcomeOfError, TokenRefused, timed, warmthOf, withReauth } from '../kit/index.js';
 import { type ApnsCredential, gatewayOf } from './credential.js';
 import { createProviderTokenCache } from './provider-token.js';
 import { type ApnsPush, buildApnsPush } from './request.js';
@@ -64,7 +64,13 @@ export function createApnsClient(credential: ApnsCredential, options: ProviderCl
 
   return {
     send: (targets, request) => Promise.all(targets.map((target) => sendOne(target, request))),
+    // The credential's own environment is warmed; the other one's sessions open with its first device.
+    keepWarm: async () => {
+      await Promise.all([tokens.keepFresh(), sessionsOf(credential.environment).keepWarm()]);
+    },
+    warmth: () => warmthOf(tokens, [...sessions.values()]),
     close: async () => {
+      tokens.stop();
       await Promise.all([...sessions.values()].map((pool) => pool.close()));
     },
   };

@@ -7,6 +7,7 @@ import {
   TokenRefused,
   timed,
   ttlSeconds,
+  warmthOf,
   withReauth,
 } from '../kit/index.js';
 import type { FcmCredential } from './credential.js';
@@ -65,7 +66,12 @@ export function createFcmClient(credential: FcmCredential, options: ProviderClie
       if (oversize) return Promise.resolve(targets.map(() => oversize));
       return Promise.all(targets.map((target) => sendOne(target, request, payload)));
     },
+    keepWarm: async () => {
+      await Promise.all([tokens.keepFresh(), pool.keepWarm()]);
+    },
+    warmth: () => warmthOf(tokens, [pool]),
     close: async () => {
+      tokens.stop();
       await pool.close();
       oauthHttp.close();
     },

@@ -7,6 +7,7 @@ import {
   TokenRefused,
   timed,
   ttlSeconds,
+  warmthOf,
   withReauth,
 } from '../kit/index.js';
 import { hmsTokenFetcher } from './auth.js';
@@ -47,19 +48,21 @@ function hmsApi(
 ): HmsApi {
   const base = (credential.endpoint ?? HMS_PUSH_BASE_URL).replace(/\/$/, '');
   const account = credential.api === 'v3' ? credential.serviceAccount : undefined;
+  // With receipts configured every message names the receipt configuration, so Push Kit reports its delivery.
+  const receiptId = credential.receipts?.receiptId;
   if (account) {
     return {
       url: new URL(`${base}/v3/${encodeURIComponent(account.project_id)}/messages:send`),
       tokens: serviceAccountJwts(account, now),
       headers: (request) => ({ 'push-type': String(hmsV3PushType(request)) }),
-      body: hmsV3SendBody,
+      body: (batch, request, ttl) => hmsV3SendBody(batch, request, ttl, receiptId),
     };
   }
   return {
     url: new URL(`${base}/v1/${encodeURIComponent(credential.appId)}/messages:send`),
     tokens: new TokenCache(hmsTokenFetcher(credential, options, http, now), undefined, now),
     headers: () => ({}),
-    body: hmsSendBody,
+    body: (batch, request, ttl) => hmsSendBody(batch, request, ttl, receiptId),
   };
 }
 
@@ -106,6 +109,12 @@ export function createHmsClient(credential: HmsCredential, options: ProviderClie
       );
       return (await Promise.all(batches.map((batch) => sendBatch(batch, request)))).flat();
     },
-    close: async () => http.close(),
+    // The token only: sends go over HTTP/1.1 keep-alive, whose connections the first send opens.
+    keepWarm: () => tokens.keepFresh(),
+    warmth: () => warmthOf(tokens, []),
+    close: async () => {
+      tokens.stop();
+      http.close();
+    },
   };
 }

@@ -21,6 +21,34 @@ const ServiceAccountSchema = Type.Object(
   { description: 'v3: the service-account key file from the API Console (its URLs are not used)' },
 );
 
+/**
+ * Push Kit's message receipts (docs/providers.md#hms-receipts): the receipt configuration of AppGallery Connect
+ * whose id every message names, and its callback user name and key, which sign each receipt's
+ * `X-HUAWEI-CALLBACK-ID`. The key is a secret: only its fingerprint is shown.
+ */
+const ReceiptsSchema = Type.Object(
+  {
+    receiptId: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[0-9A-Za-z._-]+$',
+      description: 'the receipt configuration id from AppGallery Connect, sent as android.receipt_id',
+    }),
+    username: Type.String({
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[\\x21-\\x7e]+$',
+      description: 'the callback user name set in the receipt configuration',
+    }),
+    key: Type.String({
+      minLength: 8,
+      maxLength: 256,
+      description: 'the callback key set in the receipt configuration',
+    }),
+  },
+  { additionalProperties: false, description: 'message receipts posted to POST /v1/webhooks/hms-receipts/{appKey}' },
+);
+
 export const HmsCredentialSchema = Type.Object(
   {
     type: Type.Literal('hms'),
@@ -60,13 +88,14 @@ export const HmsCredentialSchema = Type.Object(
     hmsTokenUrl: Type.Optional(
       Type.String({ maxLength: 2048, description: 'delegated-a: the owner endpoint that answers HMS tokens' }),
     ),
+    receipts: Type.Optional(ReceiptsSchema),
   },
   { additionalProperties: false, title: 'HMS credential' },
 );
 export type HmsCredential = Static<typeof HmsCredentialSchema>;
 export type HmsAuthMode = NonNullable<HmsCredential['authMode']>;
 
-type Field = Exclude<keyof HmsCredential, 'type' | 'api' | 'authMode' | 'appId' | 'endpoint'>;
+type Field = Exclude<keyof HmsCredential, 'type' | 'api' | 'authMode' | 'appId' | 'endpoint' | 'receipts'>;
 
 /**
  * Per mode, the fields it requires and those it may have; anything else is refused so no field is ignored. v3
@@ -122,5 +151,14 @@ export async function checkHmsCredential(
     ...(c.endpoint ? { endpoint: c.endpoint } : {}),
     ...(c.tokenUrl ? { tokenUrl: c.tokenUrl } : {}),
     ...(c.hmsTokenUrl ? { hmsTokenUrl: c.hmsTokenUrl } : {}),
+    ...(c.receipts
+      ? {
+          receipts: {
+            receiptId: c.receipts.receiptId,
+            username: c.receipts.username,
+            keyFingerprint: fingerprint(c.receipts.key),
+          },
+        }
+      : {}),
   };
 }

@@ -13,7 +13,8 @@ export const hms: ProviderModule<HmsCredential> = {
   createClient: createHmsClient,
   maxPayloadBytes: () => MAX_MESSAGE_BYTES,
   // The TTL is part of the message: the one left at `now` is the longest any later send carries.
-  payloadBytes: (request, _kind, now) => hmsMessageBytes(request, secondsLeft(request.deadline, now)),
+  payloadBytes: (request, _kind, now, credential) =>
+    hmsMessageBytes(request, secondsLeft(request.deadline, now), credential.receipts?.receiptId),
   sandbox: {
     deviceId: 'huawei',
     credential: (c) => ({
@@ -37,3 +38,11 @@ export {
   HMS_SCOPE,
   MAX_ASSERTION_LIFETIME_SECONDS,
 } from './delegation.js';
+export {
+  CALLBACK_TOLERANCE_MS,
+  type CallbackSecret,
+  type HmsReceiptKind,
+  hmsCallbackValue,
+  hmsReceiptStatus,
+  verifyHmsCallbackId,
+} from './receipts.js';

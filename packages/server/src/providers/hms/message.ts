@@ -12,16 +12,20 @@ export const MAX_MESSAGE_BYTES = 4096;
  * groups, too few to give each call its own, and a shared group would let one call's ring replace another's;
  * the client library drops stale rings by their `expiresAt` instead.
  */
-export function hmsSendBody(tokens: string[], request: PushRequest, ttlSeconds: number): string {
-  return JSON.stringify({ validate_only: false, message: { ...hmsMessage(request, ttlSeconds), token: tokens } });
+export function hmsSendBody(tokens: string[], request: PushRequest, ttlSeconds: number, receiptId?: string): string {
+  return JSON.stringify({
+    validate_only: false,
+    message: { ...hmsMessage(request, ttlSeconds, receiptId), token: tokens },
+  });
 }
 
 /** The bytes Push Kit's limit counts: the message without its token list. */
-export function hmsMessageBytes(request: PushRequest, ttlSeconds: number): number {
-  return Buffer.byteLength(JSON.stringify(hmsMessage(request, ttlSeconds)));
+export function hmsMessageBytes(request: PushRequest, ttlSeconds: number, receiptId?: string): number {
+  return Buffer.byteLength(JSON.stringify(hmsMessage(request, ttlSeconds, receiptId)));
 }
 
-function hmsMessage(request: PushRequest, ttlSeconds: number) {
+/** `receiptId`: the AppGallery Connect receipt configuration Push Kit reports this message's delivery to. */
+function hmsMessage(request: PushRequest, ttlSeconds: number, receiptId: string | undefined) {
   const normal = request.priority === 'normal';
   const notification = visibleNotification(request);
   return {
@@ -31,6 +35,7 @@ function hmsMessage(request: PushRequest, ttlSeconds: number) {
       ...(normal ? {} : { category: 'VOIP' }),
       ttl: `${ttlSeconds}s`,
       collapse_key: -1,
+      ...(receiptId ? { receipt_id: receiptId } : {}),
       ...(notification ? { notification } : {}),
     },
   };
@@ -48,13 +53,14 @@ export const hmsV3PushType = (request: PushRequest): 10 | 6 => (request.message.
 
 /**
  * The v3 `messages:send` body for a batch: the same app data as v1 as the payload's `extraData`, the TTL in
- * whole seconds. v3 has no urgency or category: the push type says what the message is for.
+ * whole seconds, the receipt configuration as `receiptId`. v3 has no urgency or category: the push type says
+ * what the message is for.
  */
-export function hmsV3SendBody(tokens: string[], request: PushRequest, ttlSeconds: number): string {
+export function hmsV3SendBody(tokens: string[], request: PushRequest, ttlSeconds: number, receiptId?: string): string {
   return JSON.stringify({
     payload: { extraData: appData(request) },
     target: { token: tokens },
-    pushOptions: { ttl: ttlSeconds },
+    pushOptions: { ttl: ttlSeconds, ...(receiptId ? { receiptId } : {}) },
   });
 }
 

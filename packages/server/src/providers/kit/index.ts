@@ -7,3 +7,4 @@ export { checkOpaqueToken, checkTokenSize } from './push-token-checks.js';
 export { retryAfterMs, retryOutcome } from './retry-after.js';
 export { DEADLINE_PASSED, outcomeOfError, TokenRefused, timed, ttlSeconds, withReauth } from './send-kit.js';
 export { type CachedToken, TokenCache } from './token-cache.js';
+export { warmthOf } from './warmth.js';

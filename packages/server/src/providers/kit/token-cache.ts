@@ -4,14 +4,21 @@ export interface CachedToken {
   expiresAt: number;
 }
 
+/** A kept-fresh token whose refresh failed is tried again this much later. */
+const REFRESH_RETRY_MS = 30_000;
+
 /**
  * Caches one provider access token (OAuth or provider JWT): handed out until `marginMs` before expiry,
  * fetched by one caller at a time (concurrent callers share the fetch in flight: no stampede), and
- * invalidated on demand when the provider refuses it.
+ * invalidated on demand when the provider refuses it. Kept fresh (`keepFresh`), it is renewed in the
+ * background ahead of its expiry, so a ring never waits for a token request.
  */
 export class TokenCache {
   private current?: CachedToken;
   private inflight?: Promise<CachedToken>;
+  private fetchedAt?: number;
+  private fresh = false;
+  private refresh?: NodeJS.Timeout;
 
   constructor(
     private readonly fetchToken: () => Promise<CachedToken>,
@@ -26,15 +33,68 @@ export class TokenCache {
   /** The token with its expiry, for callers that pass the remaining lifetime on (the auth-server). */
   async entry(): Promise<CachedToken> {
     if (this.current && this.current.expiresAt - this.marginMs > this.now()) return this.current;
-    this.inflight ??= this.fetchToken().finally(() => {
-      this.inflight = undefined;
-    });
-    this.current = await this.inflight;
-    return this.current;
+    return this.fetch();
   }
 
   /** Drops `value` if it is still the cached token, so the next `get()` fetches a fresh one. */
   invalidate(value: string): void {
     if (this.current?.value === value) this.current = undefined;
+  }
+
+  /**
+   * Fetches the token now (unless a valid one is cached) and from then on renews it at twice the margin
+   * before expiry, while the old one is still handed out. A failed fetch rejects and is retried in the
+   * background; a send that finds no valid token fetches one itself, as without this.
+   */
+  async keepFresh(): Promise<void> {
+    this.fresh = true;
+    try {
+      const token = await this.entry();
+      this.renewIn(token.expiresAt - 2 * this.marginMs - this.now());
+    } catch (err) {
+      this.renewIn(REFRESH_RETRY_MS);
+      throw err;
+    }
+  }
+
+  /** Stops renewing ahead (the client closed). */
+  stop(): void {
+    this.fresh = false;
+    clearTimeout(this.refresh);
+  }
+
+  /** When the cached token was fetched and when it expires (epoch ms); undefined without one. */
+  age(): { fetchedAt: number; expiresAt: number } | undefined {
+    return this.current && this.fetchedAt !== undefined
+      ? { fetchedAt: this.fetchedAt, expiresAt: this.current.expiresAt }
+      : undefined;
+  }
+
+  private fetch(): Promise<CachedToken> {
+    this.inflight ??= this.fetchToken()
+      .then((token) => {
+        this.current = token;
+        this.fetchedAt = this.now();
+        return token;
+      })
+      .finally(() => {
+        this.inflight = undefined;
+      });
+    return this.inflight;
+  }
+
+  private renewIn(ms: number): void {
+    clearTimeout(this.refresh);
+    if (!this.fresh) return;
+    this.refresh = setTimeout(
+      () => {
+        this.fetch().then(
+          (token) => this.renewIn(token.expiresAt - 2 * this.marginMs - this.now()),
+          () => this.renewIn(REFRESH_RETRY_MS),
+        );
+      },
+      Math.max(1000, ms),
+    );
+    this.refresh.unref();
   }
 }

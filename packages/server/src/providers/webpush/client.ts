@@ -18,7 +18,8 @@ const UNUSABLE_KEYS: PushOutcome = {
  * service origin and re-signed once when a service refuses it (401/403), as the other providers refresh their
  * access tokens. The request goes over this client's own keep-alive connections, because web-push's sender
  * takes no CA per call and speaks HTTPS only. Cancels and missed notices go like rings: Web Push has no rule
- * against them. Both `voip` and `alert` devices are pushed alike.
+ * against them. Both `voip` and `alert` devices are pushed alike. Each target's body is in its registration's
+ * format, else the credential's, so one credential serves declarative and service-worker browsers at once.
  *
  * A subscription's endpoint was supplied by a user, so it goes over connections that reach public addresses
  * only, whatever the operator allows; the credential's own endpoint override and the origins it lists go over
@@ -44,7 +45,7 @@ export function createWebPushClient(credential: WebPushCredential, options: Prov
     const refusal = overridden ? undefined : subscriptionRefusal(endpoint, trusted, options);
     if (refusal) return { kind: 'token_gone', reason: `the subscription endpoint ${refusal}` };
     const http = trusted ? operatorRule : publicOnly;
-    const plaintext = webPushPlaintext(request, credential);
+    const plaintext = webPushPlaintext(request, credential, target);
 
     const attempt = async (authorization: string): Promise<PushOutcome | TokenRefused> => {
       // The TTL is taken at the moment of sending, after any signing, so it never overstates the time left.

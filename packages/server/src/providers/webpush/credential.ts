@@ -2,7 +2,7 @@ import { createECDH } from 'node:crypto';
 import { type Static, Type } from 'typebox';
 import { fingerprint } from '#infra/crypto';
 import { InvalidInput } from '#kernel';
-import type { EndpointSettings } from '../contract.js';
+import type { EndpointSettings, RegistrationChoices } from '../contract.js';
 import { checkUrl } from '../kit/index.js';
 import { CALL_ID_PLACEHOLDER } from './declarative.js';
 
@@ -33,7 +33,9 @@ export const WebPushCredentialSchema = Type.Object(
     navigate: Type.Optional(
       Type.String({
         maxLength: 2048,
-        description: `declarative format: the https URL a click on the notification opens; ${CALL_ID_PLACEHOLDER} is replaced by the call id`,
+        description:
+          `the https URL a click on a declarative notification opens; ${CALL_ID_PLACEHOLDER} is replaced by the call id. ` +
+          'Needed by the declarative format, the credential one or a registration one',
       }),
     ),
     allowedOrigins: Type.Optional(
@@ -100,17 +102,32 @@ export async function checkWebPushCredential(
 /**
  * A declarative notification must name the page a click opens, or the browser does not take it as one. It is
  * the browser that opens it, never the gateway, so the endpoint policy has no say; only https is taken, since
- * a push subscription exists only on a secure page.
+ * a push subscription exists only on a secure page. A credential of the default format may name it too, for
+ * the registrations that ask for the declarative format themselves.
  */
 function checkNavigate(c: WebPushCredential): void {
-  if (c.format !== 'declarative') {
-    if (c.navigate !== undefined) {
-      throw new InvalidInput('invalid_credential', 'navigate is for the declarative format only', 'navigate');
+  if (c.navigate === undefined) {
+    if (c.format === 'declarative') {
+      throw new InvalidInput('invalid_credential', 'the declarative format needs navigate, an https URL', 'navigate');
     }
     return;
   }
-  const url = c.navigate?.replaceAll(CALL_ID_PLACEHOLDER, 'c');
-  if (url === undefined || !URL.canParse(url) || new URL(url).protocol !== 'https:') {
-    throw new InvalidInput('invalid_credential', 'the declarative format needs navigate, an https URL', 'navigate');
+  const url = c.navigate.replaceAll(CALL_ID_PLACEHOLDER, 'c');
+  if (!URL.canParse(url) || new URL(url).protocol !== 'https:') {
+    throw new InvalidInput('invalid_credential', 'navigate must be an https URL', 'navigate');
+  }
+}
+
+/**
+ * A registration may ask for the declarative format on a credential of the default one, but only when the
+ * credential names the page a click opens: without it no declarative notification can be built.
+ */
+export function checkFormatChoice(c: WebPushCredential, choices: RegistrationChoices): void {
+  if (choices.format === 'declarative' && c.navigate === undefined) {
+    throw new InvalidInput(
+      'validation_failed',
+      'format declarative needs a credential with navigate (the page a click opens), which this one has not',
+      'format',
+    );
   }
 }

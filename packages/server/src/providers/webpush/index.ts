@@ -1,7 +1,12 @@
 import webpush from 'web-push';
 import type { ProviderModule } from '../contract.js';
 import { createWebPushClient } from './client.js';
-import { checkWebPushCredential, type WebPushCredential, WebPushCredentialSchema } from './credential.js';
+import {
+  checkFormatChoice,
+  checkWebPushCredential,
+  type WebPushCredential,
+  WebPushCredentialSchema,
+} from './credential.js';
 import { MAX_BODY_BYTES, webPushBodyBytes, webPushPlaintext } from './request.js';
 import { checkSubscriptionToken } from './subscription.js';
 
@@ -10,11 +15,15 @@ export const webPush: ProviderModule<WebPushCredential> = {
   type: 'webpush',
   credentialSchema: WebPushCredentialSchema,
   checkCredential: checkWebPushCredential,
-  checkPushToken: checkSubscriptionToken,
+  checkPushToken: async (token, credential, settings, choices) => {
+    checkFormatChoice(credential, choices);
+    await checkSubscriptionToken(token, credential, settings);
+  },
   createClient: createWebPushClient,
   maxPayloadBytes: () => MAX_BODY_BYTES,
-  // Measured as the v1 message: a credential's declarative shape is not known here (docs/providers.md#webpush-declarative).
-  payloadBytes: (request) => webPushBodyBytes(webPushPlaintext(request, {})),
+  // In the shape the client sends: the registration's format, else the credential's (docs/providers.md#webpush-declarative).
+  payloadBytes: (request, _kind, _now, credential, choices) =>
+    webPushBodyBytes(webPushPlaintext(request, credential, choices)),
   sandbox: {
     deviceId: 'browser',
     credential: (c) => {

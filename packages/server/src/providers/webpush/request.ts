@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import webpush, { type PushSubscription } from 'web-push';
-import type { PushRequest } from '../contract.js';
+import type { PushRequest, RegistrationChoices } from '../contract.js';
 import type { WebPushCredential } from './credential.js';
 import { declarativePayload } from './declarative.js';
 
@@ -29,19 +29,25 @@ export function webPushBodyBytes(plaintext: string): number {
 }
 
 /**
+ * The page a declarative push opens when a push to a registration with `choices` is one: its own format, else
+ * the credential's. Undefined for the v1 message, and for a credential that names no page (a registration's
+ * declarative choice outliving the credential it was checked against falls back to the v1 message).
+ */
+function declarativeNavigate(credential: Pick<WebPushCredential, 'format' | 'navigate'>, choices: RegistrationChoices) {
+  return (choices.format ?? credential.format) === 'declarative' ? credential.navigate : undefined;
+}
+
+/**
  * The plaintext of a push: the v1 message for the page's service worker, or a declarative push message when
- * the credential asks for one.
+ * the registration, or else the credential, asks for one.
  */
 export function webPushPlaintext(
   request: PushRequest,
   credential: Pick<WebPushCredential, 'format' | 'navigate'>,
+  choices: RegistrationChoices = {},
 ): string {
-  const { navigate } = credential;
-  return JSON.stringify(
-    credential.format === 'declarative' && navigate !== undefined
-      ? declarativePayload(request, navigate)
-      : request.message,
-  );
+  const navigate = declarativeNavigate(credential, choices);
+  return JSON.stringify(navigate === undefined ? request.message : declarativePayload(request, navigate));
 }
 
 /**

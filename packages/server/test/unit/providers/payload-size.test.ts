@@ -2,11 +2,12 @@ import { createECDH } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { CancelMessage, RingMessage } from '../../../src/kernel/wire.js';
 import { buildApnsPush } from '../../../src/providers/apns/request.js';
-import type { PushRequest, PushTarget } from '../../../src/providers/contract.js';
+import type { PushRequest, PushTarget, RegistrationChoices } from '../../../src/providers/contract.js';
 import { fcmPayload, fcmSendBody } from '../../../src/providers/fcm/message.js';
 import { hmsSendBody } from '../../../src/providers/hms/message.js';
-import { providerModule } from '../../../src/providers/registry.js';
+import { type ProviderCredential, type ProviderType, providerModule } from '../../../src/providers/registry.js';
 import { buildWebPushRequest, webPushPlaintext } from '../../../src/providers/webpush/request.js';
+import { apnsCredential, fcmCredential, hmsCredential, webPushCredential } from '../../support/credentials.js';
 import { aCancelRequest, aRingRequest, T0 } from '../fixtures.js';
 import { missedOf } from './requests.js';
 
@@ -58,6 +59,19 @@ const shapes: Record<string, (hostile: Record<string, string>) => PushRequest> =
 const TTL = 29;
 const NOW = T0 + 1_000;
 
+/** A Web Push credential of the default format that names the page declarative registrations open. */
+const WEBPUSH = { ...webPushCredential(), navigate: 'https://app.example/calls/{callId}' };
+const CREDENTIALS: Record<ProviderType, ProviderCredential> = {
+  fcm: fcmCredential(),
+  hms: hmsCredential(),
+  apns: apnsCredential(),
+  webpush: WEBPUSH,
+};
+
+/** What a provider says `r` weighs for a device of `kind` that made `choices`. */
+const weigh = (type: ProviderType, r: PushRequest, kind: PushTarget['kind'], at: number, choices = {}) =>
+  providerModule(type)!.payloadBytes(r, kind, at, CREDENTIALS[type], choices);
+
 function subscription() {
   const ecdh = createECDH('prime256v1');
   ecdh.generateKeys();
@@ -89,8 +103,8 @@ const onTheWire = {
     if ('skip' in push) throw new Error(push.skip);
     return Buffer.byteLength(push.payload);
   },
-  webpush: (r: PushRequest) =>
-    buildWebPushRequest(subscription(), r, webPushPlaintext(r, {}), 'vapid t=x, k=y', TTL).body.length,
+  webpush: (r: PushRequest, choices: RegistrationChoices = {}) =>
+    buildWebPushRequest(subscription(), r, webPushPlaintext(r, WEBPUSH, choices), 'vapid t=x, k=y', TTL).body.length,
 };
 
 describe('payloadBytes: the size of a message as the client wraps it', () => {
@@ -101,14 +115,21 @@ describe('payloadBytes: the size of a message as the client wraps it', () => {
           const r = build(content);
           // The TTL the HMS body carries is the one left at `now`.
           const at = r.deadline - TTL * 1000;
-          expect(providerModule(type)!.payloadBytes(r, 'alert', at)).toBe(onTheWire[type](r));
+          expect(weigh(type, r, 'alert', at)).toBe(onTheWire[type](r));
         });
       }
+      it(`webpush declarative, ${shape}, ${name}`, () => {
+        const r = build(content);
+        const declarative = { format: 'declarative' } as const;
+        expect(weigh('webpush', r, 'alert', NOW, declarative)).toBe(onTheWire.webpush(r, declarative));
+        // The declarative shape carries the v1 message and more: never measured smaller than the default one.
+        expect(weigh('webpush', r, 'alert', NOW, declarative)).toBeGreaterThan(weigh('webpush', r, 'alert', NOW));
+      });
       // Only a ring goes to a VoIP token.
       for (const kind of shape.startsWith('ring') ? (['voip', 'alert'] as const) : (['alert'] as const)) {
         it(`apns ${kind}, ${shape}, ${name}`, () => {
           const r = build(content);
-          expect(providerModule('apns')!.payloadBytes(r, kind, NOW)).toBe(onTheWire.apns(r, kind));
+          expect(weigh('apns', r, kind, NOW)).toBe(onTheWire.apns(r, kind));
         });
       }
     }
@@ -116,8 +137,22 @@ describe('payloadBytes: the size of a message as the client wraps it', () => {
 
   it("measures another SDK's data map where the client sends it instead of the v1 message", () => {
     const r = { ...aRingRequest(), data: { event: 'on_call_incoming', message: '"'.repeat(100) } };
-    expect(providerModule('fcm')!.payloadBytes(r, 'alert', NOW)).toBe(onTheWire.fcm(r));
-    expect(providerModule('hms')!.payloadBytes(r, 'alert', r.deadline - TTL * 1000)).toBe(onTheWire.hms(r));
+    expect(weigh('fcm', r, 'alert', NOW)).toBe(onTheWire.fcm(r));
+    expect(weigh('hms', r, 'alert', r.deadline - TTL * 1000)).toBe(onTheWire.hms(r));
+  });
+
+  it("measures a Web Push ring in the registration's format, else the credential's", () => {
+    const r = { ...aRingRequest(), notification: { title: 'Alice', body: 'Incoming call', visibleOnData: false } };
+    const declarativeCredential = { ...WEBPUSH, format: 'declarative' as const };
+    const webpush = providerModule('webpush')!;
+    const classic = weigh('webpush', r, 'alert', NOW);
+    const declarative = weigh('webpush', r, 'alert', NOW, { format: 'declarative' });
+    expect(declarative).toBeGreaterThan(classic);
+    expect(webpush.payloadBytes(r, 'alert', NOW, declarativeCredential, {})).toBe(declarative);
+    expect(webpush.payloadBytes(r, 'alert', NOW, declarativeCredential, { format: 'service-worker' })).toBe(classic);
+    // A credential that names no page cannot build a declarative push: the client sends the v1 message.
+    const { navigate: _, ...pageless } = WEBPUSH;
+    expect(webpush.payloadBytes(r, 'alert', NOW, pageless, { format: 'declarative' })).toBe(classic);
   });
 });
 

@@ -4,6 +4,7 @@ import type { EventRecord } from '#domain/events';
 import type { ConnectionRouter, LiveDevices } from '#domain/realtime';
 import { type Clock, groupBy } from '#kernel';
 import type { ProviderClientPool, ProvidersService, PushOutcome } from '#providers';
+import { backgroundFailed } from '../background-failure.js';
 import { deliveryEvents, type EventLog, misconfiguredEvent, prunedEvent } from '../call-events.js';
 import type { RingMetrics } from '../metrics.js';
 import { type Call, type Delivery, type DeliveryPatch, patched } from '../model.js';
@@ -211,7 +212,7 @@ export class Dispatcher {
   private later(ms: number, fn: () => Promise<void>): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      fn().catch((err: unknown) => this.deps.log.error({ err }, 'delivery retry failed'));
+      fn().catch((err: unknown) => backgroundFailed(this.deps.log, err, 'delivery retry'));
     }, ms);
     this.timers.add(timer);
   }

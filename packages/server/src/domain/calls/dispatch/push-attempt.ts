@@ -65,6 +65,7 @@ export async function pushOnce(
     token: d.token,
     kind: d.kind,
     ...(d.environment === undefined ? {} : { environment: d.environment }),
+    ...(d.format === undefined ? {} : { format: d.format }),
   }));
   try {
     const text = head.type === 'ring' ? undefined : { title: notification.title, body: notification.body };

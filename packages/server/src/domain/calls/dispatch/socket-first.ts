@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ConnectionRouter, LiveDevices } from '#domain/realtime';
 import type { Clock } from '#kernel';
+import { backgroundFailed } from '../background-failure.js';
 import { deliveryEvents, type EventLog } from '../call-events.js';
 import { messageFor } from '../messages.js';
 import type { RingMetrics } from '../metrics.js';
@@ -112,7 +113,7 @@ export class SocketFirst {
         this.take(device, callId);
         await this.deps.repo.updateDelivery(d.id, { lease: 'release' }, this.deps.now());
       };
-      stop().catch((err: unknown) => this.deps.log.error({ err }, 'call change handling failed'));
+      stop().catch((err: unknown) => backgroundFailed(this.deps.log, err, 'call change handling'));
     }
   }
 
@@ -167,6 +168,6 @@ export class SocketFirst {
       await repo.updateDelivery(d.id, patch, now());
       await this.deps.pushInstead(entry.call, patched(d, patch));
     };
-    work().catch((err: unknown) => this.deps.log.error({ err }, 'push fallback failed'));
+    work().catch((err: unknown) => backgroundFailed(this.deps.log, err, 'push fallback'));
   }
 }

@@ -25,7 +25,8 @@ const Time = (description: string) => Type.Integer({ minimum: 0, maximum: 8_640_
 
 const FunnelStepSchema = Type.Object({
   milestone: Type.String({
-    description: 'accepted, sent (to the provider or the socket), provider_accepted, received, answered or declined',
+    description:
+      "accepted, sent (to the provider or the socket), provider_accepted, provider_delivered (the provider's delivery receipt), received, answered or declined",
   }),
   at: Type.Integer({ description: 'epoch ms' }),
   providerId: Type.Optional(Type.String({ description: "on provider_accepted: the provider's message id" })),
@@ -52,6 +53,16 @@ const DeliverySchema = Type.Object({
   sentAt: Type.Optional(Type.Integer()),
   receivedAt: Type.Optional(Type.Integer()),
   providerId: Type.Optional(Type.String({ description: "the provider's message id of the accepted push" })),
+  providerReceipt: Type.Optional(
+    Type.Object(
+      {
+        kind: Type.String({ description: 'delivered, held, undelivered or unknown' }),
+        reason: Type.String({ description: "the status in callpush's words, with the provider's code" }),
+        at: Type.Integer({ description: 'epoch ms' }),
+      },
+      { description: "what the provider's own delivery receipt reported (HMS: docs/providers.md#hms-receipts)" },
+    ),
+  ),
   acted: Type.Optional(Type.String({ description: 'answered or declined: what was done on this device' })),
   actedAt: Type.Optional(Type.Integer()),
   funnel: Type.Array(FunnelStepSchema, {
@@ -193,6 +204,7 @@ export function view(call: Call, deliveries: Delivery[]) {
       ...(d.sentAt !== undefined ? { sentAt: d.sentAt } : {}),
       ...(d.receivedAt !== undefined ? { receivedAt: d.receivedAt } : {}),
       ...(d.providerId ? { providerId: d.providerId } : {}),
+      ...(d.providerReceipt ? { providerReceipt: d.providerReceipt } : {}),
       ...(d.acted ? { acted: d.acted } : {}),
       ...(d.actedAt !== undefined ? { actedAt: d.actedAt } : {}),
       funnel: funnelOf(d),

@@ -9,6 +9,12 @@ const Environment = Type.Union([Type.Literal('sandbox'), Type.Literal('productio
     'APNs only: the environment that issued the token (sandbox for a development build); absent: the credential environment',
 });
 
+const Format = Type.Union([Type.Literal('declarative'), Type.Literal('service-worker')], {
+  description:
+    'Web Push only: declarative (a notification the browser shows by itself, Safari 18.4+) or service-worker (the ' +
+    'v1 message for the page service worker); absent: the credential format',
+});
+
 const capabilityFields = {
   notifications: Type.Optional(
     Type.Union([Type.Literal('granted'), Type.Literal('denied'), Type.Literal('default')], {
@@ -40,6 +46,7 @@ const RegistrationSchema = Type.Object({
   token: Type.String(),
   kind: Kind,
   environment: Type.Optional(Environment),
+  format: Type.Optional(Format),
 });
 
 export const DeviceSchema = Type.Object({
@@ -75,6 +82,7 @@ const registrationFields = {
     description: 'voip: a PushKit token (rings through CallKit); alert: a regular push token',
   }),
   environment: Type.Optional(Environment),
+  format: Type.Optional(Format),
 };
 
 const locale = Type.Optional(

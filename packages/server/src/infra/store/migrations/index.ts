@@ -8,6 +8,8 @@ import * as m0006 from './0006_idempotency_scope_next_attempt.js';
 import * as m0007 from './0007_call_lifecycle.js';
 import * as m0008 from './0008_events_history.js';
 import * as m0009 from './0009_platform.js';
+import * as m0010 from './0010_webpush_format.js';
+import * as m0011 from './0011_hms_receipts.js';
 
 /** Every migration by name, imported statically so the built package needs no file-system scan. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -20,4 +22,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0007_call_lifecycle': m0007,
   '0008_events_history': m0008,
   '0009_platform': m0009,
+  '0010_webpush_format': m0010,
+  '0011_hms_receipts': m0011,
 };

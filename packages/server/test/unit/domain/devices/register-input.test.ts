@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { checkDistinctTokens, entriesOf, inEntry } from '../../../../src/domain/devices/register-input.js';
+import {
+  checkChoices,
+  checkDistinctTokens,
+  entriesOf,
+  inEntry,
+} from '../../../../src/domain/devices/register-input.js';
 import { InvalidInput } from '../../../../src/kernel/index.js';
 
 const voip = { provider: 'apns-voip', token: 'v'.repeat(64), kind: 'voip' as const };
@@ -54,6 +59,36 @@ describe('entriesOf', () => {
         JSON.stringify(locale),
       ).toBe('locale');
     }
+  });
+});
+
+describe('checkChoices: a registration choice belongs to one provider', () => {
+  const webPush = { provider: 'browser', token: '{}', kind: 'alert' as const };
+  const typed = (input: Parameters<typeof entriesOf>[0], types: string[]) =>
+    entriesOf(input).entries.map((e, i) => ({ ...e, providerType: types[i] as 'apns' }));
+
+  it('keeps a Web Push format and an APNs environment on their own providers', () => {
+    const entries = typed(
+      {
+        registrations: [
+          { ...voip, environment: 'sandbox' },
+          { ...webPush, format: 'declarative' },
+        ],
+      },
+      ['apns', 'webpush'],
+    );
+    expect(entries.map((e) => [e.environment, e.format])).toEqual([
+      ['sandbox', undefined],
+      [undefined, 'declarative'],
+    ]);
+    for (const e of entries) expect(fieldOf(() => checkChoices(e))).toBeUndefined();
+  });
+
+  it('refuses either on another provider, naming the field where it sat', () => {
+    const [inline] = typed({ ...alert, format: 'service-worker' }, ['apns']);
+    expect(fieldOf(() => checkChoices(inline!))).toBe('format');
+    const [, listed] = typed({ registrations: [voip, { ...webPush, environment: 'production' }] }, ['apns', 'webpush']);
+    expect(fieldOf(() => checkChoices(listed!))).toBe('registrations.1.environment');
   });
 });
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TokenCache } from '../../../../src/providers/kit/token-cache.js';
 
 const NOW = 1_800_000_000_000;
@@ -47,5 +47,40 @@ describe('TokenCache', () => {
     );
     await expect(cache.get()).rejects.toThrow('token endpoint down');
     expect(await cache.get()).toBe('tok');
+  });
+
+  describe('kept fresh', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('renews ahead of expiry while the old token is still handed out, and retries a failed renewal', async () => {
+      vi.useFakeTimers({ now: NOW });
+      let fetches = 0;
+      let failNext = false;
+      const cache = new TokenCache(
+        async () => {
+          if (failNext) {
+            failNext = false;
+            throw new Error('token endpoint down');
+          }
+          return { value: `tok${++fetches}`, expiresAt: Date.now() + 3_600_000 };
+        },
+        60_000,
+        Date.now,
+      );
+      await cache.keepFresh();
+      expect(cache.age()).toEqual({ fetchedAt: NOW, expiresAt: NOW + 3_600_000 });
+      // Renewal is due at expiry less twice the margin; the first one fails.
+      failNext = true;
+      await vi.advanceTimersByTimeAsync(3_600_000 - 120_000);
+      expect(await cache.get()).toBe('tok1');
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(fetches).toBe(2);
+      expect(await cache.get()).toBe('tok2');
+      cache.stop();
+      await vi.advanceTimersByTimeAsync(4 * 3_600_000);
+      expect(fetches).toBe(2);
+    });
   });
 });

@@ -109,6 +109,18 @@ describe('the declarative format (docs/providers.md#webpush-declarative)', () =>
     expect(declarative(aCancelRequest()).notification).toMatchObject({ title: 'alice' });
   });
 
+  it("follows the registration's format over the credential's, on a credential that names the page", () => {
+    const ring = aRingRequest();
+    const page = { navigate: DECLARATIVE.navigate };
+    const shape = (credential: Format, format?: 'declarative' | 'service-worker') =>
+      JSON.parse(webPushPlaintext(ring, credential, format ? { format } : {}));
+    expect(shape(page, 'declarative')).toEqual(shape(DECLARATIVE));
+    expect(shape(DECLARATIVE, 'service-worker')).toEqual(ring.message);
+    expect(shape(page)).toEqual(ring.message);
+    // Without a page no declarative message can be built: the v1 message goes, for the service worker.
+    expect(shape({}, 'declarative')).toEqual(ring.message);
+  });
+
   it('keeps Urgency, TTL and Topic as in the default format', () => {
     const ring = aRingRequest();
     expect(push(ring, 27, DECLARATIVE).headers).toMatchObject({
