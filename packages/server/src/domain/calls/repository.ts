@@ -119,7 +119,8 @@ export class CallsRepository {
 
   /**
    * Stores a new call with its first deliveries in one transaction: accepted means durable. `also` writes what
-   * must commit with it (its events).
+   * must commit with it (its events). Calls placed at the same moment share the commit (group commit: one
+   * WAL append for all, where each commit writes every page it touched); each resolves once it is durable.
    */
   async insertCall(
     call: Call,
@@ -127,7 +128,7 @@ export class CallsRepository {
     deliveries: Delivery[],
     also?: AlsoWrite,
   ): Promise<void> {
-    await this.store.db.transaction().execute(async (tx) => {
+    await this.store.batched(async (tx) => {
       await tx
         .insertInto('calls')
         .values({
