@@ -84,6 +84,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const box = new SecretBox(loadMasterKey(config.masterKey, config.dataDir));
   const store = await openStore({
     databaseUrl: config.databaseUrl,
+    databasePool: config.databasePool,
     dataDir: config.dataDir,
     pgSchema: options.pgSchema,
   });

@@ -7,6 +7,7 @@ export interface Config {
   port: number;
   dataDir: string;
   databaseUrl?: string;
+  databasePool: number;
   redisUrl?: string;
   deliveryLeaseMs: number;
   adminToken?: string;
@@ -140,6 +141,7 @@ export function resolveConfig(sources: { flags?: Raw; env?: NodeJS.ProcessEnv; f
     port: int('PORT', get('PORT'), 0, 65535),
     dataDir: path.resolve(get('CALLPUSH_DATA_DIR')),
     databaseUrl,
+    databasePool: int('CALLPUSH_DATABASE_POOL', get('CALLPUSH_DATABASE_POOL'), 1, 1000),
     redisUrl: pick('REDIS_URL'),
     deliveryLeaseMs: int('CALLPUSH_DELIVERY_LEASE_MS', get('CALLPUSH_DELIVERY_LEASE_MS'), 300, 60_000),
     adminToken,

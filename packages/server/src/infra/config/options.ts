@@ -30,6 +30,14 @@ export const SERVE_OPTIONS = [
     description: 'PostgreSQL connection string; when set, PostgreSQL replaces the embedded SQLite database',
   },
   {
+    env: 'CALLPUSH_DATABASE_POOL',
+    flag: '--database-pool',
+    kind: 'int',
+    default: '30',
+    description:
+      'PostgreSQL connections per node (every node counts against the server max_connections; fewer cap the calls/s a node takes)',
+  },
+  {
     env: 'REDIS_URL',
     flag: '--redis-url',
     kind: 'string',

@@ -17,9 +17,6 @@ export class StoreClosed extends Error {
   }
 }
 
-/** At most this many writes share a transaction; more start the next one at once. */
-const MAX_WRITES_PER_COMMIT = 128;
-
 /**
  * Group commit: the small writes issued during one turn of the event loop (the outcomes of a burst of
  * provider answers) run in one transaction, so they cost one commit — one WAL append on SQLite, one WAL
@@ -32,13 +29,17 @@ export class WriteBatcher {
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
 
-  constructor(private readonly db: Kysely<Database>) {}
+  /** `maxWrites`: at most this many writes share a transaction; more start the next one at once. */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly maxWrites: number,
+  ) {}
 
   run(work: BatchedWrite): Promise<void> {
     if (this.closed) return Promise.reject(new StoreClosed());
     return new Promise((resolve, reject) => {
       this.queue.push({ work, resolve, reject });
-      if (this.queue.length >= MAX_WRITES_PER_COMMIT) this.flush();
+      if (this.queue.length >= this.maxWrites) this.flush();
       else if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
