@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Emulators } from '@callpush/emulators';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -68,6 +69,9 @@ export interface GatewayOptions {
  * Starts `callpush serve`. The object graph is built bottom-up, layer by layer (docs/architecture.md): every
  * part gets what it needs when it is made, and nothing is wired in afterwards.
  */
+/** How long start-up waits for the provider credentials' warm-up before it listens anyway. */
+const WARM_BEFORE_LISTENING_MS = 2000;
+
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   // Infrastructure.
   const log = pino(
@@ -341,6 +345,10 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     await retention.stop();
     await store.close();
   };
+  // The first ring after start should not pay for token requests and handshakes: listening waits for the
+  // warm-up, but never long (a provider that is down must not keep a node from serving), and it goes on.
+  const warming = clients.warmAll().catch((err: unknown) => log.warn({ err }, 'warming provider credentials failed'));
+  await Promise.race([warming, delay(WARM_BEFORE_LISTENING_MS, undefined, { ref: false })]);
   try {
     await http.listen({ host: config.host, port: config.port });
   } catch (err) {
@@ -365,7 +373,5 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   await leases.start();
   await eventDeliverer.start();
   retention.start();
-  // In the background: readiness does not wait for provider handshakes, and a ring meanwhile shares them.
-  clients.warmAll().catch((err: unknown) => log.warn({ err }, 'warming provider credentials failed'));
   return { url, http, hub, sandbox: sandboxInfo, emulators: sandboxEmulators?.emulators, close: shutdown };
 }

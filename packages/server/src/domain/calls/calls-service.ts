@@ -108,8 +108,8 @@ export class CallsService {
   ) {
     this.repo = deps.repo;
     this.now = deps.now ?? systemClock;
-    this.timers = new RingTimers(this.now, (call) =>
-      this.run(this.apply(call.appKey, call.id, { type: 'timeout' }).then(() => undefined)),
+    this.timers = new RingTimers(this.now, (appKey, callId) =>
+      this.run(this.apply(appKey, callId, { type: 'timeout' }).then(() => undefined)),
     );
   }
 
