@@ -1,5 +1,12 @@
 import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
-import { type Database, type DeliveriesTable, FixedStatement, retryingDeadlocks, type Store } from '#infra/store';
+import {
+  type Database,
+  type DeliveriesTable,
+  PreparedInsert,
+  PreparedQuery,
+  retryingDeadlocks,
+  type Store,
+} from '#infra/store';
 import type { CancelReason } from '#kernel';
 import type { AlsoWrite } from './call-events.js';
 import { toCall } from './call-rows.js';
@@ -95,23 +102,46 @@ function deliveryRow(d: Delivery): DeliveriesTable {
  * (null here) keeps its value; a released lease clears the owner, its expiry and the next attempt time.
  * A receipt may land before the send is recorded: `received` is never downgraded.
  */
-const PATCH_DELIVERY = new FixedStatement(
-  `update deliveries set
-    state = case when state = 'received' then 'received' else coalesce(?, state) end,
-    transport = coalesce(?, transport),
-    outcome = coalesce(?, outcome),
-    detail = coalesce(?, detail),
-    attempts = coalesce(?, attempts),
-    first_attempt_at = coalesce(?, first_attempt_at),
-    sent_at = coalesce(?, sent_at),
-    received_at = coalesce(?, received_at),
-    next_attempt_at = case when ? = 1 then null else coalesce(?, next_attempt_at) end,
-    provider_id = coalesce(?, provider_id),
-    lease_owner = case when ? = 1 then null else lease_owner end,
-    lease_until = case when ? = 1 then null else lease_until end,
-    updated_at = ?
-  where id = ?`,
+const PATCH_DELIVERY = new PreparedQuery(
+  [
+    'state',
+    'transport',
+    'outcome',
+    'detail',
+    'attempts',
+    'firstAttemptAt',
+    'sentAt',
+    'receivedAt',
+    'nextAttemptAt',
+    'providerId',
+    'release',
+    'now',
+    'id',
+  ] as const,
+  (db, p) =>
+    db
+      .updateTable('deliveries')
+      .set({
+        state: sql<string>`case when state = 'received' then 'received' else coalesce(${p.state}, state) end`,
+        transport: sql<string>`coalesce(${p.transport}, transport)`,
+        outcome: sql<string>`coalesce(${p.outcome}, outcome)`,
+        detail: sql<string>`coalesce(${p.detail}, detail)`,
+        attempts: sql<number>`coalesce(${p.attempts}, attempts)`,
+        first_attempt_at: sql<number>`coalesce(${p.firstAttemptAt}, first_attempt_at)`,
+        sent_at: sql<number>`coalesce(${p.sentAt}, sent_at)`,
+        received_at: sql<number>`coalesce(${p.receivedAt}, received_at)`,
+        next_attempt_at: sql<number>`case when ${p.release} = 1 then null else coalesce(${p.nextAttemptAt}, next_attempt_at) end`,
+        provider_id: sql<string>`coalesce(${p.providerId}, provider_id)`,
+        lease_owner: sql<string>`case when ${p.release} = 1 then null else lease_owner end`,
+        lease_until: sql<number>`case when ${p.release} = 1 then null else lease_until end`,
+        updated_at: sql<number>`${p.now}`,
+      })
+      .where('id', '=', p.id),
 );
+
+/** The rows of a new call and of new deliveries: every column, always (deliveryRow, callRow). */
+const INSERT_CALL = new PreparedInsert('calls');
+const INSERT_DELIVERIES = new PreparedInsert('deliveries');
 
 /** Storage of calls and their deliveries. */
 export class CallsRepository {
@@ -129,9 +159,8 @@ export class CallsRepository {
     also?: AlsoWrite,
   ): Promise<void> {
     await this.store.batched(async (tx) => {
-      await tx
-        .insertInto('calls')
-        .values({
+      await INSERT_CALL.run(tx, this.store.engine, [
+        {
           id: call.id,
           app_key: call.appKey,
           caller: call.from,
@@ -149,25 +178,21 @@ export class CallsRepository {
           created_at: call.createdAt,
           expires_at: call.expiresAt,
           updated_at: call.updatedAt,
-        })
-        .execute();
-      // Chunked so a large group call stays under SQLite's bound-parameter limit.
-      for (let i = 0; i < deliveries.length; i += 200) {
-        await tx
-          .insertInto('deliveries')
-          .values(deliveries.slice(i, i + 200).map(deliveryRow))
-          .execute();
-      }
+        },
+      ]);
+      await this.writeDeliveries(tx, deliveries);
       await also?.(tx);
     });
   }
 
   async insertDeliveries(deliveries: Delivery[]): Promise<void> {
+    await this.writeDeliveries(this.store.db, deliveries);
+  }
+
+  /** Chunked so a large group call stays under SQLite's bound-parameter limit. */
+  private async writeDeliveries(db: Kysely<Database>, deliveries: Delivery[]): Promise<void> {
     for (let i = 0; i < deliveries.length; i += 200) {
-      await this.store.db
-        .insertInto('deliveries')
-        .values(deliveries.slice(i, i + 200).map(deliveryRow))
-        .execute();
+      await INSERT_DELIVERIES.run(db, this.store.engine, deliveries.slice(i, i + 200).map(deliveryRow));
     }
   }
 
@@ -272,24 +297,21 @@ export class CallsRepository {
   }
 
   private async patchDelivery(db: Kysely<Database>, id: string, patch: DeliveryPatch, now: number): Promise<void> {
-    const release = patch.lease === 'release' ? 1 : 0;
-    await PATCH_DELIVERY.run(db, this.store.engine, [
-      patch.state ?? null,
-      patch.transport ?? null,
-      patch.outcome ?? null,
-      patch.detail ?? null,
-      patch.attempts ?? null,
-      patch.firstAttemptAt ?? null,
-      patch.sentAt ?? null,
-      patch.receivedAt ?? null,
-      release,
-      patch.nextAttemptAt ?? null,
-      patch.providerId ?? null,
-      release,
-      release,
+    await PATCH_DELIVERY.run(db, this.store.engine, {
+      state: patch.state ?? null,
+      transport: patch.transport ?? null,
+      outcome: patch.outcome ?? null,
+      detail: patch.detail ?? null,
+      attempts: patch.attempts ?? null,
+      firstAttemptAt: patch.firstAttemptAt ?? null,
+      sentAt: patch.sentAt ?? null,
+      receivedAt: patch.receivedAt ?? null,
+      nextAttemptAt: patch.nextAttemptAt ?? null,
+      providerId: patch.providerId ?? null,
+      release: patch.lease === 'release' ? 1 : 0,
       now,
       id,
-    ]);
+    });
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { ExpressionBuilder } from 'kysely';
-import type { Database, DeviceRegistrationsTable, Store } from '#infra/store';
+import { type Database, type DeviceRegistrationsTable, PreparedQuery, type Store } from '#infra/store';
 import type { ApnsEnvironment, ProviderType, WebPushFormat } from '#providers';
 import { type Capabilities, mergeCapabilities, type ReportedCapabilities } from './capabilities.js';
 import { byRingOrder, type Device, type DeviceKind, type DeviceRegistration } from './device.js';
@@ -90,6 +90,17 @@ export interface RegisterRows {
   at: number;
   maxPerUser: number;
 }
+
+/** A user's devices, the most recently registered first: read for every call placed, so prepared once. */
+const LIST_FOR_USER = new PreparedQuery(['appKey', 'userId'] as const, (db, p) =>
+  db
+    .selectFrom(TABLE)
+    .select(COLUMNS)
+    .where('app_key', '=', p.appKey)
+    .where('user_id', '=', p.userId)
+    .orderBy('registered_at', 'desc')
+    .orderBy('device_id'),
+);
 
 /** The `device_registrations` table: the one place that reads or writes it. */
 export class DevicesRepository {
@@ -186,15 +197,7 @@ export class DevicesRepository {
 
   /** The user's devices, the most recently registered first. */
   async listForUser(appKey: string, userId: string): Promise<Device[]> {
-    const rows = await this.store.db
-      .selectFrom(TABLE)
-      .select(COLUMNS)
-      .where('app_key', '=', appKey)
-      .where('user_id', '=', userId)
-      .orderBy('registered_at', 'desc')
-      .orderBy('device_id')
-      .execute();
-    return toDevices(rows);
+    return toDevices(await LIST_FOR_USER.rows(this.store.db, this.store.engine, { appKey, userId }));
   }
 
   /**
