@@ -145,13 +145,18 @@ const MILESTONES: Array<[string, string]> = [
   ['received', 'Received'],
   ['answered', 'Answered'],
 ];
+/** Only providers that report delivery (Huawei's receipts) reach this step: shown where one did. */
+const PROVIDER_DELIVERED: [string, string] = ['provider_delivered', 'Provider delivered'];
 
 function timeline(d: Delivery): HTMLElement {
   const reached = new Map(d.funnel.map((s) => [s.milestone, s]));
   // Each step also as the time since the ring was accepted: where a ring lost its seconds shows at a glance.
   const start = d.funnel[0]?.at ?? 0;
   const declined = reached.get('declined');
-  const steps = declined ? [...MILESTONES.slice(0, 4), ['declined', 'Declined'] as [string, string]] : MILESTONES;
+  const all = reached.has('provider_delivered')
+    ? [...MILESTONES.slice(0, 3), PROVIDER_DELIVERED, ...MILESTONES.slice(3)]
+    : MILESTONES;
+  const steps = declined ? [...all.slice(0, -1), ['declined', 'Declined'] as [string, string]] : all;
   return h(
     'ol',
     { class: 'funnel', 'aria-label': `Funnel of ${d.deviceId}` },
