@@ -236,7 +236,12 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   });
   const intake = new KaleyraIntake({ repo: kaleyraRepo, configs: kaleyraConfigs, calls, notices, payloads });
   // Huawei's delivery receipts, recorded on the deliveries they report (docs/providers.md#hms-receipts).
-  const hmsReceipts = new HmsReceiptIntake({ providers, receipts: new ProviderReceipts({ store, events }), metrics });
+  const hmsReceipts = new HmsReceiptIntake({
+    providers,
+    cluster,
+    receipts: new ProviderReceipts({ store, events }),
+    metrics,
+  });
 
   // Other nodes hear of what changes here, and this node of what changes there.
   calls.onStateChange((call) => cluster.publish('all', { kind: 'call', callId: call.id }));

@@ -37,6 +37,13 @@ export interface Cluster {
   absent(appKey: string, userId: string, deviceId: string): void;
   /** Sockets of these users held by other live nodes (empty when that cannot be known right now). */
   locate(appKey: string, userIds: string[]): Promise<Presence>;
+  /**
+   * Claims `key` across the nodes for `ttlMs` (a webhook's nonce): true when this node got it, false when
+   * another had it; undefined when there is nobody to ask (one node alone, or Redis unreachable).
+   */
+  claim(key: string, ttlMs: number): Promise<boolean | undefined>;
+  /** Gives a claim back (the work it guarded failed and may come again). */
+  unclaim(key: string): Promise<void>;
   /** Throws when the shared services are unreachable (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -58,6 +65,10 @@ export class LocalCluster implements Cluster {
   async locate(): Promise<Presence> {
     return new Map();
   }
+  async claim(_key: string, _ttlMs: number): Promise<undefined> {
+    return undefined;
+  }
+  async unclaim(_key: string): Promise<void> {}
   async ping(): Promise<void> {}
   async close(): Promise<void> {}
 }

@@ -8,6 +8,7 @@ const ALL = `${PREFIX}all`;
 const NODES = `${PREFIX}nodes`;
 const channelOf = (nodeId: string) => `${PREFIX}node:${nodeId}`;
 const presenceKey = (appKey: string, userId: string) => `${PREFIX}presence:${appKey}:${userId}`;
+const CLAIM_PREFIX = `${PREFIX}claim:`;
 
 /** Nodes announce themselves this often; one silent for `NODE_TTL_MS` is dead and its sockets ignored. */
 const NODE_BEAT_MS = 2000;
@@ -128,6 +129,23 @@ export class RedisCluster implements Cluster {
     this.cmd
       .eval(WITHDRAW, 1, presenceKey(appKey, userId), deviceId, this.nodeId)
       .catch(() => this.degraded('presence'));
+  }
+
+  async claim(key: string, ttlMs: number): Promise<boolean | undefined> {
+    if (this.cmd.status !== 'ready') {
+      this.metrics.degraded.inc({ reason: 'claim' });
+      return undefined;
+    }
+    try {
+      return (await this.cmd.set(`${CLAIM_PREFIX}${key}`, this.nodeId, 'PX', ttlMs, 'NX')) === 'OK';
+    } catch {
+      this.metrics.degraded.inc({ reason: 'claim' });
+      return undefined;
+    }
+  }
+
+  async unclaim(key: string): Promise<void> {
+    await this.cmd.del(`${CLAIM_PREFIX}${key}`).catch(() => this.metrics.degraded.inc({ reason: 'claim' }));
   }
 
   async locate(appKey: string, userIds: string[]): Promise<Presence> {

@@ -1,5 +1,6 @@
 import { Counter, type Registry } from 'prom-client';
 import type { ProviderReceipt, ProviderReceipts } from '#domain/calls';
+import type { Cluster } from '#infra/cluster';
 import { type Clock, systemClock, Unauthenticated } from '#kernel';
 import {
   CALLBACK_TOLERANCE_MS,
@@ -9,7 +10,7 @@ import {
   verifyHmsCallbackId,
 } from '#providers';
 import { type HmsReceiptBody, statusesOf } from './body.js';
-import { NonceCache } from './nonces.js';
+import { ReceiptNonces } from './nonces.js';
 
 /** Who signed a receipt: the app's HMS credentials whose receipt configuration the callback id matches. */
 export interface ReceiptSigners {
@@ -32,6 +33,8 @@ export interface ReceiptAnswer {
 
 export interface HmsReceiptIntakeDeps {
   providers: ProvidersService;
+  /** Nonces are claimed across the nodes. */
+  cluster: Pick<Cluster, 'claim' | 'unclaim'>;
   receipts: ProviderReceipts;
   metrics: Registry;
   now?: Clock;
@@ -46,12 +49,13 @@ type Result = 'delivered' | 'held' | 'undelivered' | 'unknown_status' | 'unmatch
  */
 export class HmsReceiptIntake {
   private readonly now: Clock;
-  private readonly nonces = new NonceCache(2 * CALLBACK_TOLERANCE_MS);
+  private readonly nonces: ReceiptNonces;
   private readonly statuses: Counter<'result'>;
   private readonly refusals: Counter;
 
   constructor(private readonly deps: HmsReceiptIntakeDeps) {
     this.now = deps.now ?? systemClock;
+    this.nonces = new ReceiptNonces(deps.cluster, 2 * CALLBACK_TOLERANCE_MS);
     this.statuses = new Counter({
       name: 'callpush_hms_receipt_statuses_total',
       help: 'statuses of HMS message receipts: delivered, held, undelivered, unknown_status; unmatched (no such delivery) and other_app are ignored',
@@ -77,7 +81,7 @@ export class HmsReceiptIntake {
         configured.map((c) => c.secret),
         now,
       );
-      if (!this.nonces.claim(nonce, now)) throw refused('X-HUAWEI-CALLBACK-ID was used before');
+      if (!(await this.nonces.claim(nonce, now))) throw refused('X-HUAWEI-CALLBACK-ID was used before');
       const signers = matches.map((i) => configured[i]!);
       return { names: signers.map((s) => s.name), appIds: new Set(signers.map((s) => s.appId)), nonce };
     } catch (err) {
@@ -106,7 +110,7 @@ export class HmsReceiptIntake {
       return { errno: '0', errmsg: 'success', matched, ignored: statuses.length - matched };
     } catch (err) {
       // Not recorded: Huawei's retry of this receipt, with the same callback id, must not be refused as a replay.
-      this.nonces.release(signers.nonce);
+      await this.nonces.release(signers.nonce);
       throw err;
     }
   }
