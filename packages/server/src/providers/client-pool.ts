@@ -22,6 +22,13 @@ export interface ClientPoolSettings extends EndpointSettings {
   warm?: boolean;
 }
 
+/** The pool's key of a credential; app keys hold no `/`, so the first one separates the two again. */
+const keyOf = (appKey: string, name: string) => `${appKey}/${name}`;
+const credentialOf = (key: string) => {
+  const slash = key.indexOf('/');
+  return { appKey: key.slice(0, slash), name: key.slice(slash + 1) };
+};
+
 /** Credentials warmed at once at start: a node serving many apps does not open every connection in one burst. */
 const WARM_CONCURRENCY = 8;
 
@@ -79,7 +86,7 @@ export class ProviderClientPool {
    * would go over the cap: a burst beyond what a credential can carry waits for a retry, not in a queue.
    */
   admit(appKey: string, name: string, count: number): (() => void) | undefined {
-    const key = `${appKey}/${name}`;
+    const key = keyOf(appKey, name);
     const busy = this.inflight.get(key) ?? 0;
     if (busy + count > this.settings.maxInflightPerCredential) return undefined;
     this.inflight.set(key, busy + count);
@@ -92,7 +99,7 @@ export class ProviderClientPool {
 
   /** The client of credential `name` of `appKey`, or undefined when the app has no such credential. */
   get(appKey: string, name: string): Promise<ProviderClient | undefined> {
-    const key = `${appKey}/${name}`;
+    const key = keyOf(appKey, name);
     let client = this.clients.get(key);
     if (!client && this.closed) return Promise.resolve(undefined);
     if (!client) {
@@ -121,7 +128,7 @@ export class ProviderClientPool {
    * forgotten with it: placing a call measures its rings as each client would wrap them, without a query.
    */
   credential(appKey: string, name: string): Promise<ProviderCredential | undefined> {
-    const key = `${appKey}/${name}`;
+    const key = keyOf(appKey, name);
     let credential = this.credentials.get(key);
     if (!credential) {
       credential = this.deps.providers.secretCredential(appKey, name);
@@ -134,7 +141,7 @@ export class ProviderClientPool {
 
   /** Drops one credential's client (it was replaced or deleted); the next send builds a fresh one. */
   drop(appKey: string, name: string): void {
-    const key = `${appKey}/${name}`;
+    const key = keyOf(appKey, name);
     const client = this.clients.get(key);
     this.credentials.delete(key);
     this.clients.delete(key);
@@ -154,25 +161,23 @@ export class ProviderClientPool {
    * when no send has built it on this node yet, or for a client with nothing to keep warm (Web Push).
    */
   async warmthOf(appKey: string, name: string): Promise<Warmth | undefined> {
-    const client = await this.clients.get(`${appKey}/${name}`)?.catch(() => undefined);
+    const client = await this.clients.get(keyOf(appKey, name))?.catch(() => undefined);
     return client?.warmth?.();
   }
 
   /** The warm state of every client built so far, by credential. */
   private async warmth(): Promise<Array<{ appKey: string; name: string; type: string; warmth: Warmth }>> {
-    const built = await Promise.all(
-      [...this.clients].map(async ([key, client]) => ({ key, client: await client.catch(() => undefined) })),
+    const states = await Promise.all(
+      [...this.clients.keys()].map(async (key) => {
+        const { appKey, name } = credentialOf(key);
+        const [warmth, credential] = await Promise.all([
+          this.warmthOf(appKey, name),
+          this.credentials.get(key)?.catch(() => undefined),
+        ]);
+        return warmth && credential ? { appKey, name, type: credential.type, warmth } : undefined;
+      }),
     );
-    const out = [];
-    for (const { key, client } of built) {
-      const warmth = client?.warmth?.();
-      const credential = await this.credentials.get(key)?.catch(() => undefined);
-      if (!warmth || !credential) continue;
-      const slash = key.indexOf('/');
-      const [appKey, name] = [key.slice(0, slash), key.slice(slash + 1)];
-      out.push({ appKey, name, type: credential.type, warmth });
-    }
-    return out;
+    return states.filter((s) => s !== undefined);
   }
 
   async close(): Promise<void> {

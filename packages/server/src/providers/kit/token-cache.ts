@@ -49,8 +49,7 @@ export class TokenCache {
   async keepFresh(): Promise<void> {
     this.fresh = true;
     try {
-      const token = await this.entry();
-      this.renewIn(token.expiresAt - 2 * this.marginMs - this.now());
+      this.renewAhead(await this.entry());
     } catch (err) {
       this.renewIn(REFRESH_RETRY_MS);
       throw err;
@@ -81,6 +80,11 @@ export class TokenCache {
         this.inflight = undefined;
       });
     return this.inflight;
+  }
+
+  /** The next renewal of `token`: at twice the margin before it expires, while it is still handed out. */
+  private renewAhead(token: CachedToken): void {
+    this.renewIn(token.expiresAt - 2 * this.marginMs - this.now());
   }
 
   private renewIn(ms: number): void {
