@@ -2,8 +2,8 @@
 # The published packages as a user gets them: pack every package (npm pack runs each one's prepack, a clean
 # build), install the tarballs into an empty folder outside the checkout (so nothing resolves to the
 # workspace), then on each Node version given: a clean install with no engine warning, `callpush serve` from
-# there with the sandbox, a ring through the emulators read back with @callpush/client
-# (.ci/packages-check.mjs); once: the published type declarations checked by a TypeScript consumer
+# there with the sandbox, a ring through the emulators placed with @callpush/sdk and read back with
+# @callpush/client, an event verified with the SDK, `callpush call bob` (.ci/packages-check.mjs); once: the published type declarations checked by a TypeScript consumer
 # (.ci/packages-consumer.ts). Needs the workspace installed (npm ci) for the build and tsc.
 #
 #   bash .ci/packages-check.sh 22.23.5 26.12.1     # exact Node versions, fetched and cached as .ci/run does

@@ -39,6 +39,28 @@ describe('configuration', () => {
     expect(() => resolveConfig({ env: { CALLPUSH_ADMIN_TOKEN: 'short' } })).toThrow(/at least 16/);
   });
 
+  it('keeps history and events 30 days, retries an event a day, overlaps a rotated secret a day; refuses nonsense', () => {
+    expect(resolveConfig({ env: {} })).toMatchObject({
+      retentionDays: 30,
+      eventRetryHours: 24,
+      eventSecretOverlapSeconds: 86_400,
+    });
+    const set = {
+      CALLPUSH_RETENTION_DAYS: '7',
+      CALLPUSH_EVENT_RETRY_HOURS: '2',
+      CALLPUSH_EVENT_SECRET_OVERLAP_SECONDS: '0',
+    };
+    expect(resolveConfig({ env: set })).toMatchObject({
+      retentionDays: 7,
+      eventRetryHours: 2,
+      eventSecretOverlapSeconds: 0,
+    });
+    for (const name of Object.keys(set)) {
+      expect(() => resolveConfig({ env: { [name]: '-1' } }), name).toThrow(new RegExp(name));
+    }
+    expect(() => resolveConfig({ env: { CALLPUSH_RETENTION_DAYS: '0' } })).toThrow(/CALLPUSH_RETENTION_DAYS/);
+  });
+
   it('allows any origin by default and takes a list of exact origins', () => {
     expect(resolveConfig({ env: {} }).corsOrigins).toBe('*');
     const c = resolveConfig({ env: { CALLPUSH_CORS_ORIGINS: 'https://app.example.com, http://localhost:3000' } });

@@ -2,8 +2,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { type Emulators, startEmulators } from '@callpush/emulators';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { emulatorProviderCredentials } from '../../src/edges/sandbox/index.js';
+import { Listener } from '../support/event-listener.js';
 import { ADMIN_TOKEN, basic, type EngineName, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { type CallOptions, request } from '../support/http.js';
+import { sample } from '../support/metrics.js';
 import { postgresAvailable } from '../support/services.js';
 import { connectDevice } from '../support/socket.js';
 import { sleep, until } from '../support/wait.js';
@@ -25,6 +27,8 @@ describe.each(engines)('the diagnosis of a call on %s', (engine) => {
   let emu: Emulators;
   let gw: TestGateway;
   let app: { key: string; secret: string };
+  // The app's backend: it hears of the same failures the diagnosis explains.
+  let listener: Listener;
   const call = (method: string, path: string, opts?: CallOptions) => request(gw.url, method, path, opts);
   const appAuth = () => basic(app.key, app.secret);
 
@@ -72,11 +76,26 @@ describe.each(engines)('the diagnosis of a call on %s', (engine) => {
       const r = await call('PUT', `/v1/apps/${app.key}/providers/${name}`, { auth: appAuth(), body });
       expect(r.status, r.text).toBe(201);
     }
+    listener = new Listener();
+    const put = await call('PUT', `/v1/apps/${app.key}/webhooks/events`, {
+      auth: appAuth(),
+      body: { url: await listener.start(), events: ['delivery.failed', 'device.pruned', 'credential.misconfigured'] },
+    });
+    expect(put.status, put.text).toBe(201);
+    listener.secrets = [put.body.signingSecret];
   }, 60_000);
   afterAll(async () => {
     await gw?.stop();
     await emu?.close();
+    await listener?.close();
   });
+
+  /** The verified event of `type` the backend got about `match` (a call id, a device, a credential). */
+  const heard = (type: string, match: Record<string, unknown>) =>
+    until(`${type} heard`, () => {
+      expect(listener.unverified).toEqual([]);
+      return listener.received.find((r) => r.type === type && Object.entries(match).every(([k, v]) => r.data[k] === v));
+    });
   beforeEach(() => {
     for (const e of [emu.fcm, emu.hms]) e.behaviours.clear();
   });
@@ -91,6 +110,10 @@ describe.each(engines)('the diagnosis of a call on %s', (engine) => {
     const d = await diagnosedAs(dead, 'token_pruned');
     expect(d).toMatchObject({ userId: 'dan', deviceId: 'huawei', provider: 'hms', transport: 'push' });
     expect(d.message).toMatch(/no longer valid .* removed/);
+    const failed = await heard('delivery.failed', { callId: dead, deviceId: 'huawei' });
+    expect(failed.data).toMatchObject({ type: 'ring', outcome: 'token_gone', provider: 'hms' });
+    const pruned = await heard('device.pruned', { userId: 'dan', deviceId: 'huawei' });
+    expect(pruned.data).toMatchObject({ provider: 'hms', providerType: 'hms', reason: expect.any(String) });
     const after = await place('dan');
     const none = await diagnosedAs(after, 'no_registration');
     expect(none.deviceId).toBeUndefined();
@@ -102,6 +125,8 @@ describe.each(engines)('the diagnosis of a call on %s', (engine) => {
     const callId = await place('erin', { ringTimeoutSeconds: 2 });
     const d = await diagnosedAs(callId, 'retry_past_deadline');
     expect(d.message).toMatch(/try again later/);
+    const failed = await heard('delivery.failed', { callId, deviceId: 'huawei' });
+    expect(failed.data).toMatchObject({ outcome: 'retry', reason: expect.stringContaining('deadline') });
   });
 
   it('a misconfigured credential: the provider refused it, with its reason and the credential to fix', async () => {
@@ -111,6 +136,11 @@ describe.each(engines)('the diagnosis of a call on %s', (engine) => {
     expect(d.provider).toBe('fcm-broken');
     expect(d.message).toContain('invalid_grant');
     expect(d.message).toContain('/providers/fcm-broken');
+    const misconfigured = await heard('credential.misconfigured', { provider: 'fcm-broken' });
+    expect(misconfigured.data).toMatchObject({ providerType: 'fcm', reason: expect.stringContaining('invalid_grant') });
+    expect((await heard('delivery.failed', { callId, deviceId: 'pixel' })).data).toMatchObject({
+      outcome: 'config_error',
+    });
   });
 
   it('no receipt within the ring window, and a device that said its notifications are off', async () => {
@@ -157,6 +187,40 @@ describe.each(engines)('the diagnosis of a call on %s', (engine) => {
 
     const nobody = await place('ivy');
     expect((await diagnosedAs(nobody, 'no_registration')).message).toMatch(/ivy had no registered device/);
+  });
+
+  it('counts each ring by its receipt: received in the window, late, missing; and the receipt ratio', async () => {
+    const scrape = async () => (await call('GET', '/metrics')).text;
+    const receipts = (text: string, outcome: string) =>
+      sample(text, 'callpush_ring_receipts_total', { provider: 'fcm', transport: 'push', outcome });
+    const before = await scrape();
+    const delta = (text: string, outcome: string) => receipts(text, outcome) - receipts(before, outcome);
+    const receiptOf = async (userId: string, callId: string) => {
+      const r = await call('POST', `/v1/calls/${callId}/receipts`, {
+        auth: `Bearer ${await tokenOf(userId)}`,
+        body: { deviceId: 'pixel' },
+      });
+      expect(r.status, r.text).toBe(200);
+    };
+    for (const u of ['kim', 'lee', 'mia'])
+      await register(u, 'pixel', { provider: 'fcm', token: `${u}-fcm`, kind: 'alert' });
+    // kim confirms in time; lee never does; mia's receipt comes after the call timed out.
+    const inTime = await place('kim');
+    await diagnosedAs(inTime, 'awaiting_receipt');
+    await receiptOf('kim', inTime);
+    const quiet = await place('lee', { ringTimeoutSeconds: 1 });
+    const late = await place('mia', { ringTimeoutSeconds: 1 });
+    await diagnosedAs(quiet, 'no_receipt', 5000);
+    await diagnosedAs(late, 'no_receipt', 5000);
+    await receiptOf('mia', late);
+    const after = await until('both timed-out rings counted', async () => {
+      const text = await scrape();
+      return delta(text, 'missing') >= 2 ? text : undefined;
+    });
+    expect([delta(after, 'received'), delta(after, 'late'), delta(after, 'missing')]).toEqual([1, 1, 2]);
+    const ratio = sample(after, 'callpush_ring_receipt_ratio', { provider: 'fcm' });
+    const [received, missing] = [receipts(after, 'received'), receipts(after, 'missing')];
+    expect(ratio).toBeCloseTo(received / (received + missing), 6);
   });
 
   it('is for the app only, and never shows another app its calls', async () => {

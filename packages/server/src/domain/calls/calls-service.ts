@@ -10,7 +10,7 @@ import { tellCaller } from './caller-updates.js';
 import { cancelsFor, connectionDelivery, firstRings, type Lease, missedFor, type NoticeTarget } from './deliveries.js';
 import type { Dispatcher } from './dispatch/index.js';
 import { messageFor } from './messages.js';
-import type { RingMetrics } from './metrics.js';
+import type { ReceiptOutcome, RingMetrics } from './metrics.js';
 import type { Call, Delivery } from './model.js';
 import type { TextSource } from './notification-text.js';
 import { checkRingsFit, type RingFitDeps } from './payload-size.js';
@@ -205,6 +205,7 @@ export class CallsService {
       if (next.state !== 'ringing' && !Object.values(next.callees).includes('ringing')) this.timers.clear(callId);
       if (cancels.length > 0) this.run(this.sendCancels(next, cancels));
       if (missed) this.run(this.sendMissed(next, missed));
+      if (next.state === 'timed_out' && call.state !== 'timed_out') this.run(this.countMissingReceipts(next));
       return next;
     }
     throw new Conflict('concurrent_update', 'the call changed too often while updating it; retry');
@@ -237,10 +238,7 @@ export class CallsService {
     if (delivery.receivedAt === now) {
       if (wanted) events.written();
       this.deps.metrics.receiptLatency.observe((now - call.createdAt) / 1000);
-      this.deps.metrics.receipts.inc({
-        provider: delivery.providerType || 'connection',
-        transport: delivery.transport,
-      });
+      this.deps.metrics.receipts.inc(receiptLabels(delivery, now <= delivery.deadline ? 'received' : 'late'));
     }
     this.deps.dispatcher.received(appKey, userId, deviceId, callId);
     // What the device says it can do, as it was when the ring arrived (docs/diagnosis.md).
@@ -346,6 +344,16 @@ export class CallsService {
     await this.deps.dispatcher.dispatch(call, notices, now, live);
   }
 
+  /**
+   * A call that rang its whole window: each ring sent and never confirmed counts as a missing receipt. (A ring
+   * cut short by an answer or a cancel is not counted unless its receipt comes.)
+   */
+  private async countMissingReceipts(call: Call): Promise<void> {
+    for (const d of await this.repo.deliveriesOf(call.id)) {
+      if (d.type === 'ring' && d.state === 'sent') this.deps.metrics.receipts.inc(receiptLabels(d, 'missing'));
+    }
+  }
+
   /** Background work must never crash the process or vanish silently; a refused transition is expected. */
   private run(work: Promise<void>): void {
     work.catch((err: unknown) => {
@@ -354,6 +362,12 @@ export class CallsService {
     });
   }
 }
+
+const receiptLabels = (d: Delivery, outcome: ReceiptOutcome) => ({
+  provider: d.providerType || 'connection',
+  transport: d.transport,
+  outcome,
+});
 
 const withLocale = (device: Device) => (device.locale !== undefined ? { locale: device.locale } : {});
 

@@ -1,4 +1,7 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** What became of a sent ring's receipt (docs/diagnosis.md#metrics). */
+export type ReceiptOutcome = 'received' | 'late' | 'missing';
 
 /** The ring path's metrics (the provider clients' own are in providers/metrics.ts). */
 export class RingMetrics {
@@ -6,7 +9,8 @@ export class RingMetrics {
   readonly outcomes: Counter<'provider' | 'type' | 'outcome'>;
   readonly receiptLatency: Histogram;
   readonly misconfigured: Counter<'provider' | 'cause'>;
-  readonly receipts: Counter<'provider' | 'transport'>;
+  readonly receipts: Counter<'provider' | 'transport' | 'outcome'>;
+  readonly receiptRatio: Gauge<'provider'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -30,9 +34,29 @@ export class RingMetrics {
     });
     this.receipts = new Counter({
       name: 'callpush_ring_receipts_total',
-      help: 'rings a device confirmed (first receipt), by provider type and transport; against callpush_deliveries_total{type="ring",outcome="sent"} it is the receipt ratio',
-      labelNames: ['provider', 'transport'],
+      help: 'sent rings by provider type, transport and receipt outcome: received (within the ring window), late (after it), missing (the call timed out unconfirmed)',
+      labelNames: ['provider', 'transport', 'outcome'],
       registers,
+    });
+    const receipts = this.receipts;
+    this.receiptRatio = new Gauge({
+      name: 'callpush_ring_receipt_ratio',
+      help: 'received / (received + missing) of callpush_ring_receipts_total on this node since it started, by provider type',
+      labelNames: ['provider'],
+      registers,
+      async collect() {
+        const counts = new Map<string, { received: number; missing: number }>();
+        for (const { labels, value } of (await receipts.get()).values) {
+          const c = counts.get(String(labels.provider)) ?? { received: 0, missing: 0 };
+          if (labels.outcome === 'received') c.received += value;
+          if (labels.outcome === 'missing') c.missing += value;
+          counts.set(String(labels.provider), c);
+        }
+        this.reset();
+        for (const [provider, c] of counts) {
+          if (c.received + c.missing > 0) this.set({ provider }, c.received / (c.received + c.missing));
+        }
+      },
     });
     this.misconfigured = new Counter({
       name: 'callpush_credential_misconfigured_total',
