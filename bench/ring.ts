@@ -73,6 +73,8 @@ interface StepResult {
   };
   /** Gateway CPU time per accepted call, ms, all nodes together. */
   cpuPerCall: number;
+  /** Statements the gateways sent to their database per accepted call (BEGIN and COMMIT included). */
+  statementsPerCall: number;
   /** Provider request → answer as the gateway saw it (pool queueing included), p50/p99 ms by provider. */
   providerResponse: Record<keyof Arrivals, { p50: number; p99: number }>;
   /** The gateway's event-loop delay p99 over the step, ms (the worst node's). */
@@ -166,6 +168,7 @@ async function measureStep(emu: Emu, load: Load, dep: Deployment, spec: LoadSpec
       others: machine.busyCores - benchCpu - shared,
     },
     cpuPerCall: (1000 * cpuS('process_cpu_seconds_total')) / Math.max(1, result.accepted),
+    statementsPerCall: cpuS('callpush_database_statements_total') / Math.max(1, result.accepted),
     providerResponse: { fcm: response('fcm'), apns: response('apns') },
     loopP99: Math.max(...nodes1.map((m) => loopDelayMs(m, 'p99'))),
     lagP99: summarize(result.lagMs).p99,
@@ -216,6 +219,7 @@ export function ringReport(steps: StepResult[], options: RingOptions, notes: str
       'gateway event-loop delay p99 ms (beyond the 10 ms sampling)',
       'CPU emulators / load generator',
       'CPU PostgreSQL / Redis',
+      'database statements per call',
       'machine busy / stolen; other processes',
       'generator lag p99 ms',
     ],
@@ -229,6 +233,7 @@ export function ringReport(steps: StepResult[], options: RingOptions, notes: str
       ms(s.loopP99),
       `${s.cpu.emulators.toFixed(0)} % / ${s.cpu.loadgen.toFixed(0)} %`,
       `${s.cpu.postgres.toFixed(0)} % / ${s.cpu.redis.toFixed(0)} %`,
+      s.statementsPerCall.toFixed(1),
       `${s.cpu.machine.toFixed(0)} % / ${s.cpu.stolen.toFixed(0)} %; ${Math.max(0, s.cpu.others).toFixed(0)} %`,
       ms(s.lagP99),
     ]),

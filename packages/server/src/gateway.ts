@@ -38,7 +38,7 @@ import type { Config } from '#infra/config';
 import { loadMasterKey, SecretBox } from '#infra/crypto';
 import { createRegistry } from '#infra/metrics';
 import { HttpClient } from '#infra/net';
-import { openStore } from '#infra/store';
+import { openStore, registerStoreMetrics } from '#infra/store';
 import { HmsReceiptIntake } from '#integrations/hms-receipts';
 import { KaleyraConfigStore, KaleyraIntake, KaleyraPayloads, KaleyraRepository } from '#integrations/kaleyra';
 import { systemClock } from '#kernel';
@@ -101,6 +101,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     .filter(Boolean)
     .join('\n');
   const metrics = createRegistry();
+  registerStoreMetrics(metrics, store);
   const nodeId = newNodeId();
   const redis = config.redisUrl
     ? await RedisCluster.create({ metrics: clusterMetrics(metrics), log }, { url: config.redisUrl, nodeId })

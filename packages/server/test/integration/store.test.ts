@@ -7,24 +7,14 @@ import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CallsRepository } from '../../src/domain/calls/index.js';
-import { openStore, type StoreOptions } from '../../src/infra/store/index.js';
+import { openStore } from '../../src/infra/store/index.js';
 import { MIGRATIONS } from '../../src/infra/store/migrations/index.js';
-import { PG_URL, postgresAvailable } from '../support/services.js';
+import { PG_URL, storeTargets } from '../support/services.js';
 
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'callpush-store-'));
-const schema = `s_${randomBytes(6).toString('hex')}`;
-const targets: Array<[string, StoreOptions]> = [['sqlite', { dataDir }]];
-if (await postgresAvailable()) targets.push(['postgres', { dataDir, databaseUrl: PG_URL, pgSchema: schema }]);
-
-afterAll(async () => {
-  rmSync(dataDir, { recursive: true, force: true });
-  if (targets.length > 1) {
-    const client = new pg.Client({ connectionString: PG_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
-  }
-});
+const { targets, cleanUp } = await storeTargets('store');
+afterAll(cleanUp);
+// The folder and the PostgreSQL schema of the targets, for the tests that open other stores beside them.
+const { dataDir, pgSchema: schema = '' } = targets.at(-1)![1];
 
 describe.each(targets)('storage on %s', (engine, options) => {
   it('migrates once, reopens without re-running, and round-trips epoch-ms times as numbers', async () => {

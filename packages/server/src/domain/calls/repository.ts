@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
+import { type CompiledQuery, type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
 import {
   type Database,
   type DeliveriesTable,
@@ -139,6 +139,46 @@ const PATCH_DELIVERY = new PreparedQuery(
       .where('id', '=', p.id),
 );
 
+function callRow(call: Call, idempotency: { scope: string; key: string } | undefined) {
+  return {
+    id: call.id,
+    app_key: call.appKey,
+    caller: call.from,
+    display_name: call.displayName ?? null,
+    video: call.video ? 1 : 0,
+    headers_json: JSON.stringify(call.headers),
+    callees_json: JSON.stringify(call.callees),
+    state: call.state,
+    end_reason: call.endReason ?? null,
+    answered_by_user: null,
+    answered_by_device: null,
+    idempotency_key: idempotency?.key ?? null,
+    idempotency_scope: idempotency?.scope ?? null,
+    test: call.test ? 1 : 0,
+    created_at: call.createdAt,
+    expires_at: call.expiresAt,
+    updated_at: call.updatedAt,
+  };
+}
+
+function patchParams(id: string, patch: DeliveryPatch, now: number) {
+  return {
+    state: patch.state ?? null,
+    transport: patch.transport ?? null,
+    outcome: patch.outcome ?? null,
+    detail: patch.detail ?? null,
+    attempts: patch.attempts ?? null,
+    firstAttemptAt: patch.firstAttemptAt ?? null,
+    sentAt: patch.sentAt ?? null,
+    receivedAt: patch.receivedAt ?? null,
+    nextAttemptAt: patch.nextAttemptAt ?? null,
+    providerId: patch.providerId ?? null,
+    release: patch.lease === 'release' ? 1 : 0,
+    now,
+    id,
+  };
+}
+
 /** The rows of a new call and of new deliveries: every column, always (deliveryRow, callRow). */
 const INSERT_CALL = new PreparedInsert('calls');
 const INSERT_DELIVERIES = new PreparedInsert('deliveries');
@@ -158,42 +198,35 @@ export class CallsRepository {
     deliveries: Delivery[],
     also?: AlsoWrite,
   ): Promise<void> {
+    const statements = [INSERT_CALL.query(this.store.db, this.store.engine, [callRow(call, idempotency)])];
+    statements.push(...this.deliveryInserts(deliveries));
+    if (!also) {
+      const rows = [`calls:${call.id}`, ...deliveries.map((d) => `deliveries:${d.id}`)];
+      return this.store.batched({ statements, rows });
+    }
     await this.store.batched(async (tx) => {
-      await INSERT_CALL.run(tx, this.store.engine, [
-        {
-          id: call.id,
-          app_key: call.appKey,
-          caller: call.from,
-          display_name: call.displayName ?? null,
-          video: call.video ? 1 : 0,
-          headers_json: JSON.stringify(call.headers),
-          callees_json: JSON.stringify(call.callees),
-          state: call.state,
-          end_reason: call.endReason ?? null,
-          answered_by_user: null,
-          answered_by_device: null,
-          idempotency_key: idempotency?.key ?? null,
-          idempotency_scope: idempotency?.scope ?? null,
-          test: call.test ? 1 : 0,
-          created_at: call.createdAt,
-          expires_at: call.expiresAt,
-          updated_at: call.updatedAt,
-        },
-      ]);
-      await this.writeDeliveries(tx, deliveries);
-      await also?.(tx);
+      for (const statement of statements) await tx.executeQuery(statement);
+      await also(tx);
     });
   }
 
+  /** New deliveries of a call (its cancels, its notices): they share commits like outcomes. */
   async insertDeliveries(deliveries: Delivery[]): Promise<void> {
-    await this.writeDeliveries(this.store.db, deliveries);
+    if (deliveries.length === 0) return;
+    await this.store.batched({
+      statements: this.deliveryInserts(deliveries),
+      rows: deliveries.map((d) => `deliveries:${d.id}`),
+    });
   }
 
   /** Chunked so a large group call stays under SQLite's bound-parameter limit. */
-  private async writeDeliveries(db: Kysely<Database>, deliveries: Delivery[]): Promise<void> {
+  private deliveryInserts(deliveries: Delivery[]): CompiledQuery[] {
+    const statements: CompiledQuery[] = [];
     for (let i = 0; i < deliveries.length; i += 200) {
-      await INSERT_DELIVERIES.run(db, this.store.engine, deliveries.slice(i, i + 200).map(deliveryRow));
+      const rows = deliveries.slice(i, i + 200).map(deliveryRow);
+      statements.push(INSERT_DELIVERIES.query(this.store.db, this.store.engine, rows));
     }
+    return statements;
   }
 
   async findCall(appKey: string, id: string): Promise<Call | undefined> {
@@ -290,27 +323,11 @@ export class CallsRepository {
    * come in bursts: they share commits (group commit) and each resolves once its commit is done.
    */
   updateDelivery(id: string, patch: DeliveryPatch, now: number, also?: AlsoWrite): Promise<void> {
+    const statement = PATCH_DELIVERY.query(this.store.db, this.store.engine, patchParams(id, patch, now));
+    if (!also) return this.store.batched({ statements: [statement], rows: [`deliveries:${id}`] });
     return this.store.batched(async (tx) => {
-      await this.patchDelivery(tx, id, patch, now);
-      await also?.(tx);
-    });
-  }
-
-  private async patchDelivery(db: Kysely<Database>, id: string, patch: DeliveryPatch, now: number): Promise<void> {
-    await PATCH_DELIVERY.run(db, this.store.engine, {
-      state: patch.state ?? null,
-      transport: patch.transport ?? null,
-      outcome: patch.outcome ?? null,
-      detail: patch.detail ?? null,
-      attempts: patch.attempts ?? null,
-      firstAttemptAt: patch.firstAttemptAt ?? null,
-      sentAt: patch.sentAt ?? null,
-      receivedAt: patch.receivedAt ?? null,
-      nextAttemptAt: patch.nextAttemptAt ?? null,
-      providerId: patch.providerId ?? null,
-      release: patch.lease === 'release' ? 1 : 0,
-      now,
-      id,
+      await tx.executeQuery(statement);
+      await also(tx);
     });
   }
 

@@ -18,6 +18,8 @@ export interface Store {
    * commit, write-batch.ts); resolves once committed.
    */
   batched(work: BatchedWrite): Promise<void>;
+  /** Statements sent to the database since it opened, BEGIN and COMMIT included: its round trips. */
+  readonly statements: number;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -36,14 +38,15 @@ export interface StoreOptions {
 const INT8_OID = 20;
 
 /**
- * Writes per shared commit. SQLite has one connection, so its writes run in a row anyway and a commit is what
- * costs. On PostgreSQL a shared transaction puts its writes' round trips in a row on one connection: a few
- * at a time keep most of the saving in commits (WAL flushes) without holding a write up behind many others.
+ * How writes share commits (write-batch.ts). SQLite has one connection, so its writes run in a row anyway
+ * and a commit is what costs: one transaction per batch. On PostgreSQL the ring path's writes merge into one
+ * statement per batch (one round trip); a write that must read inside its transaction (one that also records
+ * events) shares a transaction with a few others only, since its statements are round trips in a row.
  */
-const SQLITE_WRITES_PER_COMMIT = 128;
+const SQLITE_BATCHING = { maxWrites: 128, mergeStatements: false, maxTransactionWrites: 128 };
+const POSTGRES_BATCHING = { maxWrites: 64, mergeStatements: true, maxTransactionWrites: 8 };
 /** PostgreSQL connections when the caller does not say: enough for a node's commits in flight at 500 calls/s. */
 const DEFAULT_POOL = 30;
-const POSTGRES_WRITES_PER_COMMIT = 8;
 
 /** `pg` is loaded only when PostgreSQL is used: the embedded default starts faster and smaller without it. */
 async function postgresPool(url: string, size: number, schema?: string): Promise<pg.Pool> {
@@ -88,11 +91,15 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   let db: Kysely<Database>;
   let engine: Engine;
   let checkpointer: Checkpointer | undefined;
+  let statements = 0;
+  const log = () => {
+    statements++;
+  };
   if (options.databaseUrl) {
     engine = 'postgres';
     const pool = await postgresPool(options.databaseUrl, options.databasePool ?? DEFAULT_POOL, options.pgSchema);
     if (options.pgSchema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${options.pgSchema}"`);
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
   } else {
     engine = 'sqlite';
     mkdirSync(options.dataDir, { recursive: true });
@@ -107,7 +114,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     checkpointer = startCheckpointer(name, () => {
       if (file.open) file.pragma('wal_autocheckpoint = 1000');
     });
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cacheStatements(file) }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cacheStatements(file) }), log });
   }
   try {
     await migrateToLatest(db, engine === 'postgres' ? await currentSchema(db) : undefined);
@@ -116,11 +123,14 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     await db.destroy();
     throw err;
   }
-  const batcher = new WriteBatcher(db, engine === 'sqlite' ? SQLITE_WRITES_PER_COMMIT : POSTGRES_WRITES_PER_COMMIT);
+  const batcher = new WriteBatcher(db, engine === 'sqlite' ? SQLITE_BATCHING : POSTGRES_BATCHING);
   return {
     db,
     engine,
     batched: (work) => batcher.run(work),
+    get statements() {
+      return statements;
+    },
     ping: async () => {
       await sql`select 1`.execute(db);
     },

@@ -1,5 +1,6 @@
 export { type Engine, openStore, type Store, type StoreOptions } from './connect.js';
 export { retryingDeadlocks } from './deadlocks.js';
+export { registerStoreMetrics } from './metrics.js';
 export { PreparedInsert, PreparedQuery } from './prepared-query.js';
 export type {
   AppsTable,

@@ -21,14 +21,17 @@ export class PreparedQuery<P extends string, R = unknown> {
   ) {}
 
   async rows(db: Kysely<Database>, engine: Engine, params: Record<P, unknown>): Promise<R[]> {
-    const { sql, order } = this.compiledFor(db, engine);
-    const result = await db.executeQuery<R>(
-      CompiledQuery.raw(
-        sql,
-        order.map((name) => params[name]),
-      ),
-    );
+    const result = await db.executeQuery<R>(this.query(db, engine, params));
     return result.rows;
+  }
+
+  /** The statement with these parameters, to run later (a batched write). */
+  query(db: Kysely<Database>, engine: Engine, params: Record<P, unknown>): CompiledQuery<R> {
+    const { sql, order } = this.compiledFor(db, engine);
+    return CompiledQuery.raw(
+      sql,
+      order.map((name) => params[name]),
+    ) as CompiledQuery<R>;
   }
 
   async run(db: Kysely<Database>, engine: Engine, params: Record<P, unknown>): Promise<void> {
@@ -64,13 +67,17 @@ export class PreparedInsert<T extends keyof Database & string> {
   constructor(private readonly table: T) {}
 
   async run(db: Kysely<Database>, engine: Engine, rows: ReadonlyArray<Database[T]>): Promise<void> {
-    if (rows.length === 0) return;
+    if (rows.length > 0) await db.executeQuery(this.query(db, engine, rows));
+  }
+
+  /** The insert of these rows (at least one), to run later (a batched write). */
+  query(db: Kysely<Database>, engine: Engine, rows: ReadonlyArray<Database[T]>): CompiledQuery {
     if (this.columns.length === 0) this.columns = Object.keys(rows[0]!);
     const params: Record<string, unknown> = {};
     rows.forEach((row, i) => {
       for (const column of this.columns) params[`${i}.${column}`] = (row as unknown as Record<string, unknown>)[column];
     });
-    await this.ofSize(rows.length).run(db, engine, params);
+    return this.ofSize(rows.length).query(db, engine, params);
   }
 
   private ofSize(n: number): PreparedQuery<string> {
