@@ -1,24 +1,6 @@
+import type { SandboxPhone as Phone } from '@callpush/server/sandbox-phones';
 import { clock, h } from './dom.js';
 import { openStream } from './live.js';
-
-/** One of the sandbox user's emulated devices, as `GET /console/sandbox-phones` shows it. */
-interface Phone {
-  deviceId: string;
-  provider: string;
-  kind: string;
-  last?: {
-    callId: string;
-    type: 'ring' | 'cancel' | 'missed';
-    from: string;
-    displayName?: string;
-    video?: boolean;
-    headers: Record<string, string>;
-    reason?: string;
-    expiresAt?: number;
-    receivedAt: number;
-    call?: { state: string; answeredBy?: { userId: string; deviceId: string } };
-  };
-}
 
 const PROVIDERS: Record<string, string> = { fcm: 'FCM', hms: 'Huawei HMS', apns: 'APNs', webpush: 'Web Push' };
 

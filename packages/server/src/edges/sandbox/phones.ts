@@ -1,5 +1,8 @@
 import type { Emulators, RecordedMessage } from '@callpush/emulators';
 import type { Call } from '#domain/calls';
+import type { PhoneMessage, SandboxPhone } from './phone-types.js';
+
+export type { PhoneMessage, SandboxPhone } from './phone-types.js';
 
 /** One of the sandbox user's devices, as the emulators see it. */
 export interface SandboxDevice {
@@ -8,30 +11,6 @@ export interface SandboxDevice {
   kind: string;
   /** What the emulator files the device's messages under (the token, or a Web Push subscription id). */
   inspectAs: string;
-}
-
-/** The last call message a phone received, read out of the push the emulator recorded. */
-export interface PhoneMessage {
-  callId: string;
-  type: 'ring' | 'cancel' | 'missed';
-  from: string;
-  displayName?: string;
-  video?: boolean;
-  headers: Record<string, string>;
-  /** Why a cancel stops the ring, or why a call was missed. */
-  reason?: string;
-  /** When the ring stops by itself, epoch ms. */
-  expiresAt?: number;
-  receivedAt: number;
-  /** Where the call stands now: a VoIP phone gets no cancel push, and the answering phone none at all. */
-  call?: { state: string; answeredBy?: { userId: string; deviceId: string } };
-}
-
-export interface SandboxPhone {
-  deviceId: string;
-  provider: string;
-  kind: string;
-  last?: PhoneMessage;
 }
 
 const TYPES: Record<string, PhoneMessage['type']> = {
