@@ -38,7 +38,8 @@ export class PreparedQuery<P extends string, R = unknown> {
     await this.rows(db, engine, params);
   }
 
-  private compiledFor(db: Kysely<Database>, engine: Engine): { sql: string; order: P[] } {
+  /** The SQL for `engine` and the parameter names in the order it takes them. */
+  compiledFor(db: Kysely<Database>, engine: Engine): { sql: string; order: readonly P[] } {
     let compiled = this.compiled.get(engine);
     if (compiled) return compiled;
     const stand = Object.fromEntries(this.names.map((n) => [n, `${SENTINEL}${n}`])) as Record<P, string>;
@@ -62,6 +63,7 @@ export class PreparedQuery<P extends string, R = unknown> {
  */
 export class PreparedInsert<T extends keyof Database & string> {
   private readonly bySize = new Map<number, PreparedQuery<string>>();
+  private readonly slots = new WeakMap<readonly string[], ReadonlyArray<readonly [number, string]>>();
   private columns: readonly string[] = [];
 
   constructor(private readonly table: T) {}
@@ -73,11 +75,25 @@ export class PreparedInsert<T extends keyof Database & string> {
   /** The insert of these rows (at least one), to run later (a batched write). */
   query(db: Kysely<Database>, engine: Engine, rows: ReadonlyArray<Database[T]>): CompiledQuery {
     if (this.columns.length === 0) this.columns = Object.keys(rows[0]!);
-    const params: Record<string, unknown> = {};
-    rows.forEach((row, i) => {
-      for (const column of this.columns) params[`${i}.${column}`] = (row as unknown as Record<string, unknown>)[column];
-    });
-    return this.ofSize(rows.length).query(db, engine, params);
+    const { sql, order } = this.ofSize(rows.length).compiledFor(db, engine);
+    const values = rows as unknown as ReadonlyArray<Record<string, unknown>>;
+    return CompiledQuery.raw(
+      sql,
+      this.slotsOf(order).map(([i, column]) => values[i]![column]),
+    );
+  }
+
+  /** Each parameter's row and column, read once from its name (no name is built per row and column). */
+  private slotsOf(order: readonly string[]): ReadonlyArray<readonly [number, string]> {
+    let slots = this.slots.get(order);
+    if (!slots) {
+      slots = order.map((name) => {
+        const dot = name.indexOf('.');
+        return [Number(name.slice(0, dot)), name.slice(dot + 1)] as const;
+      });
+      this.slots.set(order, slots);
+    }
+    return slots;
   }
 
   private ofSize(n: number): PreparedQuery<string> {
