@@ -20,7 +20,7 @@ const MEMORY_PROBE = `process.on('message', (m) => {
   process.send({ type: 'bench-memory', id: m.id, usage: process.memoryUsage() });
 });`;
 
-const CLI = fileURLToPath(new URL('../../packages/server/dist/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../packages/server/bin/callpush.js', import.meta.url));
 
 export interface GatewayProcess {
   url: string;

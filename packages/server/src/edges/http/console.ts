@@ -45,10 +45,15 @@ function mayHaveSandbox(req: FastifyRequest): boolean {
 }
 
 /**
- * The console's build in the workspace (packages/console/dist), found from this module: the same depth under
- * packages/server whether it runs from src (tests) or dist (npm start).
+ * The console's build in the workspace (packages/console/dist), found from the package folder holding this
+ * module (packages/server): the module sits deeper under it in src (tests) and dist than in the bundled command.
  */
-const WORKSPACE_CONSOLE = path.resolve(import.meta.dirname, '../../../../console/dist');
+const WORKSPACE_CONSOLE = path.resolve(packageDirOf(import.meta.dirname), '../console/dist');
+
+function packageDirOf(dir: string): string {
+  const parent = path.dirname(dir);
+  return existsSync(path.join(dir, 'package.json')) || parent === dir ? dir : packageDirOf(parent);
+}
 
 /**
  * The page may load only its own script and stylesheet and talk only to this origin: no inline code, no

@@ -22,6 +22,7 @@ import { answerClientError, rawAnswer, UnauthenticatedConnections } from './conn
 import { registerConsole, type SandboxApp } from './console.js';
 import { errorHandler } from './error-handler.js';
 import { HttpError, notFound } from './errors.js';
+import { lazySchemaCompilers } from './lazy-schemas.js';
 import { instrument, protocolErrors } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import {
@@ -97,6 +98,12 @@ export interface HttpSettings {
  */
 const MAX_PARAM_CHARS = 1024;
 
+/**
+ * Routes whose validators and serializers are built at start, not on first use: the ring path's (placing a
+ * call, a woken device's receipt) must not wait for it.
+ */
+const EAGER_SCHEMAS = new Set(['POST /v1/calls', 'POST /v1/calls/:callId/receipts']);
+
 /** Builds the gateway's HTTP server: every route group is a plugin given what it needs, nothing more. */
 export async function buildHttpServer(deps: HttpDeps, options: HttpSettings): Promise<FastifyInstance> {
   const { auth, metrics } = deps;
@@ -123,6 +130,7 @@ export async function buildHttpServer(deps: HttpDeps, options: HttpSettings): Pr
       customOptions: { removeAdditional: false, discriminator: true, allErrors: false },
       plugins: [formatsPlugin],
     },
+    schemaController: lazySchemaCompilers(EAGER_SCHEMAS),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setErrorHandler(errorHandler);
