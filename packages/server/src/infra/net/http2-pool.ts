@@ -35,9 +35,22 @@ interface Slot {
   ready: Promise<void>;
 }
 
-interface Waiter {
-  take(slot: Slot): void;
-  fail(err: Error): void;
+/** One `request()` from the call to its answer: waiting for a stream, then on one (twice after a refusal). */
+interface Pending {
+  readonly headers: http2.OutgoingHttpHeaders;
+  readonly body: string;
+  /** `performance.now()` time past which it fails, queueing included. */
+  readonly giveUpAt: number;
+  readonly resolve: (res: HttpResponse) => void;
+  readonly reject: (err: Error) => void;
+  /** Already sent once more after a refused stream: a second refusal fails it. */
+  retried: boolean;
+  /** The stream carrying it; undefined while it waits for one. */
+  stream: http2.ClientHttp2Stream | undefined;
+  /** What failed its current stream ('error', or the timeout), reported when the stream closes. */
+  failure: Error | undefined;
+  /** Past its deadline, its stream cancelled: it fails when the stream closes. */
+  timedOut: boolean;
 }
 
 function timeoutError(): Error {
@@ -49,7 +62,14 @@ class RefusedStream extends Error {}
 
 export class SessionPool {
   private readonly slots: Slot[] = [];
-  private readonly waiting: Waiter[] = [];
+  private readonly waiting: Pending[] = [];
+  /**
+   * Every request not yet settled, in the order they came, which is the order of their deadlines (all get
+   * the same timeout): one timer for the oldest replaces a timer per stream and per waiting request, a
+   * visible cost per message.
+   */
+  private readonly unsettled = new Set<Pending>();
+  private deadlineTimer?: NodeJS.Timeout;
   private closed = false;
   /** Set by `keepWarm`: idle sessions are pinged, and a lost last session is replaced before it is needed. */
   private pinger?: NodeJS.Timeout;
@@ -81,18 +101,27 @@ export class SessionPool {
    * another session, as RFC 9113 §6.8 allows. Rejects with EndpointRefused when the policy refuses the origin or
    * the address its host resolves to (the latter as the cause of the stream's failure).
    */
-  async request(headers: http2.OutgoingHttpHeaders, body: string): Promise<HttpResponse> {
-    if (this.refusal) throw new EndpointRefused(`the endpoint ${this.refusal}`);
-    // Plain timers rather than an AbortSignal: a signal on every stream costs several percent of send CPU.
-    const giveUpAt = performance.now() + REQUEST_TIMEOUT_MS;
-    for (let attempt = 1; ; attempt++) {
-      const slot = await this.acquire(giveUpAt);
-      try {
-        return await this.exchange(slot, headers, body, giveUpAt);
-      } catch (err) {
-        if (!(err instanceof RefusedStream) || attempt > 1) throw err;
-      }
-    }
+  request(headers: http2.OutgoingHttpHeaders, body: string): Promise<HttpResponse> {
+    if (this.refusal) return Promise.reject(new EndpointRefused(`the endpoint ${this.refusal}`));
+    // Promise callbacks rather than `async` layers, and plain timers rather than an AbortSignal (a signal on
+    // every stream costs several percent of send CPU): this runs once per message.
+    return new Promise((resolve, reject) => {
+      const giveUpAt = performance.now() + REQUEST_TIMEOUT_MS;
+      const pending: Pending = {
+        headers,
+        body,
+        giveUpAt,
+        resolve,
+        reject,
+        retried: false,
+        stream: undefined,
+        failure: undefined,
+        timedOut: false,
+      };
+      this.unsettled.add(pending);
+      this.deadlineTimer ??= this.armDeadline(giveUpAt);
+      this.dispatch(pending);
+    });
   }
 
   /**
@@ -122,36 +151,64 @@ export class SessionPool {
     this.closed = true;
     clearInterval(this.pinger);
     clearTimeout(this.reopen);
-    for (const waiter of this.waiting.splice(0)) waiter.fail(new Error('client closed'));
+    for (const pending of this.waiting.splice(0)) this.fail(pending, new Error('client closed'));
     await Promise.all(
       this.slots.splice(0).map(({ session }) => new Promise<void>((resolve) => session.close(() => resolve()))),
     );
   }
 
-  private acquire(giveUpAt: number): Promise<Slot> {
-    if (this.closed) return Promise.reject(new Error('client closed'));
-    const free = this.waiting.length === 0 ? this.freeSlot() : undefined;
-    if (free) {
-      free.active += 1;
-      return Promise.resolve(free);
+  /** Puts a request on a free stream, or in the queue when there is none (or others wait already). */
+  private dispatch(pending: Pending): void {
+    if (this.closed) {
+      this.fail(pending, new Error('client closed'));
+      return;
     }
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.splice(this.waiting.indexOf(waiter), 1);
-        reject(timeoutError());
-      }, giveUpAt - performance.now());
-      const waiter: Waiter = {
-        take: (slot) => {
-          clearTimeout(timer);
-          resolve(slot);
-        },
-        fail: (err) => {
-          clearTimeout(timer);
-          reject(err);
-        },
-      };
-      this.waiting.push(waiter);
-    });
+    const free = this.waiting.length === 0 ? this.freeSlot() : undefined;
+    if (!free) {
+      this.waiting.push(pending);
+      return;
+    }
+    free.active += 1;
+    this.exchange(free, pending);
+  }
+
+  private succeed(pending: Pending, res: HttpResponse): void {
+    this.unsettled.delete(pending);
+    pending.resolve(res);
+  }
+
+  private fail(pending: Pending, err: Error): void {
+    this.unsettled.delete(pending);
+    pending.reject(err);
+  }
+
+  private armDeadline(at: number): NodeJS.Timeout {
+    const timer = setTimeout(() => this.expire(), Math.max(1, at - performance.now()));
+    timer.unref();
+    return timer;
+  }
+
+  /** Fails every request past its deadline: a waiting one at once, one on a stream by cancelling the stream. */
+  private expire(): void {
+    this.deadlineTimer = undefined;
+    const now = performance.now();
+    for (const pending of this.unsettled) {
+      if (pending.giveUpAt > now) {
+        this.deadlineTimer = this.armDeadline(pending.giveUpAt);
+        return;
+      }
+      if (pending.timedOut) continue;
+      if (pending.stream) {
+        // The stream's 'close' reports the failure.
+        pending.timedOut = true;
+        pending.failure = timeoutError();
+        pending.stream.close(http2.constants.NGHTTP2_CANCEL);
+      } else {
+        const index = this.waiting.indexOf(pending);
+        if (index >= 0) this.waiting.splice(index, 1);
+        this.fail(pending, timeoutError());
+      }
+    }
   }
 
   /** The first session with a free stream (so one session stays busy and warm), else a new one if allowed. */
@@ -167,7 +224,7 @@ export class SessionPool {
       const slot = this.freeSlot();
       if (!slot) return;
       slot.active += 1;
-      this.waiting.shift()?.take(slot);
+      this.exchange(slot, this.waiting.shift() as Pending);
     }
   }
 
@@ -230,55 +287,62 @@ export class SessionPool {
     this.pump();
   }
 
-  private exchange(
-    slot: Slot,
-    headers: http2.OutgoingHttpHeaders,
-    body: string,
-    giveUpAt: number,
-  ): Promise<HttpResponse> {
-    return new Promise((resolve, reject) => {
-      let stream: http2.ClientHttp2Stream;
-      try {
-        stream = slot.session.request(headers);
-      } catch (err) {
-        // The session began closing (GOAWAY) between acquire and here: nothing was sent.
-        this.release(slot);
-        reject(new RefusedStream(err instanceof Error ? err.message : String(err)));
-        return;
-      }
-      let settled = false;
-      let answered = false;
-      let failure: Error | undefined;
-      stream.setTimeout(Math.max(1, giveUpAt - performance.now()), () => {
-        failure = timeoutError();
-        stream.close(http2.constants.NGHTTP2_CANCEL);
-      });
-      stream.on('response', (responseHeaders) => {
-        answered = true;
-        const status = Number(responseHeaders[':status']);
-        collectBody(
-          stream,
-          (text) => {
-            settled = true;
-            resolve({ status, headers: responseHeaders, body: text });
-          },
-          (err) => stream.destroy(err),
-        );
-      });
-      // 'close' always follows 'error' and knows the reset code, so failures are settled there.
-      stream.on('error', (err) => {
-        failure = err;
-      });
-      stream.on('close', () => {
-        this.release(slot);
-        if (settled) return;
-        if (!answered && stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM) {
-          reject(new RefusedStream('stream refused by a closing session'));
-        } else {
-          reject(failure ?? new Error(`stream closed without an answer (code ${stream.rstCode})`));
-        }
-      });
-      stream.end(body);
+  private exchange(slot: Slot, pending: Pending): void {
+    let stream: http2.ClientHttp2Stream;
+    try {
+      stream = slot.session.request(pending.headers);
+    } catch (err) {
+      // The session began closing (GOAWAY) between choosing it and here: nothing was sent.
+      this.release(slot);
+      this.refused(pending, err instanceof Error ? err.message : String(err));
+      return;
+    }
+    pending.stream = stream;
+    let settled = false;
+    let answered = false;
+    stream.on('response', (responseHeaders) => {
+      answered = true;
+      const status = Number(responseHeaders[':status']);
+      collectBody(
+        stream,
+        (text) => {
+          settled = true;
+          // The answer is complete, so the stream is done: its place is free now, not at 'close' a tick
+          // later, when the caller's next request would already have found the session full and opened another.
+          this.release(slot);
+          this.succeed(pending, { status, headers: responseHeaders, body: text });
+        },
+        (err) => stream.destroy(err),
+      );
     });
+    // 'close' always follows 'error' and knows the reset code, so failures are settled there.
+    stream.on('error', (err) => {
+      pending.failure = err;
+    });
+    stream.on('close', () => {
+      pending.stream = undefined;
+      if (settled) return;
+      this.release(slot);
+      if (!answered && stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM && !pending.timedOut) {
+        this.refused(pending, 'stream refused by a closing session');
+      } else {
+        this.fail(pending, pending.failure ?? new Error(`stream closed without an answer (code ${stream.rstCode})`));
+      }
+    });
+    stream.end(pending.body);
+  }
+
+  /**
+   * A stream the server refused without processing it (beyond a GOAWAY's last stream id) is sent once more
+   * on another session, as RFC 9113 §6.8 allows; a second refusal fails the request.
+   */
+  private refused(pending: Pending, why: string): void {
+    if (pending.retried) {
+      this.fail(pending, new RefusedStream(why));
+      return;
+    }
+    pending.retried = true;
+    pending.failure = undefined;
+    this.dispatch(pending);
   }
 }

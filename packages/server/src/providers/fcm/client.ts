@@ -11,9 +11,11 @@ import {
   withReauth,
 } from '../kit/index.js';
 import type { FcmCredential } from './credential.js';
-import { type FcmPayload, fcmPayload, fcmSendBody, oversizeOutcome } from './message.js';
+import { fcmPayload, fcmSendBodies, oversizeOutcome } from './message.js';
 import { fcmAuth } from './oauth.js';
 import { fcmOutcome } from './outcome.js';
+
+type FcmBodies = ReturnType<typeof fcmSendBodies>;
 
 const FCM_BASE_URL = 'https://fcm.googleapis.com';
 
@@ -33,38 +35,49 @@ export function createFcmClient(credential: FcmCredential, options: ProviderClie
   // An endpoint override may carry a path prefix (a proxy); the send path goes below it.
   const path = `${base.pathname.replace(/\/$/, '')}/v1/projects/${encodeURIComponent(auth.project)}/messages:send`;
 
-  const attempt = async (target: PushTarget, request: PushRequest, payload: FcmPayload, accessToken: string) => {
-    // The TTL is taken at the moment of sending, after any token fetch, so it never overstates the time left.
-    const ttl = ttlSeconds(request.deadline, now());
-    if (ttl === undefined) return DEADLINE_PASSED;
-    const headers = {
-      ':method': 'POST',
-      ':path': path,
-      authorization: `Bearer ${accessToken}`,
-      'content-type': 'application/json; charset=UTF-8',
-    };
-    const res = await timed(options.onResponse, () =>
-      pool.request(headers, fcmSendBody(target.token, payload, request, ttl)),
-    );
-    return fcmOutcome(res, now());
+  // One headers object per access token: Node copies it for each stream, and it is the same every time.
+  let headersFor = '';
+  let headers: Record<string, string> = {};
+  const headersOf = (accessToken: string) => {
+    if (accessToken !== headersFor) {
+      headersFor = accessToken;
+      headers = {
+        ':method': 'POST',
+        ':path': path,
+        authorization: `Bearer ${accessToken}`,
+        'content-type': 'application/json; charset=UTF-8',
+      };
+    }
+    return headers;
   };
 
-  const sendOne = async (target: PushTarget, request: PushRequest, payload: FcmPayload): Promise<PushOutcome> => {
-    if (ttlSeconds(request.deadline, now()) === undefined) return DEADLINE_PASSED;
-    try {
-      const outcome = await withReauth(tokens, (accessToken) => attempt(target, request, payload, accessToken));
-      return outcome instanceof TokenRefused ? outcome.outcome() : outcome;
-    } catch (err) {
-      return outcomeOfError(err);
-    }
+  const attempt = (token: string, request: PushRequest, body: FcmBodies, accessToken: string) => {
+    // The TTL is taken at the moment of sending, after any token fetch, so it never overstates the time left.
+    const ttl = ttlSeconds(request.deadline, now());
+    if (ttl === undefined) return Promise.resolve(DEADLINE_PASSED);
+    const sent = headersOf(accessToken);
+    return timed(options.onResponse, () => pool.request(sent, body(token, ttl))).then((res) => fcmOutcome(res, now()));
   };
+
+  // Promise chains rather than `async` functions: each layer of those costs a promise and a tick per message.
+  const settle = (outcome: PushOutcome | TokenRefused) =>
+    outcome instanceof TokenRefused ? outcome.outcome() : outcome;
+  const settleOnly = (outcome: PushOutcome | TokenRefused) => [settle(outcome)];
+  const failOnly = (err: unknown) => [outcomeOfError(err)];
+  const sendOne = (target: PushTarget, request: PushRequest, body: FcmBodies): Promise<PushOutcome | TokenRefused> =>
+    ttlSeconds(request.deadline, now()) === undefined
+      ? Promise.resolve(DEADLINE_PASSED)
+      : withReauth(tokens, (accessToken) => attempt(target.token, request, body, accessToken));
 
   return {
     send: (targets, request) => {
       const payload = fcmPayload(request);
       const oversize = oversizeOutcome(payload.data, payload.notification);
       if (oversize) return Promise.resolve(targets.map(() => oversize));
-      return Promise.all(targets.map((target) => sendOne(target, request, payload)));
+      const body = fcmSendBodies(payload, request);
+      // A ring often goes to one device per send: its list is made in the same step as its outcome.
+      if (targets.length === 1) return sendOne(targets[0] as PushTarget, request, body).then(settleOnly, failOnly);
+      return Promise.all(targets.map((target) => sendOne(target, request, body).then(settle, outcomeOfError)));
     },
     keepWarm: async () => {
       await Promise.all([tokens.keepFresh(), pool.keepWarm()]);

@@ -33,33 +33,58 @@ export class TokenRefused {
 /**
  * Runs `attempt` with the cached access token; when the provider refuses it, drops that token, fetches a fresh
  * one (single-flight through the cache) and attempts once more. A second refusal is returned for the caller
- * to report as a configuration error.
+ * to report as a configuration error. Promise chains rather than `async`, and the cached token taken without
+ * waiting: this runs once per message.
  */
-export async function withReauth<R>(
+export function withReauth<R>(
   tokens: TokenCache,
   attempt: (accessToken: string) => Promise<R | TokenRefused>,
 ): Promise<R | TokenRefused> {
-  const first = await tokens.get();
-  const result = await attempt(first);
-  if (!(result instanceof TokenRefused)) return result;
-  tokens.invalidate(first);
-  return attempt(await tokens.get());
+  const cached = tokens.peek();
+  if (cached === undefined) return tokens.get().then((token) => attemptWith(tokens, attempt, token));
+  try {
+    return attemptWith(tokens, attempt, cached);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/** One attempt with `token` and, when it is refused, one more with a fresh token. */
+function attemptWith<R>(
+  tokens: TokenCache,
+  attempt: (accessToken: string) => Promise<R | TokenRefused>,
+  token: string,
+): Promise<R | TokenRefused> {
+  return attempt(token).then((result) => {
+    if (!(result instanceof TokenRefused)) return result;
+    tokens.invalidate(token);
+    return tokens.get().then(attempt);
+  });
 }
 
 /** Times one provider exchange for `onResponse` (the response-latency metric), failures included. */
-export async function timed<T extends { status: number }>(
+export function timed<T extends { status: number }>(
   onResponse: ((seconds: number, status: number | 'error') => void) | undefined,
   exchange: () => Promise<T>,
 ): Promise<T> {
-  const started = performance.now();
+  let pending: Promise<T>;
+  const started = onResponse ? performance.now() : 0;
   try {
-    const response = await exchange();
-    onResponse?.((performance.now() - started) / 1000, response.status);
-    return response;
+    pending = exchange();
   } catch (err) {
-    onResponse?.((performance.now() - started) / 1000, 'error');
-    throw err;
+    pending = Promise.reject(err);
   }
+  if (!onResponse) return pending;
+  return pending.then(
+    (response) => {
+      onResponse((performance.now() - started) / 1000, response.status);
+      return response;
+    },
+    (err: unknown) => {
+      onResponse((performance.now() - started) / 1000, 'error');
+      throw err;
+    },
+  );
 }
 
 /**

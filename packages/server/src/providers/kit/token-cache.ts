@@ -30,9 +30,15 @@ export class TokenCache {
     return (await this.entry()).value;
   }
 
+  /** The cached token if it is still handed out, without waiting: the send path skips a promise with it. */
+  peek(): string | undefined {
+    return this.current && this.current.expiresAt - this.marginMs > this.now() ? this.current.value : undefined;
+  }
+
   /** The token with its expiry, for callers that pass the remaining lifetime on (the auth-server). */
   async entry(): Promise<CachedToken> {
-    if (this.current && this.current.expiresAt - this.marginMs > this.now()) return this.current;
+    const current = this.current;
+    if (current && current.expiresAt - this.marginMs > this.now()) return current;
     return this.fetch();
   }
 

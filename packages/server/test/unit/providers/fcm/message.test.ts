@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { PushRequest } from '../../../../src/providers/contract.js';
 import {
   analyticsLabel,
   fcmData,
   fcmPayload,
+  fcmSendBodies,
   fcmSendBody,
   oversizeOutcome,
 } from '../../../../src/providers/fcm/message.js';
@@ -97,6 +99,65 @@ describe('fcmSendBody (docs/providers.md#fcm-send)', () => {
       notification: { title: 'Alice', body: 'Verpasster Anruf', tag: 'c_77' },
     });
     expect(JSON.parse(message.data.callpush)).toEqual(missed.message);
+  });
+});
+
+describe('fcmSendBodies', () => {
+  /** The body as it was written before the shared part was serialised once per send: the whole object at once. */
+  function wholeObject(token: string, request: PushRequest, ttlSeconds: number): string {
+    const { data, notification } = fcmPayload(request);
+    return JSON.stringify({
+      message: {
+        token,
+        data,
+        fcm_options: { analytics_label: analyticsLabel(request.message) },
+        android: {
+          priority: request.priority === 'normal' ? 'NORMAL' : 'HIGH',
+          ttl: `${ttlSeconds}s`,
+          collapse_key: request.collapseId,
+          ...(notification ? { notification } : {}),
+        },
+      },
+    });
+  }
+
+  const requests: Array<[string, PushRequest]> = [
+    ['a ring', aRingRequest({ collapseId: 'c_77' })],
+    ['a cancel', aCancelRequest()],
+    ['a missed notice with its notification', missedOf(aRingRequest({ collapseId: 'c_77' }))],
+    [
+      'a notice with quotes, backslashes, control and non-ASCII characters',
+      missedOf(aRingRequest({ collapseId: 'c_"\\\u2028' }), {
+        title: 'Ünïcödé "quoted" \\ \n\t',
+        body: '😀 \u0000 </script>',
+        visibleOnData: true,
+      }),
+    ],
+    ['a notice not shown on the data transports', missedOf(aRingRequest(), { ...NOTICE, visibleOnData: false })],
+    [
+      "another SDK's data map, keys that sort as numbers included",
+      aRingRequest({ data: { event: 'on_call_incoming', 2: 'two', 1: 'one', message: '{"room_id":"r\\"1"}' } }),
+    ],
+    ['an app outside the label alphabet', aRingRequest({ message: { ...aRingRequest().message, app: 'a/b "c"' } })],
+  ];
+  const tokens = ['reg-token', 'tok:APA91b_-x', 'with "quote" \\ and é'];
+
+  it.each(requests)(
+    '%s: the same bytes as JSON.stringify of the whole object, for every token and TTL',
+    (_name, request) => {
+      const bodies = fcmSendBodies(fcmPayload(request), request);
+      for (const token of tokens) {
+        for (const ttl of [0, 1, 27, 21_600]) {
+          expect(bodies(token, ttl)).toBe(wholeObject(token, request, ttl));
+          expect(fcmSendBody(token, fcmPayload(request), request, ttl)).toBe(wholeObject(token, request, ttl));
+        }
+      }
+    },
+  );
+
+  it('leaves out a missing collapse key as JSON.stringify does', () => {
+    const request = { ...aRingRequest(), collapseId: undefined } as unknown as PushRequest;
+    expect(fcmSendBodies(fcmPayload(request), request)('t', 5)).toBe(wholeObject('t', request, 5));
   });
 });
 

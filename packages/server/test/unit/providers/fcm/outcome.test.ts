@@ -82,6 +82,36 @@ describe('fcmOutcome (docs/providers.md#fcm-errors)', () => {
     expect(r).toEqual({ kind: 'sent', status: 200, providerId: 'projects/p/messages/0:123' });
   });
 
+  it('200 reads the name the same with or without the JSON.parse shortcut', () => {
+    const bodies = [
+      '{"name":"projects/p/messages/0:123"}',
+      '{\n  "name": "projects/p/messages/0:123"\n}\n',
+      '{"name":"projects/p/messages/\\u0030:123"}',
+      '{"name":"projects/p/messages/0:123","extra":1}',
+      '{"name":"a b"}',
+      `{"name":"${'x'.repeat(256)}"}`,
+      `{"name":"${'x'.repeat(257)}"}`,
+      '{"name":""}',
+      '{"name":1}',
+      '\u00a0{"name":"n"}',
+    ];
+    for (const body of bodies) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        parsed = undefined;
+      }
+      const name = (parsed as { name?: unknown } | undefined)?.name;
+      const id = typeof name === 'string' && /^[\x21-\x7e]{1,256}$/.test(name) ? name : undefined;
+      expect(fcmOutcome(answer(200, body), NOW)).toEqual({
+        kind: 'sent',
+        status: 200,
+        ...(id === undefined ? {} : { providerId: id }),
+      });
+    }
+  });
+
   it('200 with an unreadable body is still sent, without a provider id', () => {
     const r = fcmOutcome(answer(200, 'ok'), NOW);
     expect(r).toEqual({ kind: 'sent', status: 200 });
