@@ -203,8 +203,11 @@ export class CallsService {
       for (const listener of this.stateListeners) listener(next);
       this.run(tellCaller(this.deps.connections, next));
       if (next.state !== 'ringing' && !Object.values(next.callees).includes('ringing')) this.timers.clear(callId);
-      if (cancels.length > 0) this.run(this.sendCancels(next, cancels));
-      if (missed) this.run(this.sendMissed(next, missed));
+      const cancelled = cancels.length > 0 ? this.sendCancels(next, cancels) : Promise.resolve();
+      this.run(cancelled);
+      // After the cancels: a missed notice shares the ring's collapse id, so the later push is what a device
+      // shows, and "Missed call" must not be replaced by "Call cancelled".
+      if (missed) this.run(cancelled.then(noop, noop).then(() => this.sendMissed(next, missed)));
       if (next.state === 'timed_out' && call.state !== 'timed_out') this.run(this.countMissingReceipts(next));
       return next;
     }
@@ -368,6 +371,8 @@ const receiptLabels = (d: Delivery, outcome: ReceiptOutcome) => ({
   transport: d.transport,
   outcome,
 });
+
+const noop = () => undefined;
 
 const withLocale = (device: Device) => (device.locale !== undefined ? { locale: device.locale } : {});
 
