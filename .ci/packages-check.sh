@@ -6,7 +6,7 @@
 # @callpush/client, an event verified with the SDK, `callpush call bob` (.ci/packages-check.mjs); once: the published type declarations checked by a TypeScript consumer
 # (.ci/packages-consumer.ts). Needs the workspace installed (npm ci) for the build and tsc.
 #
-#   bash .ci/packages-check.sh 22.23.5 26.12.1     # exact Node versions, fetched and cached as .ci/run does
+#   bash .ci/packages-check.sh 26.12.1     # exact Node versions, fetched and cached as .ci/run does
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO="$PWD"
