@@ -68,10 +68,6 @@ export class PreparedInsert<T extends keyof Database & string> {
 
   constructor(private readonly table: T) {}
 
-  async run(db: Kysely<Database>, engine: Engine, rows: ReadonlyArray<Database[T]>): Promise<void> {
-    if (rows.length > 0) await db.executeQuery(this.query(db, engine, rows));
-  }
-
   /** The insert of these rows (at least one), to run later (a batched write). */
   query(db: Kysely<Database>, engine: Engine, rows: ReadonlyArray<Database[T]>): CompiledQuery {
     if (this.columns.length === 0) this.columns = Object.keys(rows[0]!);
