@@ -200,11 +200,18 @@ export class CallsRepository {
   ): Promise<void> {
     const statements = [INSERT_CALL.query(this.store.db, this.store.engine, [callRow(call, idempotency)])];
     statements.push(...this.deliveryInserts(deliveries));
-    if (!also) {
-      const rows = [`calls:${call.id}`, ...deliveries.map((d) => `deliveries:${d.id}`)];
-      return this.store.batched({ statements, rows });
-    }
-    await this.store.batched(async (tx) => {
+    const rows = [`calls:${call.id}`, ...deliveries.map((d) => `deliveries:${d.id}`)];
+    return this.write(statements, rows, also);
+  }
+
+  /**
+   * Runs statements that read nothing back, sharing a commit with other writes: as statements (on PostgreSQL
+   * merged with others into one, `rows` naming what they change), or in a transaction when `also` must write
+   * in it too.
+   */
+  private write(statements: CompiledQuery[], rows: string[], also: AlsoWrite | undefined): Promise<void> {
+    if (!also) return this.store.batched({ statements, rows });
+    return this.store.batched(async (tx) => {
       for (const statement of statements) await tx.executeQuery(statement);
       await also(tx);
     });
@@ -213,10 +220,11 @@ export class CallsRepository {
   /** New deliveries of a call (its cancels, its notices): they share commits like outcomes. */
   async insertDeliveries(deliveries: Delivery[]): Promise<void> {
     if (deliveries.length === 0) return;
-    await this.store.batched({
-      statements: this.deliveryInserts(deliveries),
-      rows: deliveries.map((d) => `deliveries:${d.id}`),
-    });
+    await this.write(
+      this.deliveryInserts(deliveries),
+      deliveries.map((d) => `deliveries:${d.id}`),
+      undefined,
+    );
   }
 
   /** Chunked so a large group call stays under SQLite's bound-parameter limit. */
@@ -324,11 +332,7 @@ export class CallsRepository {
    */
   updateDelivery(id: string, patch: DeliveryPatch, now: number, also?: AlsoWrite): Promise<void> {
     const statement = PATCH_DELIVERY.query(this.store.db, this.store.engine, patchParams(id, patch, now));
-    if (!also) return this.store.batched({ statements: [statement], rows: [`deliveries:${id}`] });
-    return this.store.batched(async (tx) => {
-      await tx.executeQuery(statement);
-      await also(tx);
-    });
+    return this.write([statement], [`deliveries:${id}`], also);
   }
 
   /**
