@@ -21,6 +21,11 @@ const MEMORY_PROBE = `process.on('message', (m) => {
 });`;
 
 const CLI = fileURLToPath(new URL('../../packages/server/bin/callpush.js', import.meta.url));
+/**
+ * The unbundled build of the same command (tsc's output): a profile of it names each function's module, where
+ * the bundle's puts all of callpush, Fastify and Kysely in one file. Only `--cpu-prof` runs use it.
+ */
+const UNBUNDLED_CLI = fileURLToPath(new URL('../../packages/server/dist/cli.js', import.meta.url));
 
 export interface GatewayProcess {
   url: string;
@@ -114,7 +119,12 @@ export async function startGatewayProcess(options: {
   const spawned = performance.now();
   const child = spawn(
     process.execPath,
-    [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), ...probeArgs, CLI, 'serve'],
+    [
+      ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+      ...probeArgs,
+      profileDir ? UNBUNDLED_CLI : CLI,
+      'serve',
+    ],
     {
       env: {
         ...process.env,
