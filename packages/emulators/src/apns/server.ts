@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
+import {
+  createSecureServer,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  type Http2Session,
+  type SecureServerOptions,
+} from 'node:http2';
 import type { Behaviour } from '../core/behaviours.js';
 import { BehaviourStore } from '../core/behaviours.js';
 import type { EmulatorHandle, EmulatorOptions } from '../core/handle.js';
@@ -53,6 +59,9 @@ const SCRIPTED_REASON: Partial<Record<Behaviour['kind'], ApnsReason>> = {
   goaway: 'Shutdown',
 };
 
+/** What a connection's SETTINGS allow, and what a throttled connection returns to (APNs: some 500 to 1000). */
+const MAX_CONCURRENT_STREAMS = 1000;
+
 /** Only the `apns-*` request headers are recorded: the rest is transport, and the JWT is a credential. */
 function apnsHeaders(req: Http2ServerRequest): Record<string, string> {
   return Object.fromEntries(Object.entries(plainHeaders(req)).filter(([name]) => name.startsWith('apns-')));
@@ -76,9 +85,27 @@ export async function startApnsEmulator(options: ApnsEmulatorOptions = {}): Prom
     return state;
   };
 
-  const reject = (res: Http2ServerResponse, reason: ApnsReason, apnsId: string): void => {
+  // Apple's answer to a rejected notification (docs/emulators.md#apns-stream-limit): its connection carries one
+  // stream at a time until a notification on it is accepted. These are the connections held to one stream.
+  const throttled = new WeakSet<Http2Session>();
+  const limitStreams = (session: Http2Session | undefined, rejected: boolean): void => {
+    if (!session || session.closed || session.destroyed || rejected === throttled.has(session)) return;
+    if (rejected) throttled.add(session);
+    else throttled.delete(session);
+    session.settings({ maxConcurrentStreams: rejected ? 1 : MAX_CONCURRENT_STREAMS });
+  };
+
+  const reject = (
+    res: Http2ServerResponse,
+    reason: ApnsReason,
+    apnsId: string,
+    session: Http2Session | undefined,
+  ): void => {
+    const status = APNS_REASON_STATUS[reason];
+    // Lowered before the answer goes out, so a client reading the answer knows the limit; a 5xx rejects nothing.
+    if (status < 500) limitStreams(session, true);
     const body = reason === 'Unregistered' ? { reason, timestamp: now() } : { reason };
-    sendJson(res, APNS_REASON_STATUS[reason], body, { 'apns-id': apnsId });
+    sendJson(res, status, body, { 'apns-id': apnsId });
   };
 
   const extra: ExtraRoutes = {
@@ -104,11 +131,13 @@ export async function startApnsEmulator(options: ApnsEmulatorOptions = {}): Prom
 
   async function push(req: Http2ServerRequest, res: Http2ServerResponse): Promise<void> {
     const apnsId = responseApnsId(req.headers);
+    // Taken now: a stream forgets its session once it has closed.
+    const session = req.stream.session;
     try {
       const body = await readPayloadBytes(req);
       const token = deviceTokenFromPath(req.url);
       if (req.method !== 'POST') throw new ApnsRejection('MethodNotAllowed');
-      const connection = authFor(req.stream.session!);
+      const connection = authFor(session!);
       await connection.authorize(req.headers.authorization);
       const { pushType, topic } = validateApnsHeaders(req.headers, req.rawHeaders);
       const payload = decodePayload(body, pushType);
@@ -119,7 +148,7 @@ export async function startApnsEmulator(options: ApnsEmulatorOptions = {}): Prom
       if (scripted === 'dropped') return;
       if (scripted?.kind === 'auth_expired') connection.expire();
       const reason = scripted && SCRIPTED_REASON[scripted.kind];
-      if (reason) return reject(res, reason, apnsId);
+      if (reason) return reject(res, reason, apnsId, session);
 
       const headers = apnsHeaders(req);
       messages.record(token, headers, payload, apnsDeviceView(headers, pushType, payload));
@@ -128,9 +157,10 @@ export async function startApnsEmulator(options: ApnsEmulatorOptions = {}): Prom
         ...(environment === 'development' ? { 'apns-unique-id': randomUUID() } : {}),
       });
       res.end();
+      limitStreams(session, false);
     } catch (err) {
-      if (err instanceof ApnsRejection) return reject(res, err.reason, apnsId);
-      reject(res, 'InternalServerError', apnsId);
+      if (err instanceof ApnsRejection) return reject(res, err.reason, apnsId, session);
+      reject(res, 'InternalServerError', apnsId, session);
     }
   }
 
@@ -145,14 +175,21 @@ export async function startApnsEmulator(options: ApnsEmulatorOptions = {}): Prom
     await push(req, res);
   }
 
-  const server = createSecureServer(
-    { key: tls.key, cert: tls.cert, allowHTTP1: true, settings: { maxConcurrentStreams: 1000 } },
-    (req, res) => {
-      handle(req, res).catch(() => {
-        if (!res.headersSent) sendJson(res, 500, { reason: 'InternalServerError' });
-      });
-    },
-  );
+  const serverOptions: SecureServerOptions & { maxOutstandingSettings: number } = {
+    key: tls.key,
+    cert: tls.cert,
+    allowHTTP1: true,
+    settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS },
+    // Each answer may change the stream limit, faster than a busy client's acknowledgements come back: past
+    // Node's default of 10 unacknowledged SETTINGS the session would be destroyed under the client. (Node
+    // reads this option; its type declarations lack it.)
+    maxOutstandingSettings: 2 ** 32 - 1,
+  };
+  const server = createSecureServer(serverOptions, (req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) sendJson(res, 500, { reason: 'InternalServerError' });
+    });
+  });
   const listening = await listen(server, 'https', options);
   return {
     ...key,

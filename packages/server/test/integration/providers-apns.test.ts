@@ -6,6 +6,7 @@ import { createApnsClient } from '../../src/providers/apns/client.js';
 import { type ApnsCredential, gatewayOf } from '../../src/providers/apns/credential.js';
 import { createProviderTokenCache } from '../../src/providers/apns/provider-token.js';
 import type { ProviderClient, ProviderClientOptions, PushTarget } from '../../src/providers/contract.js';
+import { emulatorApnsCredential } from '../support/credentials.js';
 import { cancel, ring } from '../support/ring.js';
 import { missedOf } from '../unit/providers/requests.js';
 
@@ -30,16 +31,7 @@ afterEach(async () => {
 afterAll(() => apns.close());
 
 function credential(overrides: Partial<ApnsCredential> = {}): ApnsCredential {
-  return {
-    type: 'apns',
-    teamId: apns.teamId,
-    keyId: apns.keyId,
-    privateKey: apns.privateKey,
-    topic: BUNDLE_ID,
-    environment: 'sandbox',
-    endpoint: apns.baseUrl,
-    ...overrides,
-  };
+  return { ...emulatorApnsCredential(apns, BUNDLE_ID), ...overrides };
 }
 
 /** A client on its own connection (closed after the test), trusting the emulator's CA. */

@@ -30,6 +30,22 @@ export function apnsCredential() {
   };
 }
 
+/** The APNs emulator's own key as a credential for `topic`, sent to the emulator (sandbox). */
+export function emulatorApnsCredential(
+  apns: { teamId: string; keyId: string; privateKey: string; baseUrl: string },
+  topic: string,
+) {
+  return {
+    type: 'apns' as const,
+    teamId: apns.teamId,
+    keyId: apns.keyId,
+    privateKey: apns.privateKey,
+    topic,
+    environment: 'sandbox' as const,
+    endpoint: apns.baseUrl,
+  };
+}
+
 export function webPushCredential() {
   // web-push pads the private key to 32 bytes (a bare ECDH key is a byte short once in 256).
   const vapid = webpush.generateVAPIDKeys();

@@ -13,7 +13,9 @@ import {
  * number of concurrent streams the server allows (100 on FCM). When every session is full another one is
  * opened, up to `maxSessions`, rather than leaving streams parked unseen inside nghttp2; past that, requests
  * wait here, in order and under the request timeout. A session that receives GOAWAY, fails or closes is
- * retired at once and the next request opens a fresh one.
+ * retired at once and the next request opens a fresh one. A server may lower its limit at any time (APNs drops
+ * a connection to one stream after a rejected notification, docs/providers.md#apns-stream-limit): streams
+ * already on their way past the new limit come back refused, unprocessed, and are sent again.
  */
 
 /** Assumed until the server's SETTINGS arrive: FCM's limit, and what firebase-admin sizes its sessions to. */
@@ -29,13 +31,15 @@ interface Slot {
   session: http2.ClientHttp2Session;
   active: number;
   limit: number;
+  /** How often the server's SETTINGS lowered `limit`: a stream refused after one was refused for it. */
+  lowered: number;
   usable: boolean;
   openedAt: number;
   /** Settles once the server's SETTINGS arrived, or the session closed before. */
   ready: Promise<void>;
 }
 
-/** One `request()` from the call to its answer: waiting for a stream, then on one (twice after a refusal). */
+/** One `request()` from the call to its answer: waiting for a stream, then on one (again after a refusal). */
 interface Pending {
   readonly headers: http2.OutgoingHttpHeaders;
   readonly body: string;
@@ -43,7 +47,7 @@ interface Pending {
   readonly giveUpAt: number;
   readonly resolve: (res: HttpResponse) => void;
   readonly reject: (err: Error) => void;
-  /** Already sent once more after a refused stream: a second refusal fails it. */
+  /** Already sent once more after a refusal no lowered limit explains: a second one fails it. */
   retried: boolean;
   /** The stream carrying it; undefined while it waits for one. */
   stream: http2.ClientHttp2Stream | undefined;
@@ -57,7 +61,7 @@ function timeoutError(): Error {
   return new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`);
 }
 
-/** A stream the server refused without processing it (beyond a GOAWAY's last stream id): safe to send again. */
+/** Why a request failed whose stream was refused unprocessed twice, for no limit the server lowered. */
 class RefusedStream extends Error {}
 
 export class SessionPool {
@@ -97,9 +101,11 @@ export class SessionPool {
 
   /**
    * Sends one request and reads the whole answer. Rejects on network failure, on a reset stream, or after
-   * REQUEST_TIMEOUT_MS (queueing included). A stream refused by a retiring session is sent once more on
-   * another session, as RFC 9113 §6.8 allows. Rejects with EndpointRefused when the policy refuses the origin or
-   * the address its host resolves to (the latter as the cause of the stream's failure).
+   * REQUEST_TIMEOUT_MS (queueing included). A refused stream was not processed (RFC 9113 §8.7): one refused
+   * because the server lowered its limit meanwhile is sent again as often as that happens (each time takes a
+   * new lowering), one refused for another reason (a retiring session, RFC 9113 §6.8) once more. Rejects with
+   * EndpointRefused when the policy refuses the origin or the address its host resolves to (the latter as the
+   * cause of the stream's failure).
    */
   request(headers: http2.OutgoingHttpHeaders, body: string): Promise<HttpResponse> {
     if (this.refusal) return Promise.reject(new EndpointRefused(`the endpoint ${this.refusal}`));
@@ -235,10 +241,20 @@ export class SessionPool {
       session.once('close', () => reject(new Error('the session closed before it was set up')));
     });
     ready.catch(() => undefined);
-    const slot: Slot = { session, active: 0, limit: ASSUMED_MAX_STREAMS, usable: true, openedAt: Date.now(), ready };
+    const slot: Slot = {
+      session,
+      active: 0,
+      limit: ASSUMED_MAX_STREAMS,
+      lowered: 0,
+      usable: true,
+      openedAt: Date.now(),
+      ready,
+    };
     this.slots.push(slot);
     session.on('remoteSettings', (settings) => {
-      slot.limit = settings.maxConcurrentStreams ?? ASSUMED_MAX_STREAMS;
+      const limit = settings.maxConcurrentStreams ?? ASSUMED_MAX_STREAMS;
+      if (limit < slot.limit) slot.lowered += 1;
+      slot.limit = limit;
       this.pump();
     });
     const retire = () => {
@@ -298,6 +314,9 @@ export class SessionPool {
       return;
     }
     pending.stream = stream;
+    // A server sends the SETTINGS lowering its limit before it refuses the streams past it: a refusal that
+    // arrives once this count has moved was caused by a lowering.
+    const lowered = slot.lowered;
     let settled = false;
     let answered = false;
     stream.on('response', (responseHeaders) => {
@@ -323,18 +342,20 @@ export class SessionPool {
       pending.stream = undefined;
       if (settled) return;
       this.release(slot);
-      if (!answered && stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM && !pending.timedOut) {
-        this.refused(pending, 'stream refused by a closing session');
-      } else {
+      if (answered || stream.rstCode !== http2.constants.NGHTTP2_REFUSED_STREAM || pending.timedOut) {
         this.fail(pending, pending.failure ?? new Error(`stream closed without an answer (code ${stream.rstCode})`));
+      } else if (slot.lowered !== lowered) {
+        this.resend(pending);
+      } else {
+        this.refused(pending, slot.usable ? 'stream refused by the server' : 'stream refused by a closing session');
       }
     });
     stream.end(pending.body);
   }
 
   /**
-   * A stream the server refused without processing it (beyond a GOAWAY's last stream id) is sent once more
-   * on another session, as RFC 9113 §6.8 allows; a second refusal fails the request.
+   * A stream the server refused without processing it, for no limit it lowered (beyond a GOAWAY's last
+   * stream id, say), is sent once more, as RFC 9113 §6.8 allows; a second such refusal fails the request.
    */
   private refused(pending: Pending, why: string): void {
     if (pending.retried) {
@@ -342,7 +363,17 @@ export class SessionPool {
       return;
     }
     pending.retried = true;
+    this.resend(pending);
+  }
+
+  /** Sends a refused request again ahead of those waiting: it came before them, and its deadline is nearer. */
+  private resend(pending: Pending): void {
     pending.failure = undefined;
-    this.dispatch(pending);
+    if (this.closed) {
+      this.fail(pending, new Error('client closed'));
+      return;
+    }
+    this.waiting.unshift(pending);
+    this.pump();
   }
 }
