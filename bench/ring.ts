@@ -4,6 +4,7 @@ import { hotSpots, latestProfile } from './lib/cpu-profile.js';
 import { type Deployment, startDeployment, type Topology, topologyLabel } from './lib/deployment.js';
 import type { Arrivals } from './lib/emulator-process.js';
 import type { LoadResult, LoadSpec } from './lib/loadgen-process.js';
+import { loopbackFloor } from './lib/loopback-floor.js';
 import { commandCpu, commandCpuDelta, cpuShares, cpuTimes } from './lib/machine.js';
 import { histogram, loopDelayMs, type Sample, scrape, total } from './lib/prometheus.js';
 import {
@@ -185,7 +186,15 @@ function errorsCell(s: StepResult): string {
   return parts.length ? parts.join(', ') : '0';
 }
 
-export function ringReport(steps: StepResult[], options: RingOptions, notes: string[]): string {
+/** Seconds of bare request and answer per rate for the machine's floor (loopback-floor.ts). */
+const FLOOR_SECONDS = 2;
+
+export function ringReport(
+  steps: StepResult[],
+  options: RingOptions,
+  notes: string[],
+  floor: Map<number, Summary>,
+): string {
   const main = markdownTable(
     [
       'gateways',
@@ -238,12 +247,21 @@ export function ringReport(steps: StepResult[], options: RingOptions, notes: str
       ms(s.lagP99),
     ]),
   );
+  const floorTable = markdownTable(
+    [
+      'offered calls/s',
+      'the machine’s floor: bare node:http2 request → answer between two processes p50 / p99 / max ms',
+    ],
+    [...floor].map(([rate, f]) => [int(rate), `${ms(f.p50)} / ${ms(f.p99)} / ${ms(f.max)}`]),
+  );
   return [
     `### ring: ${options.durationS} s per rate after ${options.warmupS} s of warm-up, ${options.callees} callees × 2 devices`,
     '',
     main,
     '',
     detail,
+    '',
+    floorTable,
     '',
     ...notes.map((n) => `${n}\n`),
     'Gateways: one node on the embedded SQLite, or N nodes (`callpush serve` each) sharing PostgreSQL and Redis, ' +
@@ -256,7 +274,9 @@ export function ringReport(steps: StepResult[], options: RingOptions, notes: str
       'Event-loop delay: the worst node’s. Process CPU in % of one core (200 % = the machine); PostgreSQL is all its ' +
       'processes, whoever they serve; machine busy and stolen (hypervisor steal) in % of both CPUs, from ' +
       '/proc/stat; other processes: machine busy time not spent by the bench’s processes (nor by PostgreSQL and ' +
-      'Redis when the gateways use them), in % of one core.',
+      'Redis when the gateways use them), in % of one core. The machine’s floor: one hop of the ring path with ' +
+      'nothing of callpush in it, a bare `node:http2` request and answer between the bench and an echo process at ' +
+      `the same rate for ${FLOOR_SECONDS} s, measured before the gateways start.`,
   ].join('\n');
 }
 
@@ -290,6 +310,7 @@ export async function ringBench(options: RingOptions): Promise<string> {
   warnRingTimeout('ring', options.rates.length * (options.warmupS + options.durationS + 5));
   const stops = stopsOnSignal('ring');
   try {
+    const floor = await loopbackFloor(options.rates, FLOOR_SECONDS);
     const { emu, info, load } = await startRingHelpers(stops);
     const steps: StepResult[] = [];
     const notes: string[] = [];
@@ -318,7 +339,7 @@ export async function ringBench(options: RingOptions): Promise<string> {
       if (options.cpuProfile && profileDir) profiles.push(profileReport(profileDir, label));
     }
     const charts = options.chartsDir ? [ringChart(steps, options.chartsDir)] : [];
-    return [ringReport(steps, options, notes), ...charts, ...profiles].join('\n\n');
+    return [ringReport(steps, options, notes, floor), ...charts, ...profiles].join('\n\n');
   } finally {
     await stopAll(stops, 'ring');
   }
