@@ -1,6 +1,6 @@
 import { BehaviourError } from './behaviours.js';
 import type { AnyRequest, AnyResponse } from './http.js';
-import { sendJson } from './http.js';
+import { send, sendJson } from './http.js';
 import type { ExtraRoutes } from './inspection.js';
 
 /**
@@ -56,8 +56,7 @@ export function faultRoutes<F>(store: FaultStore<F>, parseFault: (body: Record<s
     'GET faults': (_req: AnyRequest, res: AnyResponse) => sendJson(res, 200, { faults: store.list() }),
     'DELETE faults': (req: AnyRequest, res: AnyResponse) => {
       store.clear(new URL(req.url ?? '/', 'http://emulator').searchParams.get('token') ?? undefined);
-      res.writeHead(204);
-      res.end();
+      send(res, 204);
     },
   };
 }

@@ -23,12 +23,20 @@ export async function readBody(req: AnyRequest, limit = 1024 * 1024): Promise<Bu
 
 export function sendJson(res: AnyResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  (res as ServerResponse).writeHead(status, {
+  send(res, status, text, {
     'content-type': 'application/json; charset=UTF-8',
     'content-length': String(Buffer.byteLength(text)),
     ...headers,
   });
-  res.end(text);
+}
+
+/**
+ * Writes a whole answer on HTTP/1.1 or HTTP/2. The two response types' `writeHead` overloads differ, so a
+ * union of them cannot be called: the HTTP/1.1 signature stands for both (Http2ServerResponse takes the same).
+ */
+export function send(res: AnyResponse, status: number, body = '', headers: Record<string, string> = {}): void {
+  (res as ServerResponse).writeHead(status, headers);
+  res.end(body);
 }
 
 /** Request headers as a plain object of strings, without HTTP/2 pseudo-headers. */

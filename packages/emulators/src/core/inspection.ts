@@ -1,5 +1,5 @@
 import { BehaviourError, type BehaviourStore, parseBehaviourRequest } from './behaviours.js';
-import { type AnyRequest, type AnyResponse, BodyTooLargeError, readBody, sendJson } from './http.js';
+import { type AnyRequest, type AnyResponse, BodyTooLargeError, readBody, send, sendJson } from './http.js';
 import type { MessageStore } from './messages.js';
 
 /** Extra `/_emulator/...` routes an emulator adds (the Web Push emulator's subscriptions). */
@@ -43,8 +43,7 @@ export async function handleInspection(
       sendJson(res, 200, { messages: messages.list({ token, since: sinceMs }) });
     } else if (name === 'messages' && method === 'DELETE') {
       messages.clear();
-      res.writeHead(204);
-      res.end();
+      send(res, 204);
     } else if (name === 'behaviours' && method === 'GET') {
       sendJson(res, 200, { behaviours: behaviours.list() });
     } else if (name === 'behaviours' && method === 'POST') {
@@ -53,8 +52,7 @@ export async function handleInspection(
       sendJson(res, 201, { token, behaviour });
     } else if (name === 'behaviours' && method === 'DELETE') {
       behaviours.clear(url.searchParams.get('token') ?? undefined);
-      res.writeHead(204);
-      res.end();
+      send(res, 204);
     } else {
       const route = extra[`${method} ${name}`];
       if (!route) {

@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { BehaviourError } from '../core/behaviours.js';
-import { type AnyRequest, type AnyResponse, sendJson } from '../core/http.js';
+import { type AnyRequest, type AnyResponse, send, sendJson } from '../core/http.js';
 import type { ExtraRoutes } from '../core/inspection.js';
 
 /**
@@ -187,10 +187,7 @@ function parseReceiptConfig(body: unknown): HmsReceiptConfig {
  * `POST|DELETE /_emulator/receipt-statuses` (`{"token","status"}`: the status a token reports).
  */
 export function receiptRoutes(receipts: HmsReceipts): ExtraRoutes {
-  const noContent = (res: AnyResponse) => {
-    res.writeHead(204);
-    res.end();
-  };
+  const noContent = (res: AnyResponse) => send(res, 204);
   return {
     'PUT receipts': (_req: AnyRequest, res: AnyResponse, body: unknown) => {
       receipts.configure(parseReceiptConfig(body));

@@ -11,6 +11,7 @@ import {
   BodyTooLargeError,
   plainHeaders,
   readBody,
+  send,
   sendJson,
 } from '../core/http.js';
 import { type ExtraRoutes, handleInspection } from '../core/inspection.js';
@@ -119,8 +120,7 @@ export async function startWebPushEmulator(options: WebPushEmulatorOptions = {})
         sendJson(res, 404, { error: { code: 'not_found', message: `no subscription ${id}`, field: 'id' } });
         return;
       }
-      res.writeHead(204);
-      res.end();
+      send(res, 204);
     },
   };
 
@@ -172,8 +172,7 @@ export async function startWebPushEmulator(options: WebPushEmulatorOptions = {})
     if (rejection) throw rejection(scripted);
 
     const message = messages.record(id, plainHeaders(req), payload, { ...device, ...browserView(payload) });
-    res.writeHead(201, { location: `${origin}/msg/${message.id}`, ttl: String(Math.min(ttl, maxTtl)) });
-    res.end();
+    send(res, 201, '', { location: `${origin}/msg/${message.id}`, ttl: String(Math.min(ttl, maxTtl)) });
   }
 
   async function handle(req: AnyRequest, res: AnyResponse): Promise<void> {

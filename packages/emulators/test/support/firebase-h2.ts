@@ -24,7 +24,7 @@ export function redirectFirebaseHttp2(port: number, ca: string): () => void {
     });
     const request = session.request.bind(session);
     session.request = (headers, requestOptions) => {
-      const scheme = headers?.[':scheme'];
+      const scheme = headers && !Array.isArray(headers) ? (headers as http2.OutgoingHttpHeaders)[':scheme'] : undefined;
       const fixed = typeof scheme === 'string' ? { ...headers, ':scheme': scheme.replace(/:$/, '') } : headers;
       return request(fixed, requestOptions);
     };

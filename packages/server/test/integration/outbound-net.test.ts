@@ -36,7 +36,7 @@ beforeAll(async () => {
     }),
   );
   const redirect = (_req: unknown, res: http.ServerResponse | http2.Http2ServerResponse) => {
-    res.writeHead(302, { location: `http://127.0.0.1:${target}/internal` });
+    (res as http.ServerResponse).writeHead(302, { location: `http://127.0.0.1:${target}/internal` });
     res.end('moved');
   };
   h1 = await listen(http.createServer(redirect));
