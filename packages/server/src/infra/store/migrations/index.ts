@@ -10,6 +10,7 @@ import * as m0008 from './0008_events_history.js';
 import * as m0009 from './0009_platform.js';
 import * as m0010 from './0010_webpush_format.js';
 import * as m0011 from './0011_hms_receipts.js';
+import * as m0012 from './0012_leaner_indexes.js';
 
 /** Every migration by name, imported statically so the built package needs no file-system scan. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0009_platform': m0009,
   '0010_webpush_format': m0010,
   '0011_hms_receipts': m0011,
+  '0012_leaner_indexes': m0012,
 };
