@@ -354,6 +354,10 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   // The first ring after start should not pay for token requests and handshakes: listening waits for the
   // warm-up, but never long (a provider that is down must not keep a node from serving), and it goes on.
   const warming = clients.warmAll().catch((err: unknown) => log.warn({ err }, 'warming provider credentials failed'));
+  // And the statements of the ring path, which Kysely would otherwise build and the database parse for the
+  // first call.
+  devices.warm();
+  repo.warm();
   await Promise.race([warming, delay(WARM_BEFORE_LISTENING_MS, undefined, { ref: false })]);
   try {
     await http.listen({ host: config.host, port: config.port });

@@ -39,6 +39,11 @@ export class DevicesService {
     this.now = deps.now ?? systemClock;
   }
 
+  /** Prepares the read every placed call makes (DevicesRepository.warm). */
+  warm(): void {
+    this.repo.warm();
+  }
+
   /** Strictly increasing registration times in this process, so eviction order is exact even within a millisecond. */
   private stamp(): number {
     this.lastStamp = Math.max(this.now(), this.lastStamp + 1);

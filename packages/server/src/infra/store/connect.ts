@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { type CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type pg from 'pg';
 import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
@@ -18,6 +18,11 @@ export interface Store {
    * commit, write-batch.ts); resolves once committed.
    */
   batched(work: BatchedWrite): Promise<void>;
+  /**
+   * Parses statements before their first use (SQLite keeps them prepared, keyed by their text), so the first
+   * call does not pay for it; nothing to do on PostgreSQL, which is sent the text each time.
+   */
+  prepare(queries: readonly CompiledQuery[]): void;
   /** Statements sent to the database since it opened, BEGIN and COMMIT included: its round trips. */
   readonly statements: number;
   /** Cheap round trip for readiness checks. */
@@ -91,6 +96,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   let db: Kysely<Database>;
   let engine: Engine;
   let checkpointer: Checkpointer | undefined;
+  let prepare: (source: string) => unknown = () => undefined;
   let statements = 0;
   const log = () => {
     statements++;
@@ -114,7 +120,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     checkpointer = startCheckpointer(name, () => {
       if (file.open) file.pragma('wal_autocheckpoint = 1000');
     });
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cacheStatements(file) }), log });
+    const cached = cacheStatements(file);
+    prepare = (source) => cached.prepare(source);
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }), log });
   }
   try {
     await migrateToLatest(db, engine === 'postgres' ? await currentSchema(db) : undefined);
@@ -128,6 +136,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     db,
     engine,
     batched: (work) => batcher.run(work),
+    prepare: (queries) => {
+      for (const query of queries) prepare(query.sql);
+    },
     get statements() {
       return statements;
     },
