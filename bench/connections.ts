@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { mintAccessToken } from '@callpush/server';
 import { type GatewayProcess, startGatewayProcess } from './lib/gateway.js';
 import { forkRpc, type Rpc } from './lib/ipc.js';
 import type { LoadResult, loadgenHandlers } from './lib/loadgen-process.js';
 import { cpuShares, cpuTimes } from './lib/machine.js';
+import { openFilesLimits } from './lib/open-files.js';
 import { histogram, loopDelayMs, type Sample, scrape, total } from './lib/prometheus.js';
 import { createApp } from './lib/setup.js';
 import type { ConnectResult, Device, FleetStats, socketHandlers } from './lib/socket-process.js';
@@ -36,6 +36,8 @@ const CONNECT_CONCURRENCY = 100;
 const RING_RATE = 100;
 /** File descriptors the gateway needs besides the sockets (SQLite, listeners, stdio). */
 const SPARE_FDS = 200;
+/** Client sockets per loopback source address, well inside the ephemeral port range. */
+const SOCKETS_PER_ADDRESS = 15_000;
 
 /** The gateway's event-loop delay since the previous scrape, ms. */
 const loopDelay = (samples: Sample[]) => ({ p99: loopDelayMs(samples, 'p99'), max: loopDelayMs(samples, 'max') });
@@ -63,17 +65,13 @@ interface RingResult {
   expected: number;
 }
 
-/** The soft limit on open files of this process (and so of the processes it starts); Infinity if unknown. */
-function openFilesLimit(): number {
-  try {
-    const line = readFileSync('/proc/self/limits', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('Max open files'));
-    const soft = line?.split(/\s{2,}/)[1];
-    return soft && /^\d+$/.test(soft) ? Number(soft) : Number.POSITIVE_INFINITY;
-  } catch {
-    return Number.POSITIVE_INFINITY;
-  }
+/**
+ * Loopback source addresses for `sockets` client sockets: one address and port pair per socket toward the
+ * gateway's one address and port, so one source address gives at most the ephemeral port range (about 28,000
+ * on Linux); every 127.x.y.z is the loopback interface.
+ */
+function sourceAddresses(sockets: number): string[] {
+  return Array.from({ length: Math.ceil(sockets / SOCKETS_PER_ADDRESS) }, (_, i) => `127.0.${i >> 8}.${(i & 255) + 1}`);
 }
 
 async function memoryPoint(gw: GatewayProcess, label: string): Promise<MemoryPoint> {
@@ -149,10 +147,15 @@ function errorsCell(failures: Record<string, number>): string {
 }
 
 export async function connectionsBench(options: ConnectionsOptions): Promise<string> {
-  const limit = openFilesLimit();
-  if (options.sockets + SPARE_FDS > limit) {
-    throw new Error(`--sockets ${options.sockets}: the gateway may open ${limit} files here (ulimit -n)`);
+  // The gateway holds every socket, each client process its share: their open-files limits are raised to
+  // that (up to the machine's hard limit; beyond it this fails before anything starts).
+  const gatewayFiles = options.sockets + SPARE_FDS;
+  const clientFiles = Math.ceil(options.sockets / CLIENT_PROCESSES) + SPARE_FDS;
+  const { hard } = openFilesLimits();
+  if (gatewayFiles > hard) {
+    throw new Error(`--sockets ${options.sockets}: a process may open at most ${hard} files here (ulimit -Hn)`);
   }
+  const addresses = sourceAddresses(options.sockets);
   const users = Array.from({ length: Math.ceil(options.sockets / DEVICES_PER_USER) }, (_, i) => `user-${i}`);
   if (options.calls > users.length) throw new Error(`--calls ${options.calls}: there are ${users.length} users`);
   const stops: Array<() => Promise<void>> = [];
@@ -160,6 +163,7 @@ export async function connectionsBench(options: ConnectionsOptions): Promise<str
     const gw = await startGatewayProcess({
       memoryProbe: true,
       env: { CALLPUSH_HEARTBEAT_SECONDS: String(options.heartbeatS) },
+      openFiles: gatewayFiles,
     });
     stops.push(() => gw.stop());
     const fleets: Fleet[] = [];
@@ -168,6 +172,7 @@ export async function connectionsBench(options: ConnectionsOptions): Promise<str
         new URL('./lib/socket-process.ts', import.meta.url),
         [],
         30_000,
+        clientFiles,
       );
       stops.unshift(() => fleet.stop());
       fleets.push(fleet);
@@ -207,6 +212,7 @@ export async function connectionsBench(options: ConnectionsOptions): Promise<str
           {
             url,
             devices: devices.filter((_, i) => i % CLIENT_PROCESSES === k),
+            localAddresses: addresses,
             concurrency: CONNECT_CONCURRENCY,
             timeoutMs: 30_000,
           },

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stopChild } from './ipc.js';
+import { withOpenFiles } from './open-files.js';
 
 /** The gateway under test: the built CLI (`callpush serve`) in its own process, embedded SQLite in a temp folder. */
 
@@ -105,6 +106,8 @@ export async function startGatewayProcess(options: {
   dataDir?: string;
   /** How often readiness is polled, ms (default 100). */
   readyPollMs?: number;
+  /** Files the gateway must be able to open (its sockets): its limit is raised to that (open-files.ts). */
+  openFiles?: number;
 }): Promise<GatewayProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'callpush-bench-'));
   const caFile = path.join(dataDir, 'provider-ca.pem');
@@ -117,34 +120,31 @@ export async function startGatewayProcess(options: {
     : [];
   const spawnedAt = Date.now();
   const spawned = performance.now();
-  const child = spawn(
-    process.execPath,
-    [
-      ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
-      ...probeArgs,
-      profileDir ? UNBUNDLED_CLI : CLI,
-      'serve',
-    ],
-    {
-      env: {
-        ...process.env,
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        CALLPUSH_DATA_DIR: dataDir,
-        CALLPUSH_ADMIN_TOKEN: adminToken,
-        ...(options.providerCa ? { CALLPUSH_PROVIDER_CA_FILE: caFile } : {}),
-        CALLPUSH_SANDBOX: 'false',
-        // The emulators listen on loopback: the operator's setting that lets credentials point there.
-        CALLPUSH_ALLOW_PRIVATE_ENDPOINTS: 'true',
-        // A load generator is one app and a few callers at thousands of calls a minute: it measures the ring.
-        CALLPUSH_RATE_LIMIT_APP_PER_MINUTE: '0',
-        CALLPUSH_RATE_LIMIT_CALLER_PER_MINUTE: '0',
-        LOG_LEVEL: 'warn',
-        ...options.env,
-      },
-      stdio: ['ignore', 'inherit', 'inherit', ...(options.memoryProbe ? (['ipc'] as const) : [])],
+  const [command, args] = withOpenFiles(options.openFiles ?? 0, process.execPath, [
+    ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+    ...probeArgs,
+    profileDir ? UNBUNDLED_CLI : CLI,
+    'serve',
+  ]);
+  const child = spawn(command, args, {
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      CALLPUSH_DATA_DIR: dataDir,
+      CALLPUSH_ADMIN_TOKEN: adminToken,
+      ...(options.providerCa ? { CALLPUSH_PROVIDER_CA_FILE: caFile } : {}),
+      CALLPUSH_SANDBOX: 'false',
+      // The emulators listen on loopback: the operator's setting that lets credentials point there.
+      CALLPUSH_ALLOW_PRIVATE_ENDPOINTS: 'true',
+      // A load generator is one app and a few callers at thousands of calls a minute: it measures the ring.
+      CALLPUSH_RATE_LIMIT_APP_PER_MINUTE: '0',
+      CALLPUSH_RATE_LIMIT_CALLER_PER_MINUTE: '0',
+      LOG_LEVEL: 'warn',
+      ...options.env,
     },
-  );
+    stdio: ['ignore', 'inherit', 'inherit', ...(options.memoryProbe ? (['ipc'] as const) : [])],
+  });
   let stopping = false;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.once('exit', (code, signal) => {

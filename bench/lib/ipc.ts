@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { withOpenFiles } from './open-files.js';
 
 /**
  * Request/response over a forked child's IPC channel: the bench's helper processes (emulators, load
@@ -30,8 +31,15 @@ export interface Rpc<H extends Handlers> {
 }
 
 /** Starts `entry` under tsx with an IPC channel and waits (at most `readyTimeoutMs`) for its ready message. */
-export function forkRpc<H extends Handlers>(entry: URL, args: string[], readyTimeoutMs: number): Promise<Rpc<H>> {
-  const child = fork(entry, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** `openFiles`: the child's open-files limit, raised to it when the current one is lower (open-files.ts). */
+export function forkRpc<H extends Handlers>(
+  entry: URL,
+  args: string[],
+  readyTimeoutMs: number,
+  openFiles = 0,
+): Promise<Rpc<H>> {
+  const [execPath, execArgv] = withOpenFiles(openFiles, process.execPath, ['--import', 'tsx']);
+  const child = fork(entry, args, { execPath, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   let nextId = 1;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

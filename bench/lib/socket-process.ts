@@ -17,6 +17,8 @@ export interface ConnectSpec {
   /** `ws://…/v1/connect`. */
   url: string;
   devices: Device[];
+  /** Loopback source addresses, taken in turn by the sockets (more sockets than one address has ports). */
+  localAddresses: string[];
   /** Sockets between creation and `ready` at once. */
   concurrency: number;
   /** Longest wait for one socket's `ready`. */
@@ -64,10 +66,10 @@ function onFrame(ws: WebSocket, data: RawData): string {
 }
 
 /** Opens one socket; resolves with ms to `ready`, rejects with a short reason. */
-function open(spec: ConnectSpec, device: Device): Promise<number> {
+function open(spec: ConnectSpec, device: Device, localAddress: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const ws = new WebSocket(spec.url, { perMessageDeflate: false });
+    const ws = new WebSocket(spec.url, { perMessageDeflate: false, localAddress });
     let ready = false;
     const timer = setTimeout(() => {
       reject(new Error('no ready in time'));
@@ -96,7 +98,8 @@ async function connect(spec: ConnectSpec): Promise<ConnectResult> {
   const started = performance.now();
   await forEachConcurrently(spec.devices.length, spec.concurrency, async (i) => {
     try {
-      result.readyMs.push(await open(spec, spec.devices[i]!));
+      const address = spec.localAddresses[i % spec.localAddresses.length]!;
+      result.readyMs.push(await open(spec, spec.devices[i]!, address));
       result.ready++;
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
