@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { type CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { type CompiledQuery, Kysely, SqliteDialect, sql } from 'kysely';
 import type pg from 'pg';
 import { migrateToLatest } from './migrate.js';
+import { OwnSchemaPostgresDialect } from './postgres-dialect.js';
 import type { Database } from './schema.js';
 import { type Checkpointer, startCheckpointer } from './sqlite-checkpoints.js';
 import { type BatchedWrite, WriteBatcher } from './write-batch.js';
@@ -105,7 +106,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     engine = 'postgres';
     const pool = await postgresPool(options.databaseUrl, options.databasePool ?? DEFAULT_POOL, options.pgSchema);
     if (options.pgSchema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${options.pgSchema}"`);
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
+    db = new Kysely<Database>({ dialect: new OwnSchemaPostgresDialect({ pool }), log });
   } else {
     engine = 'sqlite';
     mkdirSync(options.dataDir, { recursive: true });
