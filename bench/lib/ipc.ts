@@ -30,8 +30,10 @@ export interface Rpc<H extends Handlers> {
   stop(timeoutMs?: number): Promise<void>;
 }
 
-/** Starts `entry` under tsx with an IPC channel and waits (at most `readyTimeoutMs`) for its ready message. */
-/** `openFiles`: the child's open-files limit, raised to it when the current one is lower (open-files.ts). */
+/**
+ * Starts `entry` under tsx with an IPC channel and waits (at most `readyTimeoutMs`) for its ready message.
+ * `openFiles`: the child's open-files limit, raised to it when the current one is lower (open-files.ts).
+ */
 export function forkRpc<H extends Handlers>(
   entry: URL,
   args: string[],

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
  * The open-files limits of this process (and so of the processes it starts): `soft` is what a process may
  * open now, `hard` how far it may raise that. Infinity where unknown or unlimited.
  */
-export function openFilesLimits(): { soft: number; hard: number } {
+function openFilesLimits(): { soft: number; hard: number } {
   try {
     const line = readFileSync('/proc/self/limits', 'utf8')
       .split('\n')

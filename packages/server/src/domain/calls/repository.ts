@@ -265,7 +265,7 @@ export class CallsRepository {
    * merged with others into one, `rows` naming what they change), or in a transaction when `also` must write
    * in it too.
    */
-  private write(statements: CompiledQuery[], rows: string[], also: AlsoWrite | undefined): Promise<void> {
+  private write(statements: CompiledQuery[], rows: string[], also?: AlsoWrite): Promise<void> {
     if (!also) return this.store.batched({ statements, rows });
     return this.store.batched(async (tx) => {
       for (const statement of statements) await tx.executeQuery(statement);
@@ -279,7 +279,6 @@ export class CallsRepository {
     await this.write(
       this.deliveryInserts(deliveries),
       deliveries.map((d) => `deliveries:${d.id}`),
-      undefined,
     );
   }
 

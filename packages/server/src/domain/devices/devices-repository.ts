@@ -195,12 +195,12 @@ export class DevicesRepository {
     return rows.length > 0 ? toDevice(rows) : undefined;
   }
 
-  /** The user's devices, the most recently registered first. */
   /** Has the database parse the ring path's read (a callee's devices) before the first call needs it. */
   warm(): void {
     this.store.prepare([LIST_FOR_USER.query(this.store.db, this.store.engine, { appKey: '', userId: '' })]);
   }
 
+  /** The user's devices, the most recently registered first. */
   async listForUser(appKey: string, userId: string): Promise<Device[]> {
     return toDevices(await LIST_FOR_USER.rows(this.store.db, this.store.engine, { appKey, userId }));
   }

@@ -97,7 +97,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   let db: Kysely<Database>;
   let engine: Engine;
   let checkpointer: Checkpointer | undefined;
-  let prepare: (source: string) => unknown = () => undefined;
+  /** SQLite's connection, whose `prepare` keeps what it parsed (cacheStatements); none on PostgreSQL. */
+  let sqlite: SQLite.Database | undefined;
   let statements = 0;
   const log = () => {
     statements++;
@@ -121,9 +122,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     checkpointer = startCheckpointer(name, () => {
       if (file.open) file.pragma('wal_autocheckpoint = 1000');
     });
-    const cached = cacheStatements(file);
-    prepare = (source) => cached.prepare(source);
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }), log });
+    sqlite = cacheStatements(file);
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log });
   }
   try {
     await migrateToLatest(db, engine === 'postgres' ? await currentSchema(db) : undefined);
@@ -138,7 +138,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     engine,
     batched: (work) => batcher.run(work),
     prepare: (queries) => {
-      for (const query of queries) prepare(query.sql);
+      for (const query of queries) sqlite?.prepare(query.sql);
     },
     get statements() {
       return statements;
