@@ -57,6 +57,9 @@ interface Pending {
   timedOut: boolean;
 }
 
+/** How early a deadline may be taken as reached (timers fire to the millisecond). */
+const TIMER_SLACK_MS = 1;
+
 function timeoutError(): Error {
   return new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`);
 }
@@ -197,7 +200,10 @@ export class SessionPool {
   /** Fails every request past its deadline: a waiting one at once, one on a stream by cancelling the stream. */
   private expire(): void {
     this.deadlineTimer = undefined;
-    const now = performance.now();
+    // Timers keep whole milliseconds: a deadline within the next one is due now. Re-armed for it instead, a
+    // request that waited out its time could be handed a stream (freed by this very pass) in its last
+    // microseconds, and be cancelled on the wire as soon as it was sent.
+    const now = performance.now() + TIMER_SLACK_MS;
     for (const pending of this.unsettled) {
       if (pending.giveUpAt > now) {
         this.deadlineTimer = this.armDeadline(pending.giveUpAt);
